@@ -1,0 +1,59 @@
+using System;
+
+namespace VcspGen.Spec;
+
+/// <summary>
+/// SYN (0x2E, PROTOCOL.md §8.4): a member sends a group message, or one fragment of it, to the server
+/// (memo §5.2). Each datagram takes the next sequence number.
+/// </summary>
+[VcspPacket(0x2E, Direction = VcspDirection.ClientToServer, Fragmentable = true)]
+public ref partial struct Syn
+{
+    /// <summary>The message text (or this fragment of it), UTF-8: 1 to 118 bytes.</summary>
+    [VcspField(MinLength = 1)]
+    public ReadOnlySpan<byte> Data;
+}
+
+/// <summary>
+/// MSG (0x3F, PROTOCOL.md §8.5): the server relays a group message to every other member after about 100 ms
+/// (memo §5.3). Challenge 0xFFFF; the sequence numbers are the original sender's.
+/// </summary>
+[VcspPacket(0x3F, Direction = VcspDirection.ServerToClient, Challenge = VcspChallengeRule.None, Fragmentable = true)]
+public ref partial struct Msg
+{
+    /// <summary>The sending member's name: UTF-8, 1 to 32 bytes.</summary>
+    [VcspField(LengthPrefixed = true, MinLength = 1, MaxLength = 32)]
+    public ReadOnlySpan<byte> Sender;
+
+    /// <summary>The message text (or this fragment of it), UTF-8, at least 1 byte.</summary>
+    [VcspField(MinLength = 1)]
+    public ReadOnlySpan<byte> Data;
+}
+
+/// <summary>
+/// ERROR (0xE0, PROTOCOL.md §8.6): the server tells a member that a message failed, for example because its
+/// sequence number was not the next expected (memo §5.3). The sequence number is the one that failed.
+/// </summary>
+[VcspPacket(0xE0, Direction = VcspDirection.ServerToClient)]
+public ref partial struct Error
+{
+    /// <summary>What went wrong.</summary>
+    public ErrorCode Code;
+
+    /// <summary>The next sequence number the server expects from this member.</summary>
+    public uint Expected;
+
+    /// <summary>A human-readable explanation, UTF-8; may be empty.</summary>
+    public ReadOnlySpan<byte> Text;
+}
+
+/// <summary>
+/// Resend request (0x3A, PROTOCOL.md §8.7): the receiver of a fragmented message asks its sender to send
+/// <see cref="Count"/> datagrams again, starting at the header's sequence number (memo §8.1).
+/// </summary>
+[VcspPacket(0x3A, Direction = VcspDirection.Both)]
+public partial struct ResendRequest
+{
+    /// <summary>How many consecutive sequence numbers are missing, 1 to 255.</summary>
+    public byte Count;
+}
