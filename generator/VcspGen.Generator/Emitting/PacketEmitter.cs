@@ -52,21 +52,27 @@ internal static class PacketEmitter
         var maxBody = p.MaxBodySize;
         var maxDatagram = maxBody < 0 || p.HeaderSize + maxBody > p.DatagramLimit ? p.DatagramLimit : p.HeaderSize + maxBody;
         w.Line($"/// <summary>The flag that identifies this packet kind on the wire: 0x{p.Flag:X2} ({DirectionText(p.Direction)}).</summary>");
+        w.Line(GeneratedCode);
         w.Line($"public const byte Flag = 0x{p.Flag:X2};");
         w.Line();
         w.Line($"/// <summary>Bytes in the {layoutName} header that starts every datagram of this kind.</summary>");
+        w.Line(GeneratedCode);
         w.Line($"public const int HeaderSize = {p.HeaderSize};");
         w.Line();
         w.Line($"/// <summary>The {layoutName} layout's datagram limit, header included.</summary>");
+        w.Line(GeneratedCode);
         w.Line($"public const int DatagramLimit = {p.DatagramLimit};");
         w.Line();
         w.Line("/// <summary>The smallest valid datagram of this kind, in bytes.</summary>");
+        w.Line(GeneratedCode);
         w.Line($"public const int MinDatagramSize = {p.HeaderSize + p.MinBodySize};");
         w.Line();
         w.Line("/// <summary>The largest datagram of this kind, in bytes.</summary>");
+        w.Line(GeneratedCode);
         w.Line($"public const int MaxDatagramSize = {maxDatagram};");
         w.Line();
         w.Line("/// <summary>Which challenge numbers this packet kind may carry.</summary>");
+        w.Line(GeneratedCode);
         w.Line($"public const global::VcspGen.VcspChallengeRule ChallengeRule = global::VcspGen.VcspChallengeRule.{p.Challenge};");
         w.Line();
     }
@@ -123,6 +129,7 @@ internal static class PacketEmitter
         }
 
         w.Line("/// <summary>Bytes this packet takes when encoded, header included.</summary>");
+        w.Line(GeneratedCode);
         w.Line($"public readonly int EncodedSize => {expression};");
         w.Line();
     }
@@ -136,6 +143,7 @@ internal static class PacketEmitter
         w.Line("/// <param name=\"datagram\">The whole datagram, header included.</param>");
         w.Line("/// <param name=\"packet\">The packet, or the default value when the datagram is refused.</param>");
         w.Line("/// <returns><see cref=\"global::VcspGen.VcspDecodeStatus.Ok\"/>, or why the datagram was refused.</returns>");
+        w.Line(GeneratedCode);
         w.Open($"public static {Decode} TryDecode(global::System.ReadOnlySpan<byte> datagram, out {p.Name} packet)");
         w.Line("packet = default;");
         Guard(w, "datagram.Length < HeaderSize", Decode + ".Truncated");
@@ -257,6 +265,7 @@ internal static class PacketEmitter
         w.Line("/// <param name=\"destination\">Where to write the datagram.</param>");
         w.Line("/// <param name=\"bytesWritten\">The datagram's length, or 0 when nothing was written.</param>");
         w.Line("/// <returns><see cref=\"global::VcspGen.VcspEncodeStatus.Ok\"/>, or why the packet was not written.</returns>");
+        w.Line(GeneratedCode);
         w.Open($"public readonly {Encode} TryEncode(global::System.Span<byte> destination, out int bytesWritten)");
         w.Line("bytesWritten = 0;");
         var challengeCheck = ChallengeViolation(p.Challenge, "Challenge");
