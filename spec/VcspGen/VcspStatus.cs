@@ -58,9 +58,6 @@ public enum VcspEncodeStatus : byte
     /// <summary>The challenge number is not allowed for this packet kind.</summary>
     ReservedChallenge,
 
-    /// <summary>The fragmentation offset is not allowed (non-zero on a packet kind that cannot be fragmented).</summary>
-    BadFragmentOffset,
-
     /// <summary>A field holds a value its type does not define (an unknown enum value or an address with no family).</summary>
     InvalidValue,
 }
