@@ -30,9 +30,11 @@ internal static class TestCompilation
 
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    public static CSharpCompilation Create(params (string Path, string Text)[] sources) =>
+    public static CSharpCompilation Create(params (string Path, string Text)[] sources) => Create("VcspGen.TestAssembly", sources);
+
+    public static CSharpCompilation Create(string assemblyName, params (string Path, string Text)[] sources) =>
         CSharpCompilation.Create(
-            "VcspGen.TestAssembly",
+            assemblyName,
             sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, s.Path)),
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
@@ -44,10 +46,15 @@ internal static class TestCompilation
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
     /// <summary>Runs the generator, then the analyzer over the compilation with the generated code, as a build does.</summary>
+    public static Task<(Compilation Output, ImmutableArray<Diagnostic> Compiler, ImmutableArray<Diagnostic> Analyzer, GeneratorDriverRunResult Run)> BuildAsync(
+        params (string Path, string Text)[] sources) => BuildAsync("VcspGen.TestAssembly", sources);
+
+    /// <summary>Runs the generator, then the analyzer, for an assembly with the given name.</summary>
     public static async Task<(Compilation Output, ImmutableArray<Diagnostic> Compiler, ImmutableArray<Diagnostic> Analyzer, GeneratorDriverRunResult Run)> BuildAsync(
+        string assemblyName,
         params (string Path, string Text)[] sources)
     {
-        var compilation = Create(sources);
+        var compilation = Create(assemblyName, sources);
         var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var analyzers = output.WithAnalyzers([new PacketSpecAnalyzer()]);
         var analyzerDiagnostics = await analyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None);

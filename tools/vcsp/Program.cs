@@ -1,0 +1,61 @@
+using System;
+using System.IO;
+
+namespace Vcsp.Cli;
+
+/// <summary>The <c>vcsp</c> command: one verb per job.</summary>
+public static class Program
+{
+    private const string Usage = """
+        usage: vcsp <verb> [options]
+
+        verbs:
+          demo    encode, dispatch and decode real VCSP packets and print them
+
+        Run 'vcsp <verb> --help' for a verb's options.
+        """;
+
+    /// <summary>Runs a verb. Exit codes: 0 success, 1 failure, 2 wrong arguments.</summary>
+    /// <param name="args">The verb and its options.</param>
+    /// <returns>The process exit code.</returns>
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs a verb, writing to the given streams (tests call this directly).</summary>
+    /// <param name="args">The verb and its options.</param>
+    /// <param name="output">Standard output.</param>
+    /// <param name="error">Standard error.</param>
+    /// <returns>The exit code.</returns>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 0)
+        {
+            error.WriteLine(Usage);
+            return 2;
+        }
+
+        switch (args[0])
+        {
+            case "-h" or "--help" or "help":
+                output.WriteLine(Usage);
+                return 0;
+            case "demo":
+                if (args.Length == 2 && args[1] is "-h" or "--help")
+                {
+                    output.WriteLine("usage: vcsp demo\n\nEncodes a short VCSP conversation, dispatches every datagram through the\ngenerated flag-dispatch table, decodes it and prints it; then shows refusals.");
+                    return 0;
+                }
+
+                if (args.Length > 1)
+                {
+                    error.WriteLine($"vcsp demo: unexpected argument '{args[1]}'\n\nusage: vcsp demo");
+                    return 2;
+                }
+
+                return CodecDemo.Run(output);
+            default:
+                error.WriteLine($"vcsp: unknown verb '{args[0]}'\n\n{Usage}");
+                return 2;
+        }
+    }
+}
