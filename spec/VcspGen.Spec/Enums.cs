@@ -25,7 +25,7 @@ public enum RejectReason : byte
     /// <summary>Another member already uses the requested name.</summary>
     NameInUse = 4,
 
-    /// <summary>The requested name is empty, too long or not UTF-8.</summary>
+    /// <summary>The requested name is not valid UTF-8 or contains control characters (its length is checked by the decoder).</summary>
     BadName = 5,
 }
 
@@ -35,7 +35,7 @@ public enum ErrorCode : byte
     /// <summary>A message arrived out of order: its sequence number is not the next one expected.</summary>
     OutOfOrder = 1,
 
-    /// <summary>A message needs more fragments than the protocol can number.</summary>
+    /// <summary>A Syn carried more than 117 - N bytes of data (N = the sender's name length), so it cannot be relayed as one Msg.</summary>
     MessageTooLong = 2,
 
     /// <summary>A fragmented message was not completed in time and was abandoned.</summary>

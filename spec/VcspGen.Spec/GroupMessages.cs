@@ -55,5 +55,6 @@ public ref partial struct Error
 public partial struct ResendRequest
 {
     /// <summary>How many consecutive sequence numbers are missing, 1 to 255.</summary>
+    [VcspField(MinValue = 1)]
     public byte Count;
 }

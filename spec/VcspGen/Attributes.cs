@@ -34,9 +34,14 @@ public sealed class VcspPacketAttribute : Attribute
     public bool Fragmentable { get; set; }
 }
 
-/// <summary>Options for a variable-length body field (a <see cref="ReadOnlySpan{T}"/> of bytes).</summary>
+/// <summary>
+/// Options for a body field: length bounds for a variable-length field (a <see cref="ReadOnlySpan{T}"/> of bytes),
+/// or value bounds for an integer field.
+/// </summary>
 /// <remarks>
 /// A byte-span field without a length prefix takes the rest of the datagram and must be the last field.
+/// A value outside <see cref="MinValue"/>..<see cref="MaxValue"/> is refused with <c>InvalidValue</c> by both
+/// the decoder and the encoder.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Field, AllowMultiple = false, Inherited = false)]
 public sealed class VcspFieldAttribute : Attribute
@@ -49,6 +54,12 @@ public sealed class VcspFieldAttribute : Attribute
 
     /// <summary>The largest length the field may have, in bytes; -1 (the default) means no bound beyond the datagram limit.</summary>
     public int MaxLength { get; set; } = -1;
+
+    /// <summary>The smallest value an integer field may hold; defaults to the type's smallest.</summary>
+    public long MinValue { get; set; } = long.MinValue;
+
+    /// <summary>The largest value an integer field may hold; defaults to the type's largest (for <c>ulong</c>, at most <see cref="long.MaxValue"/> can be named).</summary>
+    public long MaxValue { get; set; } = long.MaxValue;
 }
 
 /// <summary>The header layouts of VCSP (spec/PROTOCOL.md §3).</summary>

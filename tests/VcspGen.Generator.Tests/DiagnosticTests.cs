@@ -119,6 +119,10 @@ public sealed class DiagnosticTests
         await SingleDiagnostic("[VcspPacket(0x42)] public partial struct Hello { [VcspField(MaxLength = 3)] public byte A; }", "VCSP008", "A");
         await SingleDiagnostic("[VcspPacket(0x42)] public ref partial struct Hello { [VcspField(LengthPrefixed = true, MaxLength = 300)] public ReadOnlySpan<byte> A; }", "VCSP008", "A");
         await SingleDiagnostic("[VcspPacket(0x42)] public ref partial struct Hello { [VcspField(MinLength = 5, MaxLength = 3)] public ReadOnlySpan<byte> A; }", "VCSP008", "A");
+        await SingleDiagnostic("[VcspPacket(0x42)] public partial struct Hello { [VcspField(MinValue = 300)] public byte A; }", "VCSP008", "A");
+        await SingleDiagnostic("[VcspPacket(0x42)] public partial struct Hello { [VcspField(MinValue = 5, MaxValue = 4)] public int A; }", "VCSP008", "A");
+        await SingleDiagnostic("[VcspPacket(0x42)] public ref partial struct Hello { [VcspField(MinValue = 1)] public ReadOnlySpan<byte> A; }", "VCSP008", "A");
+        await SingleDiagnostic("[VcspPacket(0x42)] public partial struct Hello { [VcspField(MinValue = 1)] public float A; }", "VCSP008", "A");
     }
 
     [Fact]
@@ -139,7 +143,7 @@ public sealed class DiagnosticTests
             public ref partial struct Status
             {
                 public Mood Mood;
-                public short Temperature;
+                [VcspField(MinValue = -50, MaxValue = 60)] public short Temperature;
                 public VcspAddress Where;
                 [VcspField(LengthPrefixed = true, MaxLength = 16)] public ReadOnlySpan<byte> Name;
                 public ReadOnlySpan<byte> Note;

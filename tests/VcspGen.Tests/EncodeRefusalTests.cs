@@ -76,5 +76,6 @@ public sealed class EncodeRefusalTests
         Assert.Equal(VcspEncodeStatus.InvalidValue, new JoinRequest { Challenge = VcspChallenge.FirstContact, Server = default, Name = "a"u8 }.TryEncode(new byte[128], out _));
         Assert.Equal(VcspEncodeStatus.InvalidValue, new Reject { Challenge = VcspChallenge.None, Reason = (RejectReason)0 }.TryEncode(new byte[128], out _));
         Assert.Equal(VcspEncodeStatus.InvalidValue, new Command { Challenge = 0x1234, Code = (CommandCode)77 }.TryEncode(new byte[128], out _));
+        Assert.Equal(VcspEncodeStatus.InvalidValue, new ResendRequest { Challenge = 0x1234, Count = 0 }.TryEncode(new byte[128], out _));
     }
 }

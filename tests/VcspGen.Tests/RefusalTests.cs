@@ -171,6 +171,7 @@ public sealed class RefusalTests
         { "JoinRequest", "01 1F 00FF 12345678 00 0E  05 00 C4FD 7F000001  05 616C696365", "address family 5" },
         { "JoinRequest", "01 1F 00FF 12345678 00 0E  04 01 C4FD 7F000001  05 616C696365", "address reserved byte 1" },
         { "Kick", "01 2D 1234 00000020 00 0C  00 00 D431 C0000201 7370616D", "address family 0" },
+        { "ResendRequest", "01 3A 1234 00000011 00 01  00", "Count 0 is below its MinValue of 1" },
     };
 
     [Theory]

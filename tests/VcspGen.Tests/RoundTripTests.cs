@@ -127,7 +127,7 @@ public sealed class RoundTripTests
 
     [Fact]
     public void ResendRequestAndFinAndPingAndPong() =>
-        Gen.Select(MemberChallenge, Gen.UInt, Gen.Byte, Gen.ULong).Sample(
+        Gen.Select(MemberChallenge, Gen.UInt, Gen.Byte[1, 255], Gen.ULong).Sample(
             t =>
             {
                 var (challenge, sequence, count, timestamp) = t;

@@ -55,7 +55,7 @@ internal static class CodecDemo
         for (var k = 1; k <= fragments; k++)
         {
             var data = message.AsSpan((k - 1) * chunk, Math.Min(chunk, message.Length - ((k - 1) * chunk)));
-            var offset = k == fragments ? VcspWire.FinalFragment : (byte)k;
+            var offset = fragments == 1 ? VcspWire.WholeMessage : k == fragments ? VcspWire.FinalFragment : (byte)k;
             var syn = new Syn { Challenge = response.Challenge, Sequence = join.Sequence + (uint)k, FragmentOffset = offset, Data = data };
             Send("alice>", syn.TryEncode(buffer, out n), n);
         }
@@ -63,7 +63,7 @@ internal static class CodecDemo
         for (var k = 1; k <= fragments; k++)
         {
             var data = message.AsSpan((k - 1) * chunk, Math.Min(chunk, message.Length - ((k - 1) * chunk)));
-            var offset = k == fragments ? VcspWire.FinalFragment : (byte)k;
+            var offset = fragments == 1 ? VcspWire.WholeMessage : k == fragments ? VcspWire.FinalFragment : (byte)k;
             var msg = new Msg { Challenge = VcspChallenge.None, Sequence = join.Sequence + (uint)k, FragmentOffset = offset, Sender = join.Name, Data = data };
             Send("server>", msg.TryEncode(buffer, out n), n);
         }

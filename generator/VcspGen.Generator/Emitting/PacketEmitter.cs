@@ -243,6 +243,10 @@ internal static class PacketEmitter
         if (field.EnumType is null)
         {
             w.Line($"result.{field.Name} = {read};");
+            if (ValueViolation(field, $"result.{field.Name}") is { } violation)
+            {
+                Guard(w, violation, Decode + ".InvalidValue");
+            }
         }
         else
         {
@@ -280,6 +284,9 @@ internal static class PacketEmitter
             {
                 case FieldKind.Integer when field.EnumType is not null && field.EnumMembers.Count > 0:
                     Guard(w, $"!IsDefined({field.Name})", Encode + ".InvalidValue");
+                    break;
+                case FieldKind.Integer when ValueViolation(field, field.Name) is { } violation:
+                    Guard(w, violation, Encode + ".InvalidValue");
                     break;
                 case FieldKind.Address:
                     Guard(w, $"{field.Name}.Family == global::VcspGen.VcspAddressFamily.Unspecified", Encode + ".InvalidValue");
@@ -392,6 +399,23 @@ internal static class PacketEmitter
         _ => null,
     };
 
+    /// <summary>The condition under which an integer field's value breaks its declared bounds, or null when it has none.</summary>
+    private static string? ValueViolation(FieldModel field, string value)
+    {
+        var parts = new System.Collections.Generic.List<string>();
+        if (field.MinValue is { } min)
+        {
+            parts.Add($"{value} < {min.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (field.MaxValue is { } max)
+        {
+            parts.Add($"{value} > {max.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return parts.Count == 0 ? null : string.Join(" || ", parts);
+    }
+
     private static void GuardLength(CodeWriter w, string? condition, string status)
     {
         if (condition is not null)
@@ -436,6 +460,8 @@ internal static class PacketEmitter
 
     private static string FieldText(FieldModel field) => field.Kind switch
     {
+        FieldKind.Integer when field.MinValue is not null || field.MaxValue is not null =>
+            $"{WireSizes.Of(field.Integer)}-byte integer, big-endian, {(field.MinValue ?? WireSizes.Range(field.Integer).Min).ToString(CultureInfo.InvariantCulture)} to {(field.MaxValue ?? WireSizes.Range(field.Integer).Max).ToString(CultureInfo.InvariantCulture)}",
         FieldKind.Integer => $"{WireSizes.Of(field.Integer)}-byte {(field.EnumType is null ? "integer" : "enum")}, big-endian",
         FieldKind.Address => "address, 8 (IPv4) or 20 (IPv6) bytes",
         FieldKind.PrefixedBytes => $"1-byte length, then {field.MinLength} to {field.MaxLength} bytes",

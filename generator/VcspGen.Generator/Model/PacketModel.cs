@@ -63,6 +63,8 @@ internal enum IntegerType
 /// <param name="EnumMembers">The enum's member names whose values are valid on the wire; empty for [Flags] enums and plain integers.</param>
 /// <param name="MinLength">The smallest length of a byte field.</param>
 /// <param name="MaxLength">The largest length of a byte field, or -1 when bounded only by the datagram.</param>
+/// <param name="MinValue">The smallest value of a plain integer field, or null when the type's own bound applies.</param>
+/// <param name="MaxValue">The largest value of a plain integer field, or null when the type's own bound applies.</param>
 internal sealed record FieldModel(
     string Name,
     FieldKind Kind,
@@ -70,7 +72,9 @@ internal sealed record FieldModel(
     string? EnumType,
     EquatableArray<string> EnumMembers,
     int MinLength,
-    int MaxLength);
+    int MaxLength,
+    long? MinValue = null,
+    long? MaxValue = null);
 
 /// <summary>Everything the emitter needs to write one packet's codec. Holds no symbols or syntax.</summary>
 /// <param name="Namespace">The struct's namespace, or empty for the global namespace.</param>
@@ -150,6 +154,19 @@ internal static class WireSizes
         IntegerType.UInt16 or IntegerType.Int16 => 2,
         IntegerType.UInt32 or IntegerType.Int32 => 4,
         _ => 8,
+    };
+
+    /// <summary>The range of an integer type, clamped to what a <c>long</c> attribute argument can name.</summary>
+    public static (long Min, long Max) Range(IntegerType type) => type switch
+    {
+        IntegerType.Byte => (byte.MinValue, byte.MaxValue),
+        IntegerType.SByte => (sbyte.MinValue, sbyte.MaxValue),
+        IntegerType.UInt16 => (ushort.MinValue, ushort.MaxValue),
+        IntegerType.Int16 => (short.MinValue, short.MaxValue),
+        IntegerType.UInt32 => (uint.MinValue, uint.MaxValue),
+        IntegerType.Int32 => (int.MinValue, int.MaxValue),
+        IntegerType.UInt64 => (0, long.MaxValue),
+        _ => (long.MinValue, long.MaxValue),
     };
 
     public static int Min(FieldModel field) => field.Kind switch

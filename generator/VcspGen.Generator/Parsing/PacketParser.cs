@@ -202,6 +202,8 @@ internal static class PacketParser
         var lengthPrefixed = false;
         var minLength = 0;
         var maxLength = -1;
+        long? minValue = null;
+        long? maxValue = null;
         if (options is not null)
         {
             foreach (var named in options.NamedArguments)
@@ -217,12 +219,24 @@ internal static class PacketParser
                     case "MaxLength" when named.Value.Value is int value:
                         maxLength = value;
                         break;
+                    case "MinValue" when named.Value.Value is long value:
+                        minValue = value;
+                        break;
+                    case "MaxValue" when named.Value.Value is long value:
+                        maxValue = value;
+                        break;
                 }
             }
         }
 
         if (IsByteSpan(type))
         {
+            if (minValue is not null || maxValue is not null)
+            {
+                report(DiagnosticDescriptors.InvalidFieldOptions, at, field.Name, packetName, "MinValue and MaxValue apply only to integer fields; use MinLength and MaxLength");
+                return null;
+            }
+
             if (minLength < 0 || maxLength < -1 || (maxLength >= 0 && minLength > maxLength))
             {
                 report(DiagnosticDescriptors.InvalidFieldOptions, at, field.Name, packetName, $"MinLength {minLength} and MaxLength {maxLength} do not describe a length range");
@@ -244,10 +258,27 @@ internal static class PacketParser
             return new FieldModel(field.Name, lengthPrefixed ? FieldKind.PrefixedBytes : FieldKind.RestBytes, IntegerType.Byte, null, default, minLength, lengthPrefixed && maxLength < 0 ? 255 : maxLength);
         }
 
-        if (options is not null)
+        var integer = ToInteger(type);
+        if (options is not null && (integer is null || lengthPrefixed || minLength != 0 || maxLength != -1))
         {
-            report(DiagnosticDescriptors.InvalidFieldOptions, at, field.Name, packetName, "[VcspField] applies only to ReadOnlySpan<byte> fields");
+            report(DiagnosticDescriptors.InvalidFieldOptions, at, field.Name, packetName, integer is null
+                ? "[VcspField] applies only to ReadOnlySpan<byte> and integer fields"
+                : "LengthPrefixed, MinLength and MaxLength apply only to ReadOnlySpan<byte> fields; use MinValue and MaxValue");
             return null;
+        }
+
+        if (integer is { } bounded && (minValue is not null || maxValue is not null))
+        {
+            var (typeMin, typeMax) = WireSizes.Range(bounded);
+            var low = minValue ?? typeMin;
+            var high = maxValue ?? typeMax;
+            if (low > high || low < typeMin || high > typeMax)
+            {
+                report(DiagnosticDescriptors.InvalidFieldOptions, at, field.Name, packetName, $"MinValue {low} and MaxValue {high} do not describe a range within {type.ToDisplayString()}");
+                return null;
+            }
+
+            return new FieldModel(field.Name, FieldKind.Integer, bounded, null, default, 0, 0, low == typeMin ? null : low, high == typeMax ? null : high);
         }
 
         if (type.ToDisplayString() == AddressTypeName)
@@ -264,9 +295,9 @@ internal static class PacketParser
             return new FieldModel(field.Name, FieldKind.Integer, enumInteger, "global::" + enumType.ToDisplayString(), members, 0, 0);
         }
 
-        if (ToInteger(type) is { } integer)
+        if (integer is { } plain)
         {
-            return new FieldModel(field.Name, FieldKind.Integer, integer, null, default, 0, 0);
+            return new FieldModel(field.Name, FieldKind.Integer, plain, null, default, 0, 0);
         }
 
         report(DiagnosticDescriptors.UnsupportedFieldType, at, field.Name, packetName, type.ToDisplayString());

@@ -90,12 +90,16 @@ namespace VcspGen.Spec
             var body = datagram.Slice(HeaderSize);
             var offset = 0;
 
-            // Count: 1-byte integer, big-endian
+            // Count: 1-byte integer, big-endian, 1 to 255
             if (body.Length - offset < 1)
             {
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
             result.Count = body[offset];
+            if (result.Count < 1)
+            {
+                return global::VcspGen.VcspDecodeStatus.InvalidValue;
+            }
             offset += 1;
 
             if (offset != body.Length)
@@ -122,6 +126,10 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.ReservedChallenge;
             }
+            if (Count < 1)
+            {
+                return global::VcspGen.VcspEncodeStatus.InvalidValue;
+            }
 
             var size = EncodedSize;
             if (size > DatagramLimit)
@@ -141,7 +149,7 @@ namespace VcspGen.Spec
             destination[9] = (byte)(size - HeaderSize);
             var offset = HeaderSize;
 
-            // Count: 1-byte integer, big-endian
+            // Count: 1-byte integer, big-endian, 1 to 255
             destination[offset] = Count;
             offset += 1;
 
