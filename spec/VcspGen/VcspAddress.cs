@@ -1,7 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace VcspGen;
 
@@ -42,6 +42,7 @@ public readonly struct VcspAddress : IEquatable<VcspAddress>
     private readonly ulong _high;
     private readonly ulong _low;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private VcspAddress(VcspAddressFamily family, ushort port, ulong high, ulong low)
     {
         Family = family;
@@ -170,6 +171,7 @@ public readonly struct VcspAddress : IEquatable<VcspAddress>
     /// <see cref="VcspDecodeStatus.Ok"/>, <see cref="VcspDecodeStatus.Truncated"/>, or
     /// <see cref="VcspDecodeStatus.InvalidValue"/> for an unknown family or a non-zero reserved byte.
     /// </returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static VcspDecodeStatus TryRead(ReadOnlySpan<byte> source, out VcspAddress address, out int bytesRead)
     {
         address = default;
@@ -216,6 +218,7 @@ public readonly struct VcspAddress : IEquatable<VcspAddress>
     /// <see cref="VcspEncodeStatus.Ok"/>, <see cref="VcspEncodeStatus.InvalidValue"/> for an unspecified family, or
     /// <see cref="VcspEncodeStatus.DestinationTooSmall"/>.
     /// </returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public VcspEncodeStatus TryWrite(Span<byte> destination, out int bytesWritten)
     {
         bytesWritten = 0;

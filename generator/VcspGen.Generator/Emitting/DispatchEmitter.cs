@@ -57,29 +57,38 @@ internal static class DispatchEmitter
         w.Line($"        return {Decode}.Truncated;");
         w.Line("    }");
         w.Line();
-        w.Line($"    {Decode} status;");
         w.Line("    switch (datagram[1])");
         w.Line("    {");
         foreach (var entry in model.Entries)
         {
             w.Line($"        case 0x{entry.Flag:X2}:");
-            w.Line("        {");
-            w.Line($"            status = {entry.TypeName}.TryDecode(datagram, out var packet);");
-            w.Line($"            if (status == {Decode}.Ok)");
-            w.Line("            {");
-            w.Line($"                handler.{entry.MethodName}(in packet);");
-            w.Line("            }");
-            w.Line();
-            w.Line("            return status;");
-            w.Line("        }");
+            w.Line($"            return Dispatch{entry.ShortName}Case(datagram, ref handler);");
         }
 
         w.Line("        default:");
         w.Line($"            return {Decode}.UnknownFlag;");
         w.Line("    }");
         w.Line("}");
-        w.Line();
 
+        // One small method per packet kind, so a call zero-initializes only the one packet local it uses.
+        foreach (var entry in model.Entries)
+        {
+            w.Line();
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+            w.Line($"private static {Decode} Dispatch{entry.ShortName}Case<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)");
+            w.Line("    where THandler : struct, IVcspPacketHandler");
+            w.Line("{");
+            w.Line($"    var status = {entry.TypeName}.TryDecode(datagram, out var packet);");
+            w.Line($"    if (status == {Decode}.Ok)");
+            w.Line("    {");
+            w.Line($"        handler.{entry.MethodName}(in packet);");
+            w.Line("    }");
+            w.Line();
+            w.Line("    return status;");
+            w.Line("}");
+        }
+
+        w.Line();
         w.Line("/// <summary>Whether a packet kind of this table has <paramref name=\"flag\"/>.</summary>");
         w.Line("/// <param name=\"flag\">A flag byte.</param>");
         w.Line("/// <returns><see langword=\"true\"/> when <see cref=\"Dispatch{THandler}\"/> can decode it.</returns>");

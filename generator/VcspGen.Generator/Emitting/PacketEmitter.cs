@@ -145,16 +145,15 @@ internal static class PacketEmitter
         w.Line("/// <returns><see cref=\"global::VcspGen.VcspDecodeStatus.Ok\"/>, or why the datagram was refused.</returns>");
         w.Line(GeneratedCode);
         w.Open($"public static {Decode} TryDecode(global::System.ReadOnlySpan<byte> datagram, out {p.Name} packet)");
-        w.Line("packet = default;");
-        Guard(w, "datagram.Length < HeaderSize", Decode + ".Truncated");
-        Guard(w, "datagram.Length > DatagramLimit", Decode + ".Oversize");
-        Guard(w, "datagram[0] != global::VcspGen.VcspWire.Version", Decode + ".BadVersion");
-        Guard(w, "datagram[1] != Flag", Decode + ".WrongFlag");
+        w.Line("// One range check for both length limits, and one 16-bit compare for version and flag; the slow");
+        w.Line("// path then says which check failed.");
+        Refuse(w, "(uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize", $"datagram.Length < HeaderSize ? {Decode}.Truncated : {Decode}.Oversize");
+        Refuse(w, $"{Binary}.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag)", $"datagram[0] != global::VcspGen.VcspWire.Version ? {Decode}.BadVersion : {Decode}.WrongFlag");
         var lengthOffset = p.Layout == Layout.Text ? 9 : 4;
-        Guard(w, $"datagram[{lengthOffset}] != datagram.Length - HeaderSize", Decode + ".BadLength");
+        Refuse(w, $"datagram[{lengthOffset}] != datagram.Length - HeaderSize", Decode + ".BadLength");
         if (p.Layout == Layout.Text && !p.Fragmentable)
         {
-            Guard(w, "datagram[8] != 0", Decode + ".BadFragmentOffset");
+            Refuse(w, "datagram[8] != 0", Decode + ".BadFragmentOffset");
         }
 
         w.Line();
@@ -162,23 +161,17 @@ internal static class PacketEmitter
         var challengeCheck = ChallengeViolation(p.Challenge, "challenge");
         if (challengeCheck is not null)
         {
-            Guard(w, challengeCheck, Decode + ".ReservedChallenge");
+            Refuse(w, challengeCheck, Decode + ".ReservedChallenge");
         }
 
-        w.Line();
-        w.Line($"var result = new {p.Name}();");
-        w.Line("result.Challenge = challenge;");
         if (p.Layout == Layout.Text)
         {
-            w.Line($"result.Sequence = {Binary}.ReadUInt32BigEndian(datagram.Slice(4));");
-            if (p.Fragmentable)
-            {
-                w.Line("result.FragmentOffset = datagram[8];");
-            }
+            w.Line($"var sequence = {Binary}.ReadUInt32BigEndian(datagram.Slice(4));");
         }
 
         if (p.Fields.Count > 0)
         {
+            w.Line();
             w.Line("var body = datagram.Slice(HeaderSize);");
             w.Line("var offset = 0;");
         }
@@ -187,27 +180,28 @@ internal static class PacketEmitter
         {
             w.Line();
             w.Line($"// {field.Name}: {FieldText(field)}");
+            var value = Value(field);
             switch (field.Kind)
             {
                 case FieldKind.Integer:
                     EmitReadInteger(w, field);
                     break;
                 case FieldKind.Address:
-                    w.Line($"var {Local(field)}Status = global::VcspGen.VcspAddress.TryRead(body.Slice(offset), out result.{field.Name}, out var {Local(field)}Size);");
-                    Guard(w, $"{Local(field)}Status != {Decode}.Ok", $"{Local(field)}Status");
+                    w.Line($"var {Local(field)}Status = global::VcspGen.VcspAddress.TryRead(body.Slice(offset), out var {value}, out var {Local(field)}Size);");
+                    Refuse(w, $"{Local(field)}Status != {Decode}.Ok", $"{Local(field)}Status");
                     w.Line($"offset += {Local(field)}Size;");
                     break;
                 case FieldKind.PrefixedBytes:
-                    Guard(w, "body.Length - offset < 1", Decode + ".Truncated");
+                    Refuse(w, "body.Length - offset < 1", Decode + ".Truncated");
                     w.Line($"int {Local(field)}Length = body[offset++];");
-                    GuardLength(w, LengthViolation(field, Local(field) + "Length", fromPrefix: true), Decode + ".FieldLength");
-                    Guard(w, $"body.Length - offset < {Local(field)}Length", Decode + ".Truncated");
-                    w.Line($"result.{field.Name} = body.Slice(offset, {Local(field)}Length);");
+                    RefuseLength(w, LengthViolation(field, Local(field) + "Length", fromPrefix: true), Decode + ".FieldLength");
+                    Refuse(w, $"body.Length - offset < {Local(field)}Length", Decode + ".Truncated");
+                    w.Line($"var {value} = body.Slice(offset, {Local(field)}Length);");
                     w.Line($"offset += {Local(field)}Length;");
                     break;
                 default:
-                    w.Line($"result.{field.Name} = body.Slice(offset);");
-                    GuardLength(w, LengthViolation(field, $"result.{field.Name}.Length", fromPrefix: false), Decode + ".FieldLength");
+                    w.Line($"var {value} = body.Slice(offset);");
+                    RefuseLength(w, LengthViolation(field, $"{value}.Length", fromPrefix: false), Decode + ".FieldLength");
                     w.Line("offset = body.Length;");
                     break;
             }
@@ -216,15 +210,31 @@ internal static class PacketEmitter
         w.Line();
         if (p.Fields.Count > 0)
         {
-            Guard(w, "offset != body.Length", Decode + ".TrailingBytes");
+            Refuse(w, "offset != body.Length", Decode + ".TrailingBytes");
         }
         else
         {
-            Guard(w, "datagram.Length != HeaderSize", Decode + ".TrailingBytes");
+            Refuse(w, "datagram.Length != HeaderSize", Decode + ".TrailingBytes");
         }
 
+        // Every check passed: fill the packet straight from the locals (no temporary copy).
         w.Line();
-        w.Line("packet = result;");
+        w.Line("packet = default;");
+        w.Line("packet.Challenge = challenge;");
+        if (p.Layout == Layout.Text)
+        {
+            w.Line("packet.Sequence = sequence;");
+            if (p.Fragmentable)
+            {
+                w.Line("packet.FragmentOffset = datagram[8];");
+            }
+        }
+
+        foreach (var field in p.Fields)
+        {
+            w.Line($"packet.{field.Name} = {Value(field)};");
+        }
+
         w.Line($"return {Decode}.Ok;");
         w.Close();
         w.Line();
@@ -233,27 +243,28 @@ internal static class PacketEmitter
     private static void EmitReadInteger(CodeWriter w, FieldModel field)
     {
         var size = WireSizes.Of(field.Integer);
-        Guard(w, $"body.Length - offset < {size}", Decode + ".Truncated");
+        Refuse(w, $"body.Length - offset < {size}", Decode + ".Truncated");
         var read = field.Integer switch
         {
             IntegerType.Byte => "body[offset]",
             IntegerType.SByte => "(sbyte)body[offset]",
             _ => $"{Binary}.Read{field.Integer}BigEndian(body.Slice(offset))",
         };
+        var value = Value(field);
         if (field.EnumType is null)
         {
-            w.Line($"result.{field.Name} = {read};");
-            if (ValueViolation(field, $"result.{field.Name}") is { } violation)
+            w.Line($"var {value} = {read};");
+            if (ValueViolation(field, value) is { } violation)
             {
-                Guard(w, violation, Decode + ".InvalidValue");
+                Refuse(w, violation, Decode + ".InvalidValue");
             }
         }
         else
         {
-            w.Line($"result.{field.Name} = ({field.EnumType}){read};");
+            w.Line($"var {value} = ({field.EnumType}){read};");
             if (field.EnumMembers.Count > 0)
             {
-                Guard(w, $"!IsDefined(result.{field.Name})", Decode + ".InvalidValue");
+                Refuse(w, $"!IsDefined({value})", Decode + ".InvalidValue");
             }
         }
 
@@ -416,6 +427,23 @@ internal static class PacketEmitter
         return parts.Count == 0 ? null : string.Join(" || ", parts);
     }
 
+    /// <summary>A decoder's refusal: the out packet is left as the default value.</summary>
+    private static void Refuse(CodeWriter w, string condition, string status)
+    {
+        w.Open($"if ({condition})");
+        w.Line("packet = default;");
+        w.Line($"return {status};");
+        w.Close();
+    }
+
+    private static void RefuseLength(CodeWriter w, string? condition, string status)
+    {
+        if (condition is not null)
+        {
+            Refuse(w, condition, status);
+        }
+    }
+
     private static void GuardLength(CodeWriter w, string? condition, string status)
     {
         if (condition is not null)
@@ -445,6 +473,9 @@ internal static class PacketEmitter
     }
 
     private static string Local(FieldModel field) => char.ToLowerInvariant(field.Name[0]) + field.Name.Substring(1);
+
+    /// <summary>The local that holds a decoded field until every check has passed.</summary>
+    private static string Value(FieldModel field) => Local(field) + "Value";
 
     private static string IntegerKeyword(IntegerType type) => type switch
     {

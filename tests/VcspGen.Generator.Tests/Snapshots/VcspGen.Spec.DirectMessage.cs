@@ -56,72 +56,76 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out DirectMessage packet)
         {
-            packet = default;
-            if (datagram.Length < HeaderSize)
+            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
+            // path then says which check failed.
+            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
             {
-                return global::VcspGen.VcspDecodeStatus.Truncated;
+                packet = default;
+                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
-            if (datagram.Length > DatagramLimit)
+            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
-                return global::VcspGen.VcspDecodeStatus.Oversize;
-            }
-            if (datagram[0] != global::VcspGen.VcspWire.Version)
-            {
-                return global::VcspGen.VcspDecodeStatus.BadVersion;
-            }
-            if (datagram[1] != Flag)
-            {
-                return global::VcspGen.VcspDecodeStatus.WrongFlag;
+                packet = default;
+                return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
             if (datagram[9] != datagram.Length - HeaderSize)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
 
             var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
             if (challenge == global::VcspGen.VcspChallenge.FirstContact)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
-            var result = new DirectMessage();
-            result.Challenge = challenge;
-            result.Sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
-            result.FragmentOffset = datagram[8];
             var body = datagram.Slice(HeaderSize);
             var offset = 0;
 
             // Sender: 1-byte length, then 1 to 32 bytes
             if (body.Length - offset < 1)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
             int senderLength = body[offset++];
             if (senderLength < 1 || senderLength > 32)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
             if (body.Length - offset < senderLength)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
-            result.Sender = body.Slice(offset, senderLength);
+            var senderValue = body.Slice(offset, senderLength);
             offset += senderLength;
 
             // Data: the rest of the datagram
-            result.Data = body.Slice(offset);
-            if (result.Data.Length < 1)
+            var dataValue = body.Slice(offset);
+            if (dataValue.Length < 1)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
             offset = body.Length;
 
             if (offset != body.Length)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
-            packet = result;
+            packet = default;
+            packet.Challenge = challenge;
+            packet.Sequence = sequence;
+            packet.FragmentOffset = datagram[8];
+            packet.Sender = senderValue;
+            packet.Data = dataValue;
             return global::VcspGen.VcspDecodeStatus.Ok;
         }
 

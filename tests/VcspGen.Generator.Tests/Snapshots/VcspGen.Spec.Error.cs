@@ -52,52 +52,50 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Error packet)
         {
-            packet = default;
-            if (datagram.Length < HeaderSize)
+            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
+            // path then says which check failed.
+            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
             {
-                return global::VcspGen.VcspDecodeStatus.Truncated;
+                packet = default;
+                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
-            if (datagram.Length > DatagramLimit)
+            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
-                return global::VcspGen.VcspDecodeStatus.Oversize;
-            }
-            if (datagram[0] != global::VcspGen.VcspWire.Version)
-            {
-                return global::VcspGen.VcspDecodeStatus.BadVersion;
-            }
-            if (datagram[1] != Flag)
-            {
-                return global::VcspGen.VcspDecodeStatus.WrongFlag;
+                packet = default;
+                return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
             if (datagram[9] != datagram.Length - HeaderSize)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
             if (datagram[8] != 0)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadFragmentOffset;
             }
 
             var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
             if (global::VcspGen.VcspChallenge.IsReserved(challenge))
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
-            var result = new Error();
-            result.Challenge = challenge;
-            result.Sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
             var body = datagram.Slice(HeaderSize);
             var offset = 0;
 
             // Code: 1-byte enum, big-endian
             if (body.Length - offset < 1)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
-            result.Code = (global::VcspGen.Spec.ErrorCode)body[offset];
-            if (!IsDefined(result.Code))
+            var codeValue = (global::VcspGen.Spec.ErrorCode)body[offset];
+            if (!IsDefined(codeValue))
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
             offset += 1;
@@ -105,21 +103,28 @@ namespace VcspGen.Spec
             // Expected: 4-byte integer, big-endian
             if (body.Length - offset < 4)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
-            result.Expected = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.Slice(offset));
+            var expectedValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.Slice(offset));
             offset += 4;
 
             // Text: the rest of the datagram
-            result.Text = body.Slice(offset);
+            var textValue = body.Slice(offset);
             offset = body.Length;
 
             if (offset != body.Length)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
-            packet = result;
+            packet = default;
+            packet.Challenge = challenge;
+            packet.Sequence = sequence;
+            packet.Code = codeValue;
+            packet.Expected = expectedValue;
+            packet.Text = textValue;
             return global::VcspGen.VcspDecodeStatus.Ok;
         }
 

@@ -52,48 +52,45 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out JoinRequest packet)
         {
-            packet = default;
-            if (datagram.Length < HeaderSize)
+            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
+            // path then says which check failed.
+            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
             {
-                return global::VcspGen.VcspDecodeStatus.Truncated;
+                packet = default;
+                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
-            if (datagram.Length > DatagramLimit)
+            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
-                return global::VcspGen.VcspDecodeStatus.Oversize;
-            }
-            if (datagram[0] != global::VcspGen.VcspWire.Version)
-            {
-                return global::VcspGen.VcspDecodeStatus.BadVersion;
-            }
-            if (datagram[1] != Flag)
-            {
-                return global::VcspGen.VcspDecodeStatus.WrongFlag;
+                packet = default;
+                return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
             if (datagram[9] != datagram.Length - HeaderSize)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
             if (datagram[8] != 0)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadFragmentOffset;
             }
 
             var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
             if (challenge != global::VcspGen.VcspChallenge.FirstContact)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
-            var result = new JoinRequest();
-            result.Challenge = challenge;
-            result.Sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
             var body = datagram.Slice(HeaderSize);
             var offset = 0;
 
             // Server: address, 8 (IPv4) or 20 (IPv6) bytes
-            var serverStatus = global::VcspGen.VcspAddress.TryRead(body.Slice(offset), out result.Server, out var serverSize);
+            var serverStatus = global::VcspGen.VcspAddress.TryRead(body.Slice(offset), out var serverValue, out var serverSize);
             if (serverStatus != global::VcspGen.VcspDecodeStatus.Ok)
             {
+                packet = default;
                 return serverStatus;
             }
             offset += serverSize;
@@ -101,26 +98,34 @@ namespace VcspGen.Spec
             // Name: 1-byte length, then 1 to 32 bytes
             if (body.Length - offset < 1)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
             int nameLength = body[offset++];
             if (nameLength < 1 || nameLength > 32)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
             if (body.Length - offset < nameLength)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
-            result.Name = body.Slice(offset, nameLength);
+            var nameValue = body.Slice(offset, nameLength);
             offset += nameLength;
 
             if (offset != body.Length)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
-            packet = result;
+            packet = default;
+            packet.Challenge = challenge;
+            packet.Sequence = sequence;
+            packet.Server = serverValue;
+            packet.Name = nameValue;
             return global::VcspGen.VcspDecodeStatus.Ok;
         }
 

@@ -52,58 +52,59 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Pong packet)
         {
-            packet = default;
-            if (datagram.Length < HeaderSize)
+            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
+            // path then says which check failed.
+            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
             {
-                return global::VcspGen.VcspDecodeStatus.Truncated;
+                packet = default;
+                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
-            if (datagram.Length > DatagramLimit)
+            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
-                return global::VcspGen.VcspDecodeStatus.Oversize;
-            }
-            if (datagram[0] != global::VcspGen.VcspWire.Version)
-            {
-                return global::VcspGen.VcspDecodeStatus.BadVersion;
-            }
-            if (datagram[1] != Flag)
-            {
-                return global::VcspGen.VcspDecodeStatus.WrongFlag;
+                packet = default;
+                return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
             if (datagram[9] != datagram.Length - HeaderSize)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
             if (datagram[8] != 0)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadFragmentOffset;
             }
 
             var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
             if (global::VcspGen.VcspChallenge.IsReserved(challenge))
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
-            var result = new Pong();
-            result.Challenge = challenge;
-            result.Sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
             var body = datagram.Slice(HeaderSize);
             var offset = 0;
 
             // Timestamp: 8-byte integer, big-endian
             if (body.Length - offset < 8)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
-            result.Timestamp = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(body.Slice(offset));
+            var timestampValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(body.Slice(offset));
             offset += 8;
 
             if (offset != body.Length)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
-            packet = result;
+            packet = default;
+            packet.Challenge = challenge;
+            packet.Sequence = sequence;
+            packet.Timestamp = timestampValue;
             return global::VcspGen.VcspDecodeStatus.Ok;
         }
 

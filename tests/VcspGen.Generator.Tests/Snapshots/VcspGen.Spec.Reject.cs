@@ -52,66 +52,69 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Reject packet)
         {
-            packet = default;
-            if (datagram.Length < HeaderSize)
+            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
+            // path then says which check failed.
+            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
             {
-                return global::VcspGen.VcspDecodeStatus.Truncated;
+                packet = default;
+                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
-            if (datagram.Length > DatagramLimit)
+            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
-                return global::VcspGen.VcspDecodeStatus.Oversize;
-            }
-            if (datagram[0] != global::VcspGen.VcspWire.Version)
-            {
-                return global::VcspGen.VcspDecodeStatus.BadVersion;
-            }
-            if (datagram[1] != Flag)
-            {
-                return global::VcspGen.VcspDecodeStatus.WrongFlag;
+                packet = default;
+                return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
             if (datagram[9] != datagram.Length - HeaderSize)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
             if (datagram[8] != 0)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadFragmentOffset;
             }
 
             var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
             if (challenge != global::VcspGen.VcspChallenge.None)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
-            var result = new Reject();
-            result.Challenge = challenge;
-            result.Sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
             var body = datagram.Slice(HeaderSize);
             var offset = 0;
 
             // Reason: 1-byte enum, big-endian
             if (body.Length - offset < 1)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
-            result.Reason = (global::VcspGen.Spec.RejectReason)body[offset];
-            if (!IsDefined(result.Reason))
+            var reasonValue = (global::VcspGen.Spec.RejectReason)body[offset];
+            if (!IsDefined(reasonValue))
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
             offset += 1;
 
             // Text: the rest of the datagram
-            result.Text = body.Slice(offset);
+            var textValue = body.Slice(offset);
             offset = body.Length;
 
             if (offset != body.Length)
             {
+                packet = default;
                 return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
-            packet = result;
+            packet = default;
+            packet.Challenge = challenge;
+            packet.Sequence = sequence;
+            packet.Reason = reasonValue;
+            packet.Text = textValue;
             return global::VcspGen.VcspDecodeStatus.Ok;
         }
 

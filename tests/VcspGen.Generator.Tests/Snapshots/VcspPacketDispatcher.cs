@@ -105,202 +105,296 @@ namespace VcspGen.TestAssembly
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            global::VcspGen.VcspDecodeStatus status;
             switch (datagram[1])
             {
                 case 0x1F:
-                {
-                    status = global::VcspGen.Spec.JoinRequest.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnJoinRequest(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchJoinRequestCase(datagram, ref handler);
                 case 0x25:
-                {
-                    status = global::VcspGen.Spec.VoiceJoin.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnVoiceJoin(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchVoiceJoinCase(datagram, ref handler);
                 case 0x2A:
-                {
-                    status = global::VcspGen.Spec.Silent.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnSilent(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchSilentCase(datagram, ref handler);
                 case 0x2D:
-                {
-                    status = global::VcspGen.Spec.Kick.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnKick(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchKickCase(datagram, ref handler);
                 case 0x2E:
-                {
-                    status = global::VcspGen.Spec.Syn.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnSyn(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchSynCase(datagram, ref handler);
                 case 0x2F:
-                {
-                    status = global::VcspGen.Spec.Response.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnResponse(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchResponseCase(datagram, ref handler);
                 case 0x3A:
-                {
-                    status = global::VcspGen.Spec.ResendRequest.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnResendRequest(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchResendRequestCase(datagram, ref handler);
                 case 0x3E:
-                {
-                    status = global::VcspGen.Spec.Media.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnMedia(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchMediaCase(datagram, ref handler);
                 case 0x3F:
-                {
-                    status = global::VcspGen.Spec.Msg.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnMsg(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchMsgCase(datagram, ref handler);
                 case 0x4C:
-                {
-                    status = global::VcspGen.Spec.Command.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnCommand(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchCommandCase(datagram, ref handler);
                 case 0x4D:
-                {
-                    status = global::VcspGen.Spec.CommandReply.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnCommandReply(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchCommandReplyCase(datagram, ref handler);
                 case 0x50:
-                {
-                    status = global::VcspGen.Spec.Ping.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnPing(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchPingCase(datagram, ref handler);
                 case 0x51:
-                {
-                    status = global::VcspGen.Spec.Pong.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnPong(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchPongCase(datagram, ref handler);
                 case 0xC9:
-                {
-                    status = global::VcspGen.Spec.Reject.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnReject(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchRejectCase(datagram, ref handler);
                 case 0xCA:
-                {
-                    status = global::VcspGen.Spec.CodecReject.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnCodecReject(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchCodecRejectCase(datagram, ref handler);
                 case 0xD3:
-                {
-                    status = global::VcspGen.Spec.DirectMessage.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnDirectMessage(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchDirectMessageCase(datagram, ref handler);
                 case 0xE0:
-                {
-                    status = global::VcspGen.Spec.Error.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnError(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchErrorCase(datagram, ref handler);
                 case 0xEF:
-                {
-                    status = global::VcspGen.Spec.VoiceFin.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnVoiceFin(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchVoiceFinCase(datagram, ref handler);
                 case 0xFF:
-                {
-                    status = global::VcspGen.Spec.Fin.TryDecode(datagram, out var packet);
-                    if (status == global::VcspGen.VcspDecodeStatus.Ok)
-                    {
-                        handler.OnFin(in packet);
-                    }
-
-                    return status;
-                }
+                    return DispatchFinCase(datagram, ref handler);
                 default:
                     return global::VcspGen.VcspDecodeStatus.UnknownFlag;
             }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchJoinRequestCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.JoinRequest.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnJoinRequest(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchVoiceJoinCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.VoiceJoin.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnVoiceJoin(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchSilentCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Silent.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnSilent(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchKickCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Kick.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnKick(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchSynCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Syn.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnSyn(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchResponseCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Response.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnResponse(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchResendRequestCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.ResendRequest.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnResendRequest(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchMediaCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Media.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnMedia(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchMsgCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Msg.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnMsg(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchCommandCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Command.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnCommand(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchCommandReplyCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.CommandReply.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnCommandReply(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchPingCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Ping.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnPing(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchPongCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Pong.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnPong(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchRejectCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Reject.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnReject(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchCodecRejectCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.CodecReject.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnCodecReject(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchDirectMessageCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.DirectMessage.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnDirectMessage(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchErrorCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Error.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnError(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchVoiceFinCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.VoiceFin.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnVoiceFin(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchFinCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Fin.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnFin(in packet);
+            }
+
+            return status;
         }
 
         /// <summary>Whether a packet kind of this table has <paramref name="flag"/>.</summary>
