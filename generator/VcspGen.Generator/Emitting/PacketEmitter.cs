@@ -200,21 +200,21 @@ internal static class PacketEmitter
                     w.Line($"offset += {Local(field)}Length;");
                     break;
                 default:
+                    // The rest field takes every remaining byte, so nothing can trail it.
                     w.Line($"var {value} = body.Slice(offset);");
                     RefuseLength(w, LengthViolation(field, $"{value}.Length", fromPrefix: false), Decode + ".FieldLength");
-                    w.Line("offset = body.Length;");
                     break;
             }
         }
 
         w.Line();
-        if (p.Fields.Count > 0)
-        {
-            Refuse(w, "offset != body.Length", Decode + ".TrailingBytes");
-        }
-        else
+        if (p.Fields.Count == 0)
         {
             Refuse(w, "datagram.Length != HeaderSize", Decode + ".TrailingBytes");
+        }
+        else if (p.Fields[p.Fields.Count - 1].Kind != FieldKind.RestBytes)
+        {
+            Refuse(w, "offset != body.Length", Decode + ".TrailingBytes");
         }
 
         // Every check passed: fill the packet straight from the locals (no temporary copy).

@@ -63,11 +63,13 @@ namespace VcspGen.Spec
                 packet = default;
                 return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
+
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
+
             if (datagram[9] != datagram.Length - HeaderSize)
             {
                 packet = default;
@@ -80,6 +82,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
@@ -91,12 +94,14 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var codeValue = (global::VcspGen.Spec.CommandCode)body[offset];
             if (!IsDefined(codeValue))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
+
             offset += 1;
 
             // Status: 1-byte enum, big-endian
@@ -105,23 +110,18 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var statusValue = (global::VcspGen.Spec.CommandStatus)body[offset];
             if (!IsDefined(statusValue))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
+
             offset += 1;
 
             // Data: the rest of the datagram
             var dataValue = body.Slice(offset);
-            offset = body.Length;
-
-            if (offset != body.Length)
-            {
-                packet = default;
-                return global::VcspGen.VcspDecodeStatus.TrailingBytes;
-            }
 
             packet = default;
             packet.Challenge = challenge;
@@ -148,10 +148,12 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.ReservedChallenge;
             }
+
             if (!IsDefined(Code))
             {
                 return global::VcspGen.VcspEncodeStatus.InvalidValue;
             }
+
             if (!IsDefined(Status))
             {
                 return global::VcspGen.VcspEncodeStatus.InvalidValue;
@@ -162,6 +164,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
+
             if (destination.Length < size)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;

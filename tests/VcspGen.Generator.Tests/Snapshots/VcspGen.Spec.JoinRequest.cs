@@ -59,16 +59,19 @@ namespace VcspGen.Spec
                 packet = default;
                 return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
+
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
+
             if (datagram[9] != datagram.Length - HeaderSize)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
+
             if (datagram[8] != 0)
             {
                 packet = default;
@@ -81,6 +84,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
@@ -93,6 +97,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return serverStatus;
             }
+
             offset += serverSize;
 
             // Name: 1-byte length, then 1 to 32 bytes
@@ -101,17 +106,20 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             int nameLength = body[offset++];
             if (nameLength < 1 || nameLength > 32)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
+
             if (body.Length - offset < nameLength)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var nameValue = body.Slice(offset, nameLength);
             offset += nameLength;
 
@@ -144,10 +152,12 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.ReservedChallenge;
             }
+
             if (Server.Family == global::VcspGen.VcspAddressFamily.Unspecified)
             {
                 return global::VcspGen.VcspEncodeStatus.InvalidValue;
             }
+
             if (Name.Length < 1 || Name.Length > 32)
             {
                 return global::VcspGen.VcspEncodeStatus.FieldLength;
@@ -158,6 +168,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
+
             if (destination.Length < size)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;

@@ -55,11 +55,13 @@ namespace VcspGen.Spec
                 packet = default;
                 return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
+
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
+
             if (datagram[4] != datagram.Length - HeaderSize)
             {
                 packet = default;
@@ -82,6 +84,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var timestampValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.Slice(offset));
             offset += 4;
 
@@ -91,6 +94,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var sourceValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(body.Slice(offset));
             offset += 2;
 
@@ -100,6 +104,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var codecValue = body[offset];
             offset += 1;
 
@@ -109,13 +114,6 @@ namespace VcspGen.Spec
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
-            }
-            offset = body.Length;
-
-            if (offset != body.Length)
-            {
-                packet = default;
-                return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
             packet = default;
@@ -142,6 +140,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.ReservedChallenge;
             }
+
             if (Data.Length < 1)
             {
                 return global::VcspGen.VcspEncodeStatus.FieldLength;
@@ -152,6 +151,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
+
             if (destination.Length < size)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;

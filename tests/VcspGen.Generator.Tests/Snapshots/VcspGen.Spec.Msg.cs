@@ -63,11 +63,13 @@ namespace VcspGen.Spec
                 packet = default;
                 return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
+
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
+
             if (datagram[9] != datagram.Length - HeaderSize)
             {
                 packet = default;
@@ -80,6 +82,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
@@ -91,17 +94,20 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             int senderLength = body[offset++];
             if (senderLength < 1 || senderLength > 32)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
+
             if (body.Length - offset < senderLength)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var senderValue = body.Slice(offset, senderLength);
             offset += senderLength;
 
@@ -111,13 +117,6 @@ namespace VcspGen.Spec
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
-            }
-            offset = body.Length;
-
-            if (offset != body.Length)
-            {
-                packet = default;
-                return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
             packet = default;
@@ -144,10 +143,12 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.ReservedChallenge;
             }
+
             if (Sender.Length < 1 || Sender.Length > 32)
             {
                 return global::VcspGen.VcspEncodeStatus.FieldLength;
             }
+
             if (Data.Length < 1)
             {
                 return global::VcspGen.VcspEncodeStatus.FieldLength;
@@ -158,6 +159,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
+
             if (destination.Length < size)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;

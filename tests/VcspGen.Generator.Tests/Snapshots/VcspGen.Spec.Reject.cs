@@ -59,16 +59,19 @@ namespace VcspGen.Spec
                 packet = default;
                 return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
+
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
+
             if (datagram[9] != datagram.Length - HeaderSize)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
+
             if (datagram[8] != 0)
             {
                 packet = default;
@@ -81,6 +84,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
@@ -92,23 +96,18 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var reasonValue = (global::VcspGen.Spec.RejectReason)body[offset];
             if (!IsDefined(reasonValue))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
+
             offset += 1;
 
             // Text: the rest of the datagram
             var textValue = body.Slice(offset);
-            offset = body.Length;
-
-            if (offset != body.Length)
-            {
-                packet = default;
-                return global::VcspGen.VcspDecodeStatus.TrailingBytes;
-            }
 
             packet = default;
             packet.Challenge = challenge;
@@ -133,6 +132,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.ReservedChallenge;
             }
+
             if (!IsDefined(Reason))
             {
                 return global::VcspGen.VcspEncodeStatus.InvalidValue;
@@ -143,6 +143,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
+
             if (destination.Length < size)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;

@@ -59,16 +59,19 @@ namespace VcspGen.Spec
                 packet = default;
                 return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
+
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
+
             if (datagram[9] != datagram.Length - HeaderSize)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
+
             if (datagram[8] != 0)
             {
                 packet = default;
@@ -81,6 +84,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
@@ -92,12 +96,14 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var countValue = body[offset];
             if (countValue < 1)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
+
             offset += 1;
 
             if (offset != body.Length)
@@ -128,6 +134,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.ReservedChallenge;
             }
+
             if (Count < 1)
             {
                 return global::VcspGen.VcspEncodeStatus.InvalidValue;
@@ -138,6 +145,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
+
             if (destination.Length < size)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;

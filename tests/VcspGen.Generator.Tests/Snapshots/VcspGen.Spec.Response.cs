@@ -59,16 +59,19 @@ namespace VcspGen.Spec
                 packet = default;
                 return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
+
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
+
             if (datagram[9] != datagram.Length - HeaderSize)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
+
             if (datagram[8] != 0)
             {
                 packet = default;
@@ -81,6 +84,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
@@ -92,12 +96,14 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var inReplyToValue = (global::VcspGen.Spec.ResponseTo)body[offset];
             if (!IsDefined(inReplyToValue))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
+
             offset += 1;
 
             // Server: address, 8 (IPv4) or 20 (IPv6) bytes
@@ -107,6 +113,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return serverStatus;
             }
+
             offset += serverSize;
 
             // GroupName: 1-byte length, then 1 to 32 bytes
@@ -115,17 +122,20 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             int groupNameLength = body[offset++];
             if (groupNameLength < 1 || groupNameLength > 32)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
+
             if (body.Length - offset < groupNameLength)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var groupNameValue = body.Slice(offset, groupNameLength);
             offset += groupNameLength;
 
@@ -159,14 +169,17 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.ReservedChallenge;
             }
+
             if (!IsDefined(InReplyTo))
             {
                 return global::VcspGen.VcspEncodeStatus.InvalidValue;
             }
+
             if (Server.Family == global::VcspGen.VcspAddressFamily.Unspecified)
             {
                 return global::VcspGen.VcspEncodeStatus.InvalidValue;
             }
+
             if (GroupName.Length < 1 || GroupName.Length > 32)
             {
                 return global::VcspGen.VcspEncodeStatus.FieldLength;
@@ -177,6 +190,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
+
             if (destination.Length < size)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;

@@ -59,16 +59,19 @@ namespace VcspGen.Spec
                 packet = default;
                 return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
             }
+
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
             }
+
             if (datagram[9] != datagram.Length - HeaderSize)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
+
             if (datagram[8] != 0)
             {
                 packet = default;
@@ -81,6 +84,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
+
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
@@ -92,6 +96,7 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var sipPortValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(body.Slice(offset));
             offset += 2;
 
@@ -101,12 +106,14 @@ namespace VcspGen.Spec
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
+
             var sipTransportValue = (global::VcspGen.Spec.SipTransport)body[offset];
             if (!IsDefined(sipTransportValue))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
+
             offset += 1;
 
             // Codecs: the rest of the datagram, 1 to 32 bytes
@@ -115,13 +122,6 @@ namespace VcspGen.Spec
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
-            }
-            offset = body.Length;
-
-            if (offset != body.Length)
-            {
-                packet = default;
-                return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
             packet = default;
@@ -148,10 +148,12 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.ReservedChallenge;
             }
+
             if (!IsDefined(SipTransport))
             {
                 return global::VcspGen.VcspEncodeStatus.InvalidValue;
             }
+
             if (Codecs.Length < 1 || Codecs.Length > 32)
             {
                 return global::VcspGen.VcspEncodeStatus.FieldLength;
@@ -162,6 +164,7 @@ namespace VcspGen.Spec
             {
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
+
             if (destination.Length < size)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;
