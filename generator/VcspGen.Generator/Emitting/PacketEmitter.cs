@@ -145,9 +145,10 @@ internal static class PacketEmitter
         w.Line("/// <returns><see cref=\"global::VcspGen.VcspDecodeStatus.Ok\"/>, or why the datagram was refused.</returns>");
         w.Line(GeneratedCode);
         w.Open($"public static {Decode} TryDecode(global::System.ReadOnlySpan<byte> datagram, out {p.Name} packet)");
-        w.Line("// One range check for both length limits, and one 16-bit compare for version and flag; the slow");
-        w.Line("// path then says which check failed.");
-        Refuse(w, "(uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize", $"datagram.Length < HeaderSize ? {Decode}.Truncated : {Decode}.Oversize");
+        w.Line("// After the length checks the header's bytes are known to be there, so reading them needs no bounds");
+        w.Line("// checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.");
+        Refuse(w, "datagram.Length < HeaderSize", Decode + ".Truncated");
+        Refuse(w, "datagram.Length > DatagramLimit", Decode + ".Oversize");
         Refuse(w, $"{Binary}.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag)", $"datagram[0] != global::VcspGen.VcspWire.Version ? {Decode}.BadVersion : {Decode}.WrongFlag");
         var lengthOffset = p.Layout == Layout.Text ? 9 : 4;
         Refuse(w, $"datagram[{lengthOffset}] != datagram.Length - HeaderSize", Decode + ".BadLength");
@@ -173,25 +174,56 @@ internal static class PacketEmitter
         {
             w.Line();
             w.Line("var body = datagram.Slice(HeaderSize);");
-            w.Line("var offset = 0;");
         }
 
-        foreach (var field in p.Fields)
+        // While every field so far has a fixed size, offsets are constants and a run of integer fields needs one
+        // length check; from the first variable-size field on, the local 'offset' tracks the position.
+        int? known = 0;
+        for (var i = 0; i < p.Fields.Count; i++)
         {
+            var field = p.Fields[i];
+            var value = Value(field);
+            var at = known?.ToString(CultureInfo.InvariantCulture) ?? "offset";
             w.Line();
             w.Line($"// {field.Name}: {FieldText(field)}");
-            var value = Value(field);
             switch (field.Kind)
             {
                 case FieldKind.Integer:
-                    EmitReadInteger(w, field);
+                    if (i == 0 || p.Fields[i - 1].Kind != FieldKind.Integer)
+                    {
+                        var run = 0;
+                        for (var j = i; j < p.Fields.Count && p.Fields[j].Kind == FieldKind.Integer; j++)
+                        {
+                            run += WireSizes.Of(p.Fields[j].Integer);
+                        }
+
+                        Refuse(w, known is { } start ? $"body.Length < {start + run}" : $"body.Length - offset < {run}", Decode + ".Truncated");
+                    }
+
+                    EmitReadInteger(w, field, at);
+                    if (known is not null)
+                    {
+                        known += WireSizes.Of(field.Integer);
+                    }
+                    else
+                    {
+                        w.Line($"offset += {WireSizes.Of(field.Integer)};");
+                    }
+
                     break;
                 case FieldKind.Address:
-                    w.Line($"var {Local(field)}Status = global::VcspGen.VcspAddress.TryRead(body.Slice(offset), out var {value}, out var {Local(field)}Size);");
+                    w.Line($"var {Local(field)}Status = global::VcspGen.VcspAddress.TryRead(body.Slice({at}), out var {value}, out var {Local(field)}Size);");
                     Refuse(w, $"{Local(field)}Status != {Decode}.Ok", $"{Local(field)}Status");
-                    w.Line($"offset += {Local(field)}Size;");
+                    w.Line(known is null ? $"offset += {Local(field)}Size;" : $"var offset = {at} + {Local(field)}Size;");
+                    known = null;
                     break;
                 case FieldKind.PrefixedBytes:
+                    if (known is not null)
+                    {
+                        w.Line($"var offset = {at};");
+                        known = null;
+                    }
+
                     Refuse(w, "body.Length - offset < 1", Decode + ".Truncated");
                     w.Line($"int {Local(field)}Length = body[offset++];");
                     RefuseLength(w, LengthViolation(field, Local(field) + "Length", fromPrefix: true), Decode + ".FieldLength");
@@ -200,8 +232,9 @@ internal static class PacketEmitter
                     w.Line($"offset += {Local(field)}Length;");
                     break;
                 default:
-                    // The rest field takes every remaining byte, so nothing can trail it.
-                    w.Line($"var {value} = body.Slice(offset);");
+                    // The rest field takes every remaining byte, so nothing can trail it. Earlier checks
+                    // guarantee it starts within the body.
+                    w.Line($"var {value} = body.Slice({at});");
                     RefuseLength(w, LengthViolation(field, $"{value}.Length", fromPrefix: false), Decode + ".FieldLength");
                     break;
             }
@@ -214,7 +247,7 @@ internal static class PacketEmitter
         }
         else if (p.Fields[p.Fields.Count - 1].Kind != FieldKind.RestBytes)
         {
-            Refuse(w, "offset != body.Length", Decode + ".TrailingBytes");
+            Refuse(w, known is { } end ? $"body.Length != {end}" : "offset != body.Length", Decode + ".TrailingBytes");
         }
 
         // Every check passed: fill the packet straight from the locals (no temporary copy).
@@ -240,15 +273,13 @@ internal static class PacketEmitter
         w.Line();
     }
 
-    private static void EmitReadInteger(CodeWriter w, FieldModel field)
+    private static void EmitReadInteger(CodeWriter w, FieldModel field, string at)
     {
-        var size = WireSizes.Of(field.Integer);
-        Refuse(w, $"body.Length - offset < {size}", Decode + ".Truncated");
         var read = field.Integer switch
         {
-            IntegerType.Byte => "body[offset]",
-            IntegerType.SByte => "(sbyte)body[offset]",
-            _ => $"{Binary}.Read{field.Integer}BigEndian(body.Slice(offset))",
+            IntegerType.Byte => $"body[{at}]",
+            IntegerType.SByte => $"(sbyte)body[{at}]",
+            _ => $"{Binary}.Read{field.Integer}BigEndian(body.Slice({at}))",
         };
         var value = Value(field);
         if (field.EnumType is null)
@@ -267,8 +298,6 @@ internal static class PacketEmitter
                 Refuse(w, $"!IsDefined({value})", Decode + ".InvalidValue");
             }
         }
-
-        w.Line($"offset += {size};");
     }
 
     private static void EmitTryEncode(CodeWriter w, PacketModel p)

@@ -56,12 +56,18 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out CommandReply packet)
         {
-            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
-            // path then says which check failed.
-            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
+            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
+            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            if (datagram.Length < HeaderSize)
             {
                 packet = default;
-                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
+                return global::VcspGen.VcspDecodeStatus.Truncated;
+            }
+
+            if (datagram.Length > DatagramLimit)
+            {
+                packet = default;
+                return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
@@ -86,42 +92,31 @@ namespace VcspGen.Spec
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
-            var offset = 0;
 
             // Code: 1-byte enum, big-endian
-            if (body.Length - offset < 1)
+            if (body.Length < 2)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var codeValue = (global::VcspGen.Spec.CommandCode)body[offset];
+            var codeValue = (global::VcspGen.Spec.CommandCode)body[0];
             if (!IsDefined(codeValue))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
 
-            offset += 1;
-
             // Status: 1-byte enum, big-endian
-            if (body.Length - offset < 1)
-            {
-                packet = default;
-                return global::VcspGen.VcspDecodeStatus.Truncated;
-            }
-
-            var statusValue = (global::VcspGen.Spec.CommandStatus)body[offset];
+            var statusValue = (global::VcspGen.Spec.CommandStatus)body[1];
             if (!IsDefined(statusValue))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
 
-            offset += 1;
-
             // Data: the rest of the datagram
-            var dataValue = body.Slice(offset);
+            var dataValue = body.Slice(2);
 
             packet = default;
             packet.Challenge = challenge;

@@ -48,12 +48,18 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Media packet)
         {
-            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
-            // path then says which check failed.
-            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
+            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
+            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            if (datagram.Length < HeaderSize)
             {
                 packet = default;
-                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
+                return global::VcspGen.VcspDecodeStatus.Truncated;
+            }
+
+            if (datagram.Length > DatagramLimit)
+            {
+                packet = default;
+                return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
@@ -76,40 +82,24 @@ namespace VcspGen.Spec
             }
 
             var body = datagram.Slice(HeaderSize);
-            var offset = 0;
 
             // Timestamp: 4-byte integer, big-endian
-            if (body.Length - offset < 4)
+            if (body.Length < 7)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var timestampValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.Slice(offset));
-            offset += 4;
+            var timestampValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.Slice(0));
 
             // Source: 2-byte integer, big-endian
-            if (body.Length - offset < 2)
-            {
-                packet = default;
-                return global::VcspGen.VcspDecodeStatus.Truncated;
-            }
-
-            var sourceValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(body.Slice(offset));
-            offset += 2;
+            var sourceValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(body.Slice(4));
 
             // Codec: 1-byte integer, big-endian
-            if (body.Length - offset < 1)
-            {
-                packet = default;
-                return global::VcspGen.VcspDecodeStatus.Truncated;
-            }
-
-            var codecValue = body[offset];
-            offset += 1;
+            var codecValue = body[6];
 
             // Data: the rest of the datagram
-            var dataValue = body.Slice(offset);
+            var dataValue = body.Slice(7);
             if (dataValue.Length < 1)
             {
                 packet = default;

@@ -52,12 +52,18 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Pong packet)
         {
-            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
-            // path then says which check failed.
-            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
+            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
+            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            if (datagram.Length < HeaderSize)
             {
                 packet = default;
-                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
+                return global::VcspGen.VcspDecodeStatus.Truncated;
+            }
+
+            if (datagram.Length > DatagramLimit)
+            {
+                packet = default;
+                return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
@@ -88,19 +94,17 @@ namespace VcspGen.Spec
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
-            var offset = 0;
 
             // Timestamp: 8-byte integer, big-endian
-            if (body.Length - offset < 8)
+            if (body.Length < 8)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var timestampValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(body.Slice(offset));
-            offset += 8;
+            var timestampValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(body.Slice(0));
 
-            if (offset != body.Length)
+            if (body.Length != 8)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.TrailingBytes;

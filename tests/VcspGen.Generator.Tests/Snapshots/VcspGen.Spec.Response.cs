@@ -52,12 +52,18 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Response packet)
         {
-            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
-            // path then says which check failed.
-            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
+            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
+            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            if (datagram.Length < HeaderSize)
             {
                 packet = default;
-                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
+                return global::VcspGen.VcspDecodeStatus.Truncated;
+            }
+
+            if (datagram.Length > DatagramLimit)
+            {
+                packet = default;
+                return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
@@ -88,33 +94,30 @@ namespace VcspGen.Spec
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
-            var offset = 0;
 
             // InReplyTo: 1-byte enum, big-endian
-            if (body.Length - offset < 1)
+            if (body.Length < 1)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var inReplyToValue = (global::VcspGen.Spec.ResponseTo)body[offset];
+            var inReplyToValue = (global::VcspGen.Spec.ResponseTo)body[0];
             if (!IsDefined(inReplyToValue))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
 
-            offset += 1;
-
             // Server: address, 8 (IPv4) or 20 (IPv6) bytes
-            var serverStatus = global::VcspGen.VcspAddress.TryRead(body.Slice(offset), out var serverValue, out var serverSize);
+            var serverStatus = global::VcspGen.VcspAddress.TryRead(body.Slice(1), out var serverValue, out var serverSize);
             if (serverStatus != global::VcspGen.VcspDecodeStatus.Ok)
             {
                 packet = default;
                 return serverStatus;
             }
 
-            offset += serverSize;
+            var offset = 1 + serverSize;
 
             // GroupName: 1-byte length, then 1 to 32 bytes
             if (body.Length - offset < 1)

@@ -52,12 +52,18 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Silent packet)
         {
-            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
-            // path then says which check failed.
-            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
+            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
+            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            if (datagram.Length < HeaderSize)
             {
                 packet = default;
-                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
+                return global::VcspGen.VcspDecodeStatus.Truncated;
+            }
+
+            if (datagram.Length > DatagramLimit)
+            {
+                packet = default;
+                return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
@@ -88,17 +94,16 @@ namespace VcspGen.Spec
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
-            var offset = 0;
 
             // Peer: address, 8 (IPv4) or 20 (IPv6) bytes
-            var peerStatus = global::VcspGen.VcspAddress.TryRead(body.Slice(offset), out var peerValue, out var peerSize);
+            var peerStatus = global::VcspGen.VcspAddress.TryRead(body.Slice(0), out var peerValue, out var peerSize);
             if (peerStatus != global::VcspGen.VcspDecodeStatus.Ok)
             {
                 packet = default;
                 return peerStatus;
             }
 
-            offset += peerSize;
+            var offset = 0 + peerSize;
 
             if (offset != body.Length)
             {

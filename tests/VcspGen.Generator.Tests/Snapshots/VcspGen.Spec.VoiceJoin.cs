@@ -52,12 +52,18 @@ namespace VcspGen.Spec
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
         public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out VoiceJoin packet)
         {
-            // One range check for both length limits, and one 16-bit compare for version and flag; the slow
-            // path then says which check failed.
-            if ((uint)(datagram.Length - HeaderSize) > DatagramLimit - HeaderSize)
+            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
+            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            if (datagram.Length < HeaderSize)
             {
                 packet = default;
-                return datagram.Length < HeaderSize ? global::VcspGen.VcspDecodeStatus.Truncated : global::VcspGen.VcspDecodeStatus.Oversize;
+                return global::VcspGen.VcspDecodeStatus.Truncated;
+            }
+
+            if (datagram.Length > DatagramLimit)
+            {
+                packet = default;
+                return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
             if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
@@ -88,36 +94,26 @@ namespace VcspGen.Spec
             var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
 
             var body = datagram.Slice(HeaderSize);
-            var offset = 0;
 
             // SipPort: 2-byte integer, big-endian
-            if (body.Length - offset < 2)
+            if (body.Length < 3)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var sipPortValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(body.Slice(offset));
-            offset += 2;
+            var sipPortValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(body.Slice(0));
 
             // SipTransport: 1-byte enum, big-endian
-            if (body.Length - offset < 1)
-            {
-                packet = default;
-                return global::VcspGen.VcspDecodeStatus.Truncated;
-            }
-
-            var sipTransportValue = (global::VcspGen.Spec.SipTransport)body[offset];
+            var sipTransportValue = (global::VcspGen.Spec.SipTransport)body[2];
             if (!IsDefined(sipTransportValue))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
 
-            offset += 1;
-
             // Codecs: the rest of the datagram, 1 to 32 bytes
-            var codecsValue = body.Slice(offset);
+            var codecsValue = body.Slice(3);
             if (codecsValue.Length < 1 || codecsValue.Length > 32)
             {
                 packet = default;
