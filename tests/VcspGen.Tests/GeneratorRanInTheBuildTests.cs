@@ -25,6 +25,7 @@ public sealed class GeneratorRanInTheBuildTests
             Assert.Equal("VcspGen.Generator", decode.GetCustomAttribute<GeneratedCodeAttribute>()?.Tool);
             Assert.NotNull(packet.GetMethod("TryEncode"));
             Assert.Equal(packet.GetCustomAttribute<VcspPacketAttribute>()!.Flag, (byte)packet.GetField("Flag")!.GetValue(null)!);
+            Assert.Contains(typeof(IVcspPacket<>).MakeGenericType(packet), packet.GetInterfaces());
         }
 
         Assert.NotNull(assembly.GetType("VcspGen.Spec.VcspPacketDispatcher"));

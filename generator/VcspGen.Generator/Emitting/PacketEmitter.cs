@@ -30,13 +30,20 @@ internal static class PacketEmitter
         // The generated header fields live in this second declaration; Auto layout says their memory order is
         // of no concern (the wire order is the generator's), which is what lets a partial struct split its fields.
         w.Line("[global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Auto)]");
-        w.Open((packet.IsRefStruct ? "ref " : string.Empty) + "partial struct " + packet.Name);
+        w.Open((packet.IsRefStruct ? "ref " : string.Empty) + "partial struct " + packet.Name + " : global::VcspGen.IVcspPacket<" + packet.Name + ">");
 
         EmitConstants(w, packet, layoutName);
         EmitHeaderFields(w, packet);
         EmitEncodedSize(w, packet);
         EmitTryDecode(w, packet, layoutName);
         EmitTryEncode(w, packet);
+
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"static byte global::VcspGen.IVcspPacket<{packet.Name}>.Flag => Flag;");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"static int global::VcspGen.IVcspPacket<{packet.Name}>.MaxDatagramSize => MaxDatagramSize;");
 
         w.Close();
         if (hasNamespace)
@@ -310,7 +317,7 @@ internal static class PacketEmitter
         w.Line("/// <param name=\"bytesWritten\">The datagram's length, or 0 when nothing was written.</param>");
         w.Line("/// <returns><see cref=\"global::VcspGen.VcspEncodeStatus.Ok\"/>, or why the packet was not written.</returns>");
         w.Line(GeneratedCode);
-        w.Open($"public readonly {Encode} TryEncode(global::System.Span<byte> destination, out int bytesWritten)");
+        w.Open($"public readonly {Encode} TryEncode(scoped global::System.Span<byte> destination, out int bytesWritten)");
         w.Line("bytesWritten = 0;");
         var challengeCheck = ChallengeViolation(p.Challenge, "Challenge");
         if (challengeCheck is not null)

@@ -4,7 +4,7 @@
 namespace VcspGen.Spec
 {
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Auto)]
-    ref partial struct Command
+    ref partial struct Command : global::VcspGen.IVcspPacket<Command>
     {
         /// <summary>The flag that identifies this packet kind on the wire: 0x4C (client to server).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
@@ -133,7 +133,7 @@ namespace VcspGen.Spec
         /// <param name="bytesWritten">The datagram's length, or 0 when nothing was written.</param>
         /// <returns><see cref="global::VcspGen.VcspEncodeStatus.Ok"/>, or why the packet was not written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public readonly global::VcspGen.VcspEncodeStatus TryEncode(global::System.Span<byte> destination, out int bytesWritten)
+        public readonly global::VcspGen.VcspEncodeStatus TryEncode(scoped global::System.Span<byte> destination, out int bytesWritten)
         {
             bytesWritten = 0;
             if (global::VcspGen.VcspChallenge.IsReserved(Challenge))
@@ -184,5 +184,11 @@ namespace VcspGen.Spec
 
         private static bool IsDefined(global::VcspGen.Spec.CommandCode value) =>
             value is global::VcspGen.Spec.CommandCode.List or global::VcspGen.Spec.CommandCode.Info or global::VcspGen.Spec.CommandCode.Kick or global::VcspGen.Spec.CommandCode.Whois;
+
+        /// <inheritdoc/>
+        static byte global::VcspGen.IVcspPacket<Command>.Flag => Flag;
+
+        /// <inheritdoc/>
+        static int global::VcspGen.IVcspPacket<Command>.MaxDatagramSize => MaxDatagramSize;
     }
 }

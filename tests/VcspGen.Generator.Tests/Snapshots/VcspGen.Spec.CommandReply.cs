@@ -4,7 +4,7 @@
 namespace VcspGen.Spec
 {
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Auto)]
-    ref partial struct CommandReply
+    ref partial struct CommandReply : global::VcspGen.IVcspPacket<CommandReply>
     {
         /// <summary>The flag that identifies this packet kind on the wire: 0x4D (server to client).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
@@ -136,7 +136,7 @@ namespace VcspGen.Spec
         /// <param name="bytesWritten">The datagram's length, or 0 when nothing was written.</param>
         /// <returns><see cref="global::VcspGen.VcspEncodeStatus.Ok"/>, or why the packet was not written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public readonly global::VcspGen.VcspEncodeStatus TryEncode(global::System.Span<byte> destination, out int bytesWritten)
+        public readonly global::VcspGen.VcspEncodeStatus TryEncode(scoped global::System.Span<byte> destination, out int bytesWritten)
         {
             bytesWritten = 0;
             if (global::VcspGen.VcspChallenge.IsReserved(Challenge))
@@ -194,5 +194,11 @@ namespace VcspGen.Spec
 
         private static bool IsDefined(global::VcspGen.Spec.CommandStatus value) =>
             value is global::VcspGen.Spec.CommandStatus.Ok or global::VcspGen.Spec.CommandStatus.NotPermitted or global::VcspGen.Spec.CommandStatus.NoSuchMember or global::VcspGen.Spec.CommandStatus.BadArgument;
+
+        /// <inheritdoc/>
+        static byte global::VcspGen.IVcspPacket<CommandReply>.Flag => Flag;
+
+        /// <inheritdoc/>
+        static int global::VcspGen.IVcspPacket<CommandReply>.MaxDatagramSize => MaxDatagramSize;
     }
 }

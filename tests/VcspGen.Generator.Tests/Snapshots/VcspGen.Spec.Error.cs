@@ -4,7 +4,7 @@
 namespace VcspGen.Spec
 {
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Auto)]
-    ref partial struct Error
+    ref partial struct Error : global::VcspGen.IVcspPacket<Error>
     {
         /// <summary>The flag that identifies this packet kind on the wire: 0xE0 (server to client).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
@@ -132,7 +132,7 @@ namespace VcspGen.Spec
         /// <param name="bytesWritten">The datagram's length, or 0 when nothing was written.</param>
         /// <returns><see cref="global::VcspGen.VcspEncodeStatus.Ok"/>, or why the packet was not written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public readonly global::VcspGen.VcspEncodeStatus TryEncode(global::System.Span<byte> destination, out int bytesWritten)
+        public readonly global::VcspGen.VcspEncodeStatus TryEncode(scoped global::System.Span<byte> destination, out int bytesWritten)
         {
             bytesWritten = 0;
             if (global::VcspGen.VcspChallenge.IsReserved(Challenge))
@@ -182,5 +182,11 @@ namespace VcspGen.Spec
 
         private static bool IsDefined(global::VcspGen.Spec.ErrorCode value) =>
             value is global::VcspGen.Spec.ErrorCode.OutOfOrder or global::VcspGen.Spec.ErrorCode.MessageTooLong or global::VcspGen.Spec.ErrorCode.ReassemblyTimeout or global::VcspGen.Spec.ErrorCode.UnknownCommand or global::VcspGen.Spec.ErrorCode.NotPermitted or global::VcspGen.Spec.ErrorCode.NoSuchMember or global::VcspGen.Spec.ErrorCode.NotInCall;
+
+        /// <inheritdoc/>
+        static byte global::VcspGen.IVcspPacket<Error>.Flag => Flag;
+
+        /// <inheritdoc/>
+        static int global::VcspGen.IVcspPacket<Error>.MaxDatagramSize => MaxDatagramSize;
     }
 }

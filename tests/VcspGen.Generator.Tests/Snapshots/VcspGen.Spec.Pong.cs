@@ -4,7 +4,7 @@
 namespace VcspGen.Spec
 {
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Auto)]
-    partial struct Pong
+    partial struct Pong : global::VcspGen.IVcspPacket<Pong>
     {
         /// <summary>The flag that identifies this packet kind on the wire: 0x51 (server to client).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
@@ -125,7 +125,7 @@ namespace VcspGen.Spec
         /// <param name="bytesWritten">The datagram's length, or 0 when nothing was written.</param>
         /// <returns><see cref="global::VcspGen.VcspEncodeStatus.Ok"/>, or why the packet was not written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public readonly global::VcspGen.VcspEncodeStatus TryEncode(global::System.Span<byte> destination, out int bytesWritten)
+        public readonly global::VcspGen.VcspEncodeStatus TryEncode(scoped global::System.Span<byte> destination, out int bytesWritten)
         {
             bytesWritten = 0;
             if (global::VcspGen.VcspChallenge.IsReserved(Challenge))
@@ -159,5 +159,11 @@ namespace VcspGen.Spec
             bytesWritten = size;
             return global::VcspGen.VcspEncodeStatus.Ok;
         }
+
+        /// <inheritdoc/>
+        static byte global::VcspGen.IVcspPacket<Pong>.Flag => Flag;
+
+        /// <inheritdoc/>
+        static int global::VcspGen.IVcspPacket<Pong>.MaxDatagramSize => MaxDatagramSize;
     }
 }

@@ -4,7 +4,7 @@
 namespace VcspGen.Spec
 {
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Auto)]
-    ref partial struct Reject
+    ref partial struct Reject : global::VcspGen.IVcspPacket<Reject>
     {
         /// <summary>The flag that identifies this packet kind on the wire: 0xC9 (server to client).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
@@ -128,7 +128,7 @@ namespace VcspGen.Spec
         /// <param name="bytesWritten">The datagram's length, or 0 when nothing was written.</param>
         /// <returns><see cref="global::VcspGen.VcspEncodeStatus.Ok"/>, or why the packet was not written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public readonly global::VcspGen.VcspEncodeStatus TryEncode(global::System.Span<byte> destination, out int bytesWritten)
+        public readonly global::VcspGen.VcspEncodeStatus TryEncode(scoped global::System.Span<byte> destination, out int bytesWritten)
         {
             bytesWritten = 0;
             if (Challenge != global::VcspGen.VcspChallenge.None)
@@ -174,5 +174,11 @@ namespace VcspGen.Spec
 
         private static bool IsDefined(global::VcspGen.Spec.RejectReason value) =>
             value is global::VcspGen.Spec.RejectReason.VersionMismatch or global::VcspGen.Spec.RejectReason.AddressMismatch or global::VcspGen.Spec.RejectReason.GroupFull or global::VcspGen.Spec.RejectReason.NameInUse or global::VcspGen.Spec.RejectReason.BadName;
+
+        /// <inheritdoc/>
+        static byte global::VcspGen.IVcspPacket<Reject>.Flag => Flag;
+
+        /// <inheritdoc/>
+        static int global::VcspGen.IVcspPacket<Reject>.MaxDatagramSize => MaxDatagramSize;
     }
 }

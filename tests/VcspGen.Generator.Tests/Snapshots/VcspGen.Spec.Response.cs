@@ -4,7 +4,7 @@
 namespace VcspGen.Spec
 {
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Auto)]
-    ref partial struct Response
+    ref partial struct Response : global::VcspGen.IVcspPacket<Response>
     {
         /// <summary>The flag that identifies this packet kind on the wire: 0x2F (server to client).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
@@ -165,7 +165,7 @@ namespace VcspGen.Spec
         /// <param name="bytesWritten">The datagram's length, or 0 when nothing was written.</param>
         /// <returns><see cref="global::VcspGen.VcspEncodeStatus.Ok"/>, or why the packet was not written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public readonly global::VcspGen.VcspEncodeStatus TryEncode(global::System.Span<byte> destination, out int bytesWritten)
+        public readonly global::VcspGen.VcspEncodeStatus TryEncode(scoped global::System.Span<byte> destination, out int bytesWritten)
         {
             bytesWritten = 0;
             if (global::VcspGen.VcspChallenge.IsReserved(Challenge))
@@ -226,5 +226,11 @@ namespace VcspGen.Spec
 
         private static bool IsDefined(global::VcspGen.Spec.ResponseTo value) =>
             value is global::VcspGen.Spec.ResponseTo.JoinRequest or global::VcspGen.Spec.ResponseTo.Fin;
+
+        /// <inheritdoc/>
+        static byte global::VcspGen.IVcspPacket<Response>.Flag => Flag;
+
+        /// <inheritdoc/>
+        static int global::VcspGen.IVcspPacket<Response>.MaxDatagramSize => MaxDatagramSize;
     }
 }

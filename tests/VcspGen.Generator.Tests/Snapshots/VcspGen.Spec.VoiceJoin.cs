@@ -4,7 +4,7 @@
 namespace VcspGen.Spec
 {
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Auto)]
-    ref partial struct VoiceJoin
+    ref partial struct VoiceJoin : global::VcspGen.IVcspPacket<VoiceJoin>
     {
         /// <summary>The flag that identifies this packet kind on the wire: 0x25 (client to server).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
@@ -137,7 +137,7 @@ namespace VcspGen.Spec
         /// <param name="bytesWritten">The datagram's length, or 0 when nothing was written.</param>
         /// <returns><see cref="global::VcspGen.VcspEncodeStatus.Ok"/>, or why the packet was not written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public readonly global::VcspGen.VcspEncodeStatus TryEncode(global::System.Span<byte> destination, out int bytesWritten)
+        public readonly global::VcspGen.VcspEncodeStatus TryEncode(scoped global::System.Span<byte> destination, out int bytesWritten)
         {
             bytesWritten = 0;
             if (global::VcspGen.VcspChallenge.IsReserved(Challenge))
@@ -192,5 +192,11 @@ namespace VcspGen.Spec
 
         private static bool IsDefined(global::VcspGen.Spec.SipTransport value) =>
             value is global::VcspGen.Spec.SipTransport.Udp or global::VcspGen.Spec.SipTransport.Tcp;
+
+        /// <inheritdoc/>
+        static byte global::VcspGen.IVcspPacket<VoiceJoin>.Flag => Flag;
+
+        /// <inheritdoc/>
+        static int global::VcspGen.IVcspPacket<VoiceJoin>.MaxDatagramSize => MaxDatagramSize;
     }
 }
