@@ -1,0 +1,29 @@
+namespace VcspGen.Runtime;
+
+/// <summary>Why a state machine dropped a datagram; each is counted (PROTOCOL.md §13: drops are counted, never silent to the operator).</summary>
+public enum DropReason
+{
+    /// <summary>The datagram did not decode (see <see cref="VcspDecodeStatus"/>).</summary>
+    Malformed,
+
+    /// <summary>A packet kind this side never receives (for example a Msg sent to a server).</summary>
+    UnexpectedKind,
+
+    /// <summary>The sender is not a member, or its challenge or address does not match.</summary>
+    UnknownSender,
+
+    /// <summary>A join request for another address or version, under the drop policy.</summary>
+    JoinRefused,
+
+    /// <summary>A sequence number older than expected: a duplicate or a replay.</summary>
+    Duplicate,
+
+    /// <summary>A sequence number ahead of the expected one: a gap.</summary>
+    OutOfOrder,
+
+    /// <summary>A Syn with more data than the sender's relay chunk allows.</summary>
+    TooLong,
+
+    /// <summary>A fragment that contradicts the message it belongs to.</summary>
+    Inconsistent,
+}

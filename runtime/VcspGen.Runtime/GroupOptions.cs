@@ -1,0 +1,41 @@
+using System;
+
+namespace VcspGen.Runtime;
+
+/// <summary>What a server does with a join request it cannot accept because of its version or address (memo §4.3).</summary>
+public enum JoinPolicy
+{
+    /// <summary>Answer with a Reject (0xC9) that says why.</summary>
+    Reject,
+
+    /// <summary>Drop it without a reply.</summary>
+    Drop,
+}
+
+/// <summary>The settings of one group (one UDP port) on a server.</summary>
+public sealed class GroupOptions
+{
+    /// <summary>The group's name, sent in every Response: UTF-8, 1 to 32 bytes.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The group's own address and port, as clients must address it in their join requests.</summary>
+    public required VcspAddress Address { get; init; }
+
+    /// <summary>The administrator's member name (VCSP Commands); empty for none.</summary>
+    public string Owner { get; init; } = string.Empty;
+
+    /// <summary>What to do with a join request for another version or address. Defaults to <see cref="JoinPolicy.Reject"/>.</summary>
+    public JoinPolicy Policy { get; init; } = JoinPolicy.Reject;
+
+    /// <summary>The most members at once. Defaults to 256.</summary>
+    public int MaxMembers { get; init; } = 256;
+
+    /// <summary>How long a sender must be quiet before its messages are relayed (memo §5.3: about 100 ms).</summary>
+    public TimeSpan RelayQuiet { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest a message waits for its sender to fall quiet (PROTOCOL.md: 1 second).</summary>
+    public TimeSpan RelayCap { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many complete messages one member may have waiting for relay; a full queue is relayed at once, never dropped. Defaults to 16.</summary>
+    public int MaxPendingPerMember { get; init; } = 16;
+}

@@ -1,0 +1,486 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Text;
+using System.Text.Unicode;
+using VcspGen.Spec;
+
+namespace VcspGen.Runtime;
+
+/// <summary>
+/// One group's server state machine (memo §4-§5, §7-§8; PROTOCOL.md §8, §10): it consumes datagrams, emits
+/// datagrams through an <see cref="IDatagramSink"/>, and reads time from a <see cref="TimeProvider"/>, so tests
+/// drive it exactly. Not thread-safe: the edge calls <see cref="Receive"/> and <see cref="Poll"/> from one loop.
+/// Handles join (Request, Response, Reject), group messages (Syn, sequence checks, reassembly, resend requests,
+/// the relay as Msg after the sender is quiet), FIN and PING. Commands and calls are not handled yet: they are
+/// counted as <see cref="DropReason.UnexpectedKind"/>.
+/// </summary>
+public sealed class GroupServer
+{
+    private readonly GroupOptions _options;
+    private readonly IDatagramSink _sink;
+    private readonly TimeProvider _time;
+    private readonly byte[] _groupName;
+    private readonly ChallengeRegistry _challenges;
+    private readonly Dictionary<VcspAddress, Member> _members = [];
+    private readonly List<Member> _order = [];
+    private readonly byte[] _scratch = new byte[VcspWire.TextDatagramLimit];
+    private readonly long[] _drops = new long[Enum.GetValues<DropReason>().Length];
+
+    /// <summary>Creates the group.</summary>
+    /// <param name="options">The group's settings.</param>
+    /// <param name="sink">Where outgoing datagrams go.</param>
+    /// <param name="time">The clock; <see cref="TimeProvider.System"/> outside tests.</param>
+    /// <exception cref="ArgumentException">The group name is not 1 to 32 bytes of UTF-8.</exception>
+    public GroupServer(GroupOptions options, IDatagramSink sink, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(time);
+        _options = options;
+        _sink = sink;
+        _time = time;
+        _groupName = Encoding.UTF8.GetBytes(options.Name);
+        if (_groupName.Length is < 1 or > 32)
+        {
+            throw new ArgumentException("A group name is 1 to 32 bytes of UTF-8.", nameof(options));
+        }
+
+        _challenges = new ChallengeRegistry(Math.Max(1, options.MaxMembers));
+    }
+
+    /// <summary>How many members the group has.</summary>
+    public int MemberCount => _members.Count;
+
+    /// <summary>How many datagrams were dropped for <paramref name="reason"/>.</summary>
+    /// <param name="reason">A drop reason.</param>
+    /// <returns>The count since the group started.</returns>
+    public long Dropped(DropReason reason) => _drops[(int)reason];
+
+    /// <summary>Handles one datagram from <paramref name="source"/>.</summary>
+    /// <param name="datagram">The datagram; not kept after the call.</param>
+    /// <param name="source">Its source address and port.</param>
+    public void Receive(ReadOnlySpan<byte> datagram, in VcspAddress source)
+    {
+        var handler = new Handler(this, source);
+        var status = VcspPacketDispatcher.Dispatch(datagram, ref handler);
+        if (status == VcspDecodeStatus.Ok)
+        {
+            return;
+        }
+
+        // A join request of another version is refused or dropped by policy (memo §4.3), if its header can be read.
+        if (status == VcspDecodeStatus.BadVersion && datagram.Length >= VcspWire.TextHeaderSize && datagram[1] == JoinRequest.Flag)
+        {
+            RefuseJoin(source, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4)), RejectReason.VersionMismatch, "version");
+            return;
+        }
+
+        Drop(DropReason.Malformed);
+    }
+
+    /// <summary>
+    /// Does the work that is due: relays the messages of every member that has been quiet for
+    /// <see cref="GroupOptions.RelayQuiet"/> (or waited <see cref="GroupOptions.RelayCap"/>), and asks for missing
+    /// fragments of messages whose sender has gone quiet.
+    /// </summary>
+    public void Poll()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var member in _order)
+        {
+            var quiet = _time.GetElapsedTime(member.LastHeard, now) >= _options.RelayQuiet;
+            if (member.PendingCount > 0 && (quiet || _time.GetElapsedTime(member.OldestPending, now) >= _options.RelayCap))
+            {
+                RelayPending(member);
+            }
+
+            if (quiet && member.Reassembly.IsOpen && member.Reassembly.TryGetFirstMissing(out var missing, out var count)
+                && (member.LastResend is not { } lastResend || _time.GetElapsedTime(lastResend, now) >= _options.RelayQuiet))
+            {
+                member.LastResend = now;
+                Send(new ResendRequest { Challenge = member.Challenge, Sequence = missing, Count = (byte)Math.Min(count, 255) }, member.Address);
+            }
+        }
+    }
+
+    /// <summary>How long until <see cref="Poll"/> has work, or null when nothing is waiting.</summary>
+    /// <returns>The delay; zero when work is due now.</returns>
+    public TimeSpan? NextPollDelay()
+    {
+        TimeSpan? next = null;
+        var now = _time.GetTimestamp();
+        foreach (var member in _order)
+        {
+            if (member.PendingCount == 0 && !member.Reassembly.IsOpen)
+            {
+                continue;
+            }
+
+            var due = _options.RelayQuiet - _time.GetElapsedTime(member.LastHeard, now);
+            if (member.PendingCount > 0)
+            {
+                var cap = _options.RelayCap - _time.GetElapsedTime(member.OldestPending, now);
+                due = cap < due ? cap : due;
+            }
+
+            due = due < TimeSpan.Zero ? TimeSpan.Zero : due;
+            next = next is null || due < next ? due : next;
+        }
+
+        return next;
+    }
+
+    private void OnJoinRequest(in JoinRequest request, in VcspAddress source)
+    {
+        if (request.Server != _options.Address)
+        {
+            RefuseJoin(source, request.Sequence, RejectReason.AddressMismatch, "address");
+            return;
+        }
+
+        if (_members.TryGetValue(source, out var existing))
+        {
+            // A retransmitted request: the same answer again (a duplicate never makes a second member).
+            SendJoinResponse(existing, request.Sequence);
+            return;
+        }
+
+        if (!Utf8.IsValid(request.Name) || HasControlCharacter(request.Name))
+        {
+            Reject(source, request.Sequence, RejectReason.BadName, "name");
+            return;
+        }
+
+        foreach (var member in _order)
+        {
+            if (request.Name.SequenceEqual(member.Name))
+            {
+                Reject(source, request.Sequence, RejectReason.NameInUse, "name in use");
+                return;
+            }
+        }
+
+        if (_members.Count >= _options.MaxMembers || !_challenges.TryDraw(out var challenge))
+        {
+            Reject(source, request.Sequence, RejectReason.GroupFull, "group full");
+            return;
+        }
+
+        var joined = new Member(source, challenge, request.Name.ToArray(), unchecked(request.Sequence + 1), _options.MaxPendingPerMember)
+        {
+            LastHeard = _time.GetTimestamp(),
+        };
+        _members.Add(source, joined);
+        _order.Add(joined);
+        SendJoinResponse(joined, request.Sequence);
+    }
+
+    private void OnSyn(in Syn syn, in VcspAddress source)
+    {
+        if (!TryGetMember(source, syn.Challenge, out var member))
+        {
+            return;
+        }
+
+        member.LastHeard = _time.GetTimestamp();
+        if (syn.Data.Length > member.ChunkSize)
+        {
+            member.Reassembly.Reset();
+            SendError(member, ErrorCode.MessageTooLong, syn.Sequence);
+            Drop(DropReason.TooLong);
+            return;
+        }
+
+        if (SerialNumber.IsOlder(syn.Sequence, member.Expected))
+        {
+            Drop(DropReason.Duplicate);
+            return;
+        }
+
+        var reassembly = member.Reassembly;
+        if (syn.FragmentOffset == VcspWire.WholeMessage)
+        {
+            if (reassembly.IsOpen || syn.Sequence != member.Expected)
+            {
+                OutOfOrder(member, syn.Sequence);
+                return;
+            }
+
+            Enqueue(member, syn.Data, syn.Sequence, fragments: 1);
+            member.Expected = unchecked(syn.Sequence + 1);
+            return;
+        }
+
+        if (!reassembly.IsOpen)
+        {
+            var start = syn.FragmentOffset == VcspWire.FinalFragment ? member.Expected : unchecked(syn.Sequence - syn.FragmentOffset + 1u);
+            if (start != member.Expected)
+            {
+                OutOfOrder(member, syn.Sequence);
+                return;
+            }
+
+            reassembly.Open(start);
+        }
+
+        switch (reassembly.Add(syn.Sequence, syn.FragmentOffset, syn.Data))
+        {
+            case ReassemblyResult.Complete:
+                var message = ArrayPool<byte>.Shared.Rent(reassembly.Length);
+                var length = reassembly.CopyTo(message);
+                Enqueue(member, message.AsSpan(0, length), reassembly.FirstSequence, reassembly.FragmentCount);
+                ArrayPool<byte>.Shared.Return(message);
+                member.Expected = reassembly.EndSequence;
+                reassembly.Reset();
+                break;
+            case ReassemblyResult.Accepted:
+                // A hole below this fragment: ask for it now rather than waiting for the sender to go quiet.
+                if (reassembly.TryGetFirstMissing(out var missing, out var count) && SerialNumber.IsNewer(syn.Sequence, missing))
+                {
+                    member.LastResend = member.LastHeard;
+                    Send(new ResendRequest { Challenge = member.Challenge, Sequence = missing, Count = (byte)Math.Min(count, 255) }, member.Address);
+                }
+
+                break;
+            case ReassemblyResult.Duplicate:
+                Drop(DropReason.Duplicate);
+                break;
+            default:
+                OutOfOrder(member, syn.Sequence, DropReason.Inconsistent);
+                break;
+        }
+    }
+
+    private void OnFin(in Fin fin, in VcspAddress source)
+    {
+        if (!TryGetMember(source, fin.Challenge, out var member))
+        {
+            return;
+        }
+
+        // Accepted messages are never lost: relay what is waiting before the member goes.
+        RelayPending(member);
+        Send(new Response { Challenge = member.Challenge, Sequence = fin.Sequence, InReplyTo = ResponseTo.Fin, Server = _options.Address, GroupName = _groupName }, source);
+        member.Reassembly.Reset();
+        _members.Remove(source);
+        _order.Remove(member);
+        _challenges.Release(member.Challenge);
+    }
+
+    private void OnPing(in Ping ping, in VcspAddress source)
+    {
+        if (TryGetMember(source, ping.Challenge, out var member))
+        {
+            Send(new Pong { Challenge = member.Challenge, Sequence = ping.Sequence, Timestamp = ping.Timestamp }, source);
+        }
+    }
+
+    private bool TryGetMember(in VcspAddress source, ushort challenge, out Member member)
+    {
+        // Memo §5.3: a wrong challenge is dropped without a reply, since the sender could not be verified.
+        if (_members.TryGetValue(source, out member!) && member.Challenge == challenge)
+        {
+            return true;
+        }
+
+        Drop(DropReason.UnknownSender);
+        return false;
+    }
+
+    private void Enqueue(Member member, ReadOnlySpan<byte> message, uint firstSequence, int fragments)
+    {
+        // The queue is bounded, and an accepted message is never dropped: a full queue is relayed at once.
+        if (member.PendingCount == member.PendingCapacity)
+        {
+            RelayPending(member);
+        }
+
+        member.Enqueue(message, firstSequence, fragments, _time.GetTimestamp());
+    }
+
+    private void RelayPending(Member sender)
+    {
+        while (sender.TryDequeue(out var message))
+        {
+            var data = message.Buffer.AsSpan(0, message.Length);
+            for (var k = 1; k <= message.Fragments; k++)
+            {
+                var msg = new Msg
+                {
+                    Challenge = VcspChallenge.None,
+                    Sequence = unchecked(message.FirstSequence + (uint)(k - 1)),
+                    FragmentOffset = Fragmentation.OffsetOf(k, message.Fragments),
+                    Sender = sender.Name,
+                    Data = Fragmentation.Chunk(data, k, sender.ChunkSize),
+                };
+                msg.TryEncode(_scratch, out var written);
+                foreach (var member in _order)
+                {
+                    if (!ReferenceEquals(member, sender))
+                    {
+                        _sink.Send(_scratch.AsSpan(0, written), member.Address);
+                    }
+                }
+            }
+
+            ArrayPool<byte>.Shared.Return(message.Buffer);
+        }
+    }
+
+    private void OutOfOrder(Member member, uint sequence, DropReason reason = DropReason.OutOfOrder)
+    {
+        // Memo §5.3: the sender learns its message failed; at most one such Error per member per quiet period.
+        Drop(reason);
+        var now = _time.GetTimestamp();
+        if (member.LastError is not { } lastError || _time.GetElapsedTime(lastError, now) >= _options.RelayQuiet)
+        {
+            member.LastError = now;
+            SendError(member, ErrorCode.OutOfOrder, sequence);
+        }
+    }
+
+    private void SendError(Member member, ErrorCode code, uint sequence) =>
+        Send(new Error { Challenge = member.Challenge, Sequence = sequence, Code = code, Expected = member.Expected }, member.Address);
+
+    private void SendJoinResponse(Member member, uint requestSequence) =>
+        Send(new Response { Challenge = member.Challenge, Sequence = requestSequence, InReplyTo = ResponseTo.JoinRequest, Server = _options.Address, GroupName = _groupName }, member.Address);
+
+    private void RefuseJoin(in VcspAddress source, uint sequence, RejectReason reason, string text)
+    {
+        Drop(DropReason.JoinRefused);
+        if (_options.Policy == JoinPolicy.Reject)
+        {
+            Reject(source, sequence, reason, text);
+        }
+    }
+
+    private void Reject(in VcspAddress source, uint sequence, RejectReason reason, string text)
+    {
+        Span<byte> reasonText = stackalloc byte[32];
+        var length = Encoding.UTF8.GetBytes(text, reasonText);
+        Send(new Reject { Challenge = VcspChallenge.None, Sequence = sequence, Reason = reason, Text = reasonText[..length] }, source);
+    }
+
+    private void Send<T>(in T packet, in VcspAddress destination)
+        where T : IVcspPacket<T>, allows ref struct
+    {
+        if (packet.TryEncode(_scratch, out var written) == VcspEncodeStatus.Ok)
+        {
+            _sink.Send(_scratch.AsSpan(0, written), destination);
+        }
+    }
+
+    private void Drop(DropReason reason) => _drops[(int)reason]++;
+
+    private static bool HasControlCharacter(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var b in utf8)
+        {
+            if (b < 0x20 || b == 0x7F)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Decoded datagrams from one source, routed to the server.</summary>
+    private readonly struct Handler(GroupServer server, VcspAddress source) : IVcspPacketHandler
+    {
+        public void OnJoinRequest(in JoinRequest packet) => server.OnJoinRequest(packet, source);
+
+        public void OnSyn(in Syn packet) => server.OnSyn(packet, source);
+
+        public void OnFin(in Fin packet) => server.OnFin(packet, source);
+
+        public void OnPing(in Ping packet) => server.OnPing(packet, source);
+
+        public void OnResponse(in Response packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnReject(in Reject packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnMsg(in Msg packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnError(in Error packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnResendRequest(in ResendRequest packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnDirectMessage(in DirectMessage packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnSilent(in Silent packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnKick(in Kick packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnCommand(in Command packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnCommandReply(in CommandReply packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnPong(in Pong packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnVoiceJoin(in VoiceJoin packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnCodecReject(in CodecReject packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnVoiceFin(in VoiceFin packet) => server.Drop(DropReason.UnexpectedKind);
+
+        public void OnMedia(in Media packet) => server.Drop(DropReason.UnexpectedKind);
+    }
+
+    /// <summary>A member: its identity, its sequence state, its reassembly and its messages waiting for relay.</summary>
+    private sealed class Member(VcspAddress address, ushort challenge, byte[] name, uint expected, int maxPending)
+    {
+        private readonly PendingMessage[] _pending = new PendingMessage[maxPending];
+        private int _head;
+
+        public VcspAddress Address { get; } = address;
+
+        public ushort Challenge { get; } = challenge;
+
+        public byte[] Name { get; } = name;
+
+        public int ChunkSize { get; } = Fragmentation.ChunkSize(name.Length);
+
+        public MessageReassembly Reassembly { get; } = new(Fragmentation.ChunkSize(name.Length));
+
+        public uint Expected { get; set; } = expected;
+
+        public long LastHeard { get; set; }
+
+        public long? LastError { get; set; }
+
+        public long? LastResend { get; set; }
+
+        public int PendingCount { get; private set; }
+
+        public long OldestPending => _pending[_head].Arrived;
+
+        public int PendingCapacity => _pending.Length;
+
+        public void Enqueue(ReadOnlySpan<byte> message, uint firstSequence, int fragments, long now)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(message.Length);
+            message.CopyTo(buffer);
+            _pending[(_head + PendingCount) % _pending.Length] = new PendingMessage(buffer, message.Length, firstSequence, fragments, now);
+            PendingCount++;
+        }
+
+        public bool TryDequeue(out PendingMessage message)
+        {
+            if (PendingCount == 0)
+            {
+                message = default;
+                return false;
+            }
+
+            message = _pending[_head];
+            _pending[_head] = default;
+            _head = (_head + 1) % _pending.Length;
+            PendingCount--;
+            return true;
+        }
+    }
+
+    private readonly record struct PendingMessage(byte[] Buffer, int Length, uint FirstSequence, int Fragments, long Arrived);
+}

@@ -1,0 +1,361 @@
+using System;
+using System.Linq;
+using System.Text;
+using VcspGen.Spec;
+using Xunit;
+
+namespace VcspGen.Runtime.Tests;
+
+/// <summary>The group server's state machine, driven directly with datagrams and a manual clock.</summary>
+public sealed class GroupServerTests
+{
+    private static readonly VcspAddress Group = VcspAddress.IPv4([127, 0, 0, 1], 50429);
+    private static readonly VcspAddress Alice = VcspAddress.IPv4([127, 0, 0, 1], 40001);
+    private static readonly VcspAddress Bob = VcspAddress.IPv4([127, 0, 0, 1], 40002);
+    private static readonly VcspAddress Carol = VcspAddress.IPv4([127, 0, 0, 1], 40003);
+
+    private readonly ManualTimeProvider _time = new();
+    private readonly RecordingSink _sink = new();
+
+    private GroupServer NewServer(JoinPolicy policy = JoinPolicy.Reject) =>
+        new(new GroupOptions { Name = "lobby", Address = Group, Policy = policy }, _sink, _time);
+
+    private static byte[] Encode<T>(in T packet)
+        where T : IVcspPacket<T>, allows ref struct
+    {
+        var buffer = new byte[T.MaxDatagramSize];
+        Assert.Equal(VcspEncodeStatus.Ok, packet.TryEncode(buffer, out var n));
+        return buffer[..n];
+    }
+
+    private (ushort Challenge, uint NextSequence) Join(GroupServer server, VcspAddress who, string name, uint s0 = 1000)
+    {
+        server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = s0, Server = Group, Name = Encoding.UTF8.GetBytes(name) }), who);
+        var (datagram, destination) = Assert.Single(_sink.Take());
+        Assert.Equal(who, destination);
+        Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(datagram, out var response));
+        Assert.Equal(ResponseTo.JoinRequest, response.InReplyTo);
+        Assert.Equal(s0, response.Sequence);
+        Assert.Equal(Group, response.Server);
+        Assert.Equal("lobby", Encoding.UTF8.GetString(response.GroupName));
+        Assert.False(VcspChallenge.IsReserved(response.Challenge));
+        return (response.Challenge, s0 + 1);
+    }
+
+    [Fact]
+    public void JoiningAssignsDistinctChallengesAndARetransmittedRequestGetsTheSameAnswer()
+    {
+        var server = NewServer();
+        var (alice, _) = Join(server, Alice, "alice");
+        var (bob, _) = Join(server, Bob, "bob");
+        Assert.NotEqual(alice, bob);
+        var (again, _) = Join(server, Alice, "alice");
+        Assert.Equal(alice, again);
+        Assert.Equal(2, server.MemberCount);
+    }
+
+    [Theory]
+    [InlineData(JoinPolicy.Reject)]
+    [InlineData(JoinPolicy.Drop)]
+    public void AJoinForAnotherAddressOrVersionIsRejectedOrDroppedByPolicy(JoinPolicy policy)
+    {
+        var server = NewServer(policy);
+        var wrongAddress = Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 5, Server = VcspAddress.IPv4([127, 0, 0, 1], 1), Name = "eve"u8 });
+        var wrongVersion = (byte[])Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 6, Server = Group, Name = "eve"u8 }).Clone();
+        wrongVersion[0] = 2;
+        server.Receive(wrongAddress, Alice);
+        server.Receive(wrongVersion, Alice);
+        var sent = _sink.Take();
+        Assert.Equal(2, server.Dropped(DropReason.JoinRefused));
+        Assert.Equal(0, server.MemberCount);
+        if (policy == JoinPolicy.Drop)
+        {
+            Assert.Empty(sent);
+            return;
+        }
+
+        Assert.Equal(2, sent.Count);
+        Assert.Equal(VcspDecodeStatus.Ok, Reject.TryDecode(sent[0].Datagram, out var first));
+        Assert.Equal((RejectReason.AddressMismatch, 5u), (first.Reason, first.Sequence));
+        Assert.Equal(VcspDecodeStatus.Ok, Reject.TryDecode(sent[1].Datagram, out var second));
+        Assert.Equal((RejectReason.VersionMismatch, 6u), (second.Reason, second.Sequence));
+    }
+
+    [Fact]
+    public void ANameInUseIsRejected()
+    {
+        var server = NewServer();
+        Join(server, Alice, "alice");
+        server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 9, Server = Group, Name = "alice"u8 }), Bob);
+        Assert.Equal(VcspDecodeStatus.Ok, Reject.TryDecode(Assert.Single(_sink.Take()).Datagram, out var reject));
+        Assert.Equal(RejectReason.NameInUse, reject.Reason);
+        Assert.Equal(1, server.MemberCount);
+    }
+
+    [Fact]
+    public void AMessageIsRelayedToEveryOtherMemberAfterOneHundredMillisecondsOfQuiet()
+    {
+        var server = NewServer();
+        var (alice, seq) = Join(server, Alice, "alice");
+        Join(server, Bob, "bob");
+        Join(server, Carol, "carol");
+
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, Data = "hi"u8 }), Alice);
+        Assert.Empty(_sink.Sent);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), server.NextPollDelay());
+
+        _time.Advance(TimeSpan.FromMilliseconds(99));
+        server.Poll();
+        Assert.Empty(_sink.Sent);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        server.Poll();
+        var relayed = _sink.Take();
+        Assert.Equal(new[] { Bob, Carol }, relayed.Select(r => r.Destination).ToArray());
+        foreach (var (datagram, _) in relayed)
+        {
+            Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(datagram, out var msg));
+            Assert.Equal(VcspChallenge.None, msg.Challenge);
+            Assert.Equal(seq, msg.Sequence);
+            Assert.Equal(VcspWire.WholeMessage, msg.FragmentOffset);
+            Assert.Equal("alice", Encoding.UTF8.GetString(msg.Sender));
+            Assert.Equal("hi", Encoding.UTF8.GetString(msg.Data));
+        }
+
+        Assert.Null(server.NextPollDelay());
+    }
+
+    [Fact]
+    public void ASteadyStreamIsRelayedAfterTheOneSecondCap()
+    {
+        var server = new GroupServer(new GroupOptions { Name = "lobby", Address = Group, MaxPendingPerMember = 64 }, _sink, _time);
+        var (alice, seq) = Join(server, Alice, "alice");
+        Join(server, Bob, "bob");
+        for (var i = 0; i < 20; i++)
+        {
+            server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq++, Data = "x"u8 }), Alice);
+            _time.Advance(TimeSpan.FromMilliseconds(50));
+            server.Poll();
+        }
+
+        // Alice never fell quiet for 100 ms, but her first message waited 1 s: everything so far went out, in order.
+        var relayed = _sink.Take();
+        Assert.Equal(20, relayed.Count);
+        var sequences = relayed.Select(r => { Msg.TryDecode(r.Datagram, out var m); return m.Sequence; }).ToArray();
+        Assert.Equal(sequences.Order().ToArray(), sequences);
+    }
+
+    [Fact]
+    public void AFullRelayQueueIsRelayedAtOnceNotDropped()
+    {
+        var server = new GroupServer(new GroupOptions { Name = "lobby", Address = Group, MaxPendingPerMember = 2 }, _sink, _time);
+        var (alice, seq) = Join(server, Alice, "alice");
+        Join(server, Bob, "bob");
+        for (var i = 0; i < 5; i++)
+        {
+            server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq + (uint)i, Data = "m"u8 }), Alice);
+        }
+
+        Assert.Equal(4, _sink.Sent.Count); // the third and fifth message each found the queue full
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        server.Poll();
+        var sequences = _sink.Take().Select(r => { Msg.TryDecode(r.Datagram, out var m); return m.Sequence; }).ToArray();
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => seq + (uint)i).ToArray(), sequences);
+    }
+
+    [Fact]
+    public void AWrongChallengeOrAStrangerIsDroppedWithoutReply()
+    {
+        var server = NewServer();
+        var (alice, seq) = Join(server, Alice, "alice");
+        Join(server, Bob, "bob");
+        server.Receive(Encode(new Syn { Challenge = (ushort)(alice ^ 1), Sequence = seq, Data = "spoof"u8 }), Alice);
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, Data = "spoof"u8 }), Carol);
+        server.Receive(Encode(new Fin { Challenge = (ushort)(alice ^ 1), Sequence = seq }), Alice);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        server.Poll();
+        Assert.Empty(_sink.Sent);
+        Assert.Equal(3, server.Dropped(DropReason.UnknownSender));
+        Assert.Equal(2, server.MemberCount);
+    }
+
+    [Fact]
+    public void AGapIsAnsweredWithOutOfOrderAndADuplicateIsDroppedSilently()
+    {
+        var server = NewServer();
+        var (alice, seq) = Join(server, Alice, "alice");
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq + 1, Data = "skipped one"u8 }), Alice);
+        Assert.Equal(VcspDecodeStatus.Ok, Error.TryDecode(Assert.Single(_sink.Take()).Datagram, out var error));
+        Assert.Equal((ErrorCode.OutOfOrder, seq + 1, seq), (error.Code, error.Sequence, error.Expected));
+
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, Data = "first"u8 }), Alice);
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, Data = "first"u8 }), Alice);
+        Assert.Empty(_sink.Sent);
+        Assert.Equal(1, server.Dropped(DropReason.Duplicate));
+        Assert.Equal(1, server.Dropped(DropReason.OutOfOrder));
+    }
+
+    [Fact]
+    public void AFragmentedMessageWithALostFragmentIsAskedForThenRelayedWhole()
+    {
+        var server = NewServer();
+        var (alice, seq) = Join(server, Alice, "alice");
+        Join(server, Bob, "bob");
+        var chunk = Fragmentation.ChunkSize("alice".Length);
+        var message = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("0123456789", 30)));
+        var count = Fragmentation.CountFragments(message.Length, chunk);
+        Assert.Equal(3, count);
+        byte[] Fragment(int k) => Encode(new Syn
+        {
+            Challenge = alice,
+            Sequence = seq + (uint)(k - 1),
+            FragmentOffset = Fragmentation.OffsetOf(k, count),
+            Data = Fragmentation.Chunk(message, k, chunk),
+        });
+
+        server.Receive(Fragment(1), Alice);
+        server.Receive(Fragment(3), Alice); // fragment 2 was lost
+        Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(Assert.Single(_sink.Take()).Datagram, out var resend));
+        Assert.Equal((seq + 1, (byte)1), (resend.Sequence, resend.Count));
+
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        server.Poll();
+        Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(Assert.Single(_sink.Take()).Datagram, out _)); // asked again while quiet
+
+        server.Receive(Fragment(2), Alice);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        server.Poll();
+        var relayed = _sink.Take();
+        Assert.Equal(3, relayed.Count);
+        var reassembly = new MessageReassembly(chunk);
+        reassembly.Open(seq);
+        for (var k = 1; k <= 3; k++)
+        {
+            Assert.Equal(Bob, relayed[k - 1].Destination);
+            Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(relayed[k - 1].Datagram, out var msg));
+            Assert.Equal(seq + (uint)(k - 1), msg.Sequence); // the same sequence numbers as alice's Syn datagrams
+            Assert.Equal(Fragmentation.OffsetOf(k, 3), msg.FragmentOffset);
+            reassembly.Add(msg.Sequence, msg.FragmentOffset, msg.Data);
+        }
+
+        var copy = new byte[reassembly.Length];
+        reassembly.CopyTo(copy);
+        Assert.Equal(message, copy);
+    }
+
+    [Fact]
+    public void ASynLongerThanTheRelayChunkIsRefusedWithMessageTooLong()
+    {
+        var server = NewServer();
+        var (alice, seq) = Join(server, Alice, "alice");
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, Data = new byte[Fragmentation.ChunkSize(5) + 1] }), Alice);
+        Assert.Equal(VcspDecodeStatus.Ok, Error.TryDecode(Assert.Single(_sink.Take()).Datagram, out var error));
+        Assert.Equal(ErrorCode.MessageTooLong, error.Code);
+        Assert.Equal(1, server.Dropped(DropReason.TooLong));
+    }
+
+    [Fact]
+    public void FinIsAnsweredTheMemberRemovedItsChallengeFreedAndItsWaitingMessagesStillRelayed()
+    {
+        var server = NewServer();
+        var (alice, seq) = Join(server, Alice, "alice");
+        Join(server, Bob, "bob");
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, Data = "bye all"u8 }), Alice);
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Alice);
+        var sent = _sink.Take();
+        Assert.Equal(2, sent.Count);
+        Assert.Equal(Bob, sent[0].Destination);
+        Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(sent[0].Datagram, out _));
+        Assert.Equal(Alice, sent[1].Destination);
+        Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(sent[1].Datagram, out var response));
+        Assert.Equal((ResponseTo.Fin, alice, seq), (response.InReplyTo, response.Challenge, response.Sequence));
+        Assert.Equal(1, server.MemberCount);
+
+        // Gone: its old challenge no longer works.
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq + 1, Data = "ghost"u8 }), Alice);
+        Assert.Empty(_sink.Sent);
+        Assert.Equal(1, server.Dropped(DropReason.UnknownSender));
+    }
+
+    [Fact]
+    public void PingIsEchoedAsPong()
+    {
+        var server = NewServer();
+        var (alice, _) = Join(server, Alice, "alice");
+        server.Receive(Encode(new Ping { Challenge = alice, Sequence = 77, Timestamp = 123456789 }), Alice);
+        Assert.Equal(VcspDecodeStatus.Ok, Pong.TryDecode(Assert.Single(_sink.Take()).Datagram, out var pong));
+        Assert.Equal((alice, 77u, 123456789ul), (pong.Challenge, pong.Sequence, pong.Timestamp));
+    }
+
+    [Fact]
+    public void MalformedAndUnexpectedDatagramsAreCountedNeverThrown()
+    {
+        var server = NewServer();
+        Join(server, Alice, "alice");
+        var random = new Random(3);
+        var datagram = new byte[200];
+        for (var i = 0; i < 10_000; i++)
+        {
+            var length = random.Next(datagram.Length);
+            random.NextBytes(datagram.AsSpan(0, length));
+            server.Receive(datagram.AsSpan(0, length), Bob);
+        }
+
+        server.Receive(Encode(new Msg { Challenge = VcspChallenge.None, Sender = "x"u8, Data = "y"u8 }), Alice);
+        Assert.Equal(1, server.Dropped(DropReason.UnexpectedKind));
+        Assert.True(server.Dropped(DropReason.Malformed) > 9_000);
+        Assert.Equal(1, server.MemberCount);
+    }
+
+    [Fact]
+    public void RelayingInSteadyStateAllocatesNothing()
+    {
+        var server = NewServer();
+        var members = Enumerable.Range(0, 8).Select(i => VcspAddress.IPv4([127, 0, 0, 1], (ushort)(41000 + i))).ToArray();
+        var challenges = new ushort[members.Length];
+        var sequences = new uint[members.Length];
+        for (var i = 0; i < members.Length; i++)
+        {
+            (challenges[i], sequences[i]) = Join(server, members[i], "member" + i);
+        }
+
+        // Pre-encoded datagrams, so the loop below measures the server alone.
+        const int Rounds = 200;
+        var datagrams = new byte[Rounds * members.Length][];
+        for (var r = 0; r < Rounds; r++)
+        {
+            for (var i = 0; i < members.Length; i++)
+            {
+                datagrams[(r * members.Length) + i] = Encode(new Syn { Challenge = challenges[i], Sequence = sequences[i]++, Data = "steady state"u8 });
+            }
+        }
+
+        var counting = new CountingSink();
+        _sink.Forward = counting;
+        void RunRound(int r)
+        {
+            for (var i = 0; i < members.Length; i++)
+            {
+                server.Receive(datagrams[(r * members.Length) + i], members[i]);
+            }
+
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            server.Poll();
+        }
+
+        for (var r = 0; r < 20; r++)
+        {
+            RunRound(r); // warm-up: JIT, pools, dictionary
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var r = 20; r < Rounds; r++)
+        {
+            RunRound(r);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(Rounds * members.Length * (members.Length - 1), counting.Count);
+        Assert.Equal(0, allocated);
+    }
+}

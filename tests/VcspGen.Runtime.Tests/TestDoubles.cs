@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+
+namespace VcspGen.Runtime.Tests;
+
+/// <summary>A clock that moves only when a test says so, so the 100 ms relay window is exact.</summary>
+internal sealed class ManualTimeProvider : TimeProvider
+{
+    private long _ticks = TimeSpan.TicksPerDay;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => _ticks;
+
+    public void Advance(TimeSpan by) => _ticks += by.Ticks;
+}
+
+/// <summary>Records every datagram a state machine sends (copies, since the span is only valid during the call).</summary>
+internal sealed class RecordingSink : IDatagramSink
+{
+    public List<(byte[] Datagram, VcspAddress Destination)> Sent { get; } = [];
+
+    /// <summary>When set, datagrams go there instead of being recorded (for allocation tests).</summary>
+    public IDatagramSink? Forward { get; set; }
+
+    public void Send(ReadOnlySpan<byte> datagram, in VcspAddress destination)
+    {
+        if (Forward is { } forward)
+        {
+            forward.Send(datagram, destination);
+            return;
+        }
+
+        Sent.Add((datagram.ToArray(), destination));
+    }
+
+    public List<(byte[] Datagram, VcspAddress Destination)> Take()
+    {
+        var taken = new List<(byte[], VcspAddress)>(Sent);
+        Sent.Clear();
+        return taken;
+    }
+}
+
+/// <summary>Counts datagrams without keeping them, for allocation tests.</summary>
+internal sealed class CountingSink : IDatagramSink
+{
+    public long Count { get; private set; }
+
+    public long Bytes { get; private set; }
+
+    public void Send(ReadOnlySpan<byte> datagram, in VcspAddress destination)
+    {
+        Count++;
+        Bytes += datagram.Length;
+    }
+}
