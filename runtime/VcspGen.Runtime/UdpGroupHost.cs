@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace VcspGen.Runtime;
+
+/// <summary>
+/// The UDP edge of one group: a bound socket, a receive loop that hands each datagram to a
+/// <see cref="GroupServer"/>, and a poll loop that runs the server's timed work. Datagrams are received into one
+/// pinned buffer with <see cref="Socket.ReceiveFromAsync(Memory{byte}, SocketFlags, SocketAddress, CancellationToken)"/>
+/// and sent with <see cref="Socket.SendTo(ReadOnlySpan{byte}, SocketFlags, SocketAddress)"/>, so a datagram costs no
+/// allocation once its peer is known. The server is not thread-safe; the host serializes calls to it.
+/// </summary>
+public sealed class UdpGroupHost : IDatagramSink, IDisposable
+{
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(5);
+
+    private readonly Socket _socket;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<VcspAddress, SocketAddress> _peers = [];
+    private readonly int _maxPeers;
+
+    /// <summary>Binds a UDP socket to <paramref name="bind"/> (port 0 picks a free port).</summary>
+    /// <param name="bind">The local endpoint.</param>
+    /// <param name="maxPeers">How many peer addresses to remember for sending; the cache is cleared beyond it.</param>
+    public UdpGroupHost(IPEndPoint bind, int maxPeers = 4096)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(bind);
+        _maxPeers = maxPeers;
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        LocalAddress = VcspAddress.FromEndPoint(LocalEndPoint);
+    }
+
+    /// <summary>The bound endpoint.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>The bound endpoint as a VCSP address: what clients put in their join requests.</summary>
+    public VcspAddress LocalAddress { get; }
+
+    /// <summary>Datagrams received.</summary>
+    public long DatagramsIn { get; private set; }
+
+    /// <summary>Datagrams sent.</summary>
+    public long DatagramsOut { get; private set; }
+
+    /// <summary>Runs the group until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="server">The group's state machine, created with this host as its sink.</param>
+    /// <param name="time">The clock the poll loop waits on.</param>
+    /// <param name="cancellationToken">Stops the host.</param>
+    /// <returns>A task that ends when the host stops.</returns>
+    public async Task RunAsync(GroupServer server, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(time);
+        var receiving = ReceiveLoopAsync(server, cancellationToken);
+        var polling = PollLoopAsync(server, time, cancellationToken);
+        try
+        {
+            await Task.WhenAll(receiving, polling).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping is the normal way out.
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Send(ReadOnlySpan<byte> datagram, in VcspAddress destination)
+    {
+        if (!_peers.TryGetValue(destination, out var address))
+        {
+            if (_peers.Count >= _maxPeers)
+            {
+                _peers.Clear();
+            }
+
+            address = destination.ToIPEndPoint().Serialize();
+            _peers[destination] = address;
+        }
+
+        _socket.SendTo(datagram, SocketFlags.None, address);
+        DatagramsOut++;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _socket.Dispose();
+
+    private async Task ReceiveLoopAsync(GroupServer server, CancellationToken cancellationToken)
+    {
+        var buffer = GC.AllocateArray<byte>(65536, pinned: true);
+        var remote = new SocketAddress(_socket.AddressFamily);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException)
+            {
+                // An ICMP "port unreachable" from an earlier send surfaces here on some platforms: not fatal.
+                continue;
+            }
+
+            var source = SocketAddresses.ToVcspAddress(remote);
+            lock (_gate)
+            {
+                DatagramsIn++;
+                server.Receive(buffer.AsSpan(0, received), source);
+            }
+        }
+    }
+
+    private async Task PollLoopAsync(GroupServer server, TimeProvider time, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TimeSpan delay;
+            lock (_gate)
+            {
+                server.Poll();
+                delay = server.NextPollDelay() is { } next && next < IdlePoll ? next : IdlePoll;
+            }
+
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
