@@ -12,8 +12,8 @@ namespace VcspGen.Runtime;
 /// datagrams through an <see cref="IDatagramSink"/>, and reads time from a <see cref="TimeProvider"/>, so tests
 /// drive it exactly. Not thread-safe: the edge calls <see cref="Receive"/> and <see cref="Poll"/> from one loop.
 /// Handles join (Request, Response, Reject), group messages (Syn, sequence checks, reassembly, resend requests,
-/// the relay as Msg after the sender is quiet), FIN and PING. Commands and calls are not handled yet: they are
-/// counted as <see cref="DropReason.UnexpectedKind"/>.
+/// the relay as Msg after the sender is quiet), FIN, PING and the commands LIST, INFO, KICK and WHOIS. Calls are
+/// not handled yet: VoiceJoin, VoiceFin and Media are counted as <see cref="DropReason.UnexpectedKind"/>.
 /// </summary>
 public sealed class GroupServer
 {
@@ -21,6 +21,7 @@ public sealed class GroupServer
     private readonly IDatagramSink _sink;
     private readonly TimeProvider _time;
     private readonly byte[] _groupName;
+    private readonly byte[] _ownerName;
     private readonly ChallengeRegistry _challenges;
     private readonly Dictionary<VcspAddress, Member> _members = [];
     private readonly List<Member> _order = [];
@@ -47,6 +48,7 @@ public sealed class GroupServer
         }
 
         _challenges = new ChallengeRegistry(Math.Max(1, options.MaxMembers));
+        _ownerName = Encoding.UTF8.GetBytes(options.Owner);
     }
 
     /// <summary>How many members the group has.</summary>
@@ -73,6 +75,15 @@ public sealed class GroupServer
         if (status == VcspDecodeStatus.BadVersion && datagram.Length >= VcspWire.TextHeaderSize && datagram[1] == JoinRequest.Flag)
         {
             RefuseJoin(source, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4)), RejectReason.VersionMismatch, "version");
+            return;
+        }
+
+        // A Command whose code this server does not know: answered, if the sender is a member (PROTOCOL.md §8.12).
+        if (status == VcspDecodeStatus.InvalidValue && datagram.Length >= VcspWire.TextHeaderSize && datagram[1] == Command.Flag
+            && TryGetMember(source, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2)), out var member))
+        {
+            Drop(DropReason.Malformed);
+            SendError(member, ErrorCode.UnknownCommand, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4)));
             return;
         }
 
@@ -152,13 +163,12 @@ public sealed class GroupServer
             return;
         }
 
-        foreach (var member in _order)
+        // The owner's name is the administrator's, and only a local member may take it (PROTOCOL.md §11.3).
+        var isOwnerName = _ownerName.Length > 0 && request.Name.SequenceEqual(_ownerName);
+        if (FindMember(request.Name) is not null || (isOwnerName && !IsLocal(source)))
         {
-            if (request.Name.SequenceEqual(member.Name))
-            {
-                Reject(source, request.Sequence, RejectReason.NameInUse, "name in use");
-                return;
-            }
+            Reject(source, request.Sequence, RejectReason.NameInUse, "name in use");
+            return;
         }
 
         if (_members.Count >= _options.MaxMembers || !_challenges.TryDraw(out var challenge))
@@ -170,6 +180,7 @@ public sealed class GroupServer
         var joined = new Member(source, challenge, request.Name.ToArray(), unchecked(request.Sequence + 1), _options.MaxPendingPerMember)
         {
             LastHeard = _time.GetTimestamp(),
+            IsAdministrator = isOwnerName,
         };
         _members.Add(source, joined);
         _order.Add(joined);
@@ -259,11 +270,124 @@ public sealed class GroupServer
             return;
         }
 
-        // Accepted messages are never lost: relay what is waiting before the member goes.
         RelayPending(member);
         Send(new Response { Challenge = member.Challenge, Sequence = fin.Sequence, InReplyTo = ResponseTo.Fin, Server = _options.Address, GroupName = _groupName }, source);
+        Remove(member);
+    }
+
+    private void OnCommand(in Command command, in VcspAddress source)
+    {
+        if (!TryGetMember(source, command.Challenge, out var member))
+        {
+            return;
+        }
+
+        // A repeated request id is a retransmission: the cached reply, not a second execution (PROTOCOL.md §11.1).
+        if (member.LastCommandId != command.Sequence)
+        {
+            var (status, data) = Execute(member, command.Code, command.Argument);
+            member.LastCommandId = command.Sequence;
+            member.LastCommand = command.Code;
+            member.LastStatus = status;
+            member.LastReply = data;
+        }
+
+        SendReply(member, command.Sequence);
+    }
+
+    private (CommandStatus Status, byte[] Data) Execute(Member requester, CommandCode code, ReadOnlySpan<byte> argument)
+    {
+        var text = new StringBuilder();
+        switch (code)
+        {
+            case CommandCode.List when argument.IsEmpty:
+                foreach (var member in _order)
+                {
+                    text.Append(Encoding.UTF8.GetString(member.Name));
+                    if (requester.IsAdministrator)
+                    {
+                        text.Append('\t').Append(member.Address.ToString());
+                    }
+
+                    text.Append('\n');
+                }
+
+                return (CommandStatus.Ok, Encoding.UTF8.GetBytes(text.ToString()));
+            case CommandCode.Info when argument.IsEmpty:
+                text.Append("address=").Append(_options.Address.ToString()).Append('\n')
+                    .Append("name=").Append(_options.Name).Append('\n')
+                    .Append("owner=").Append(_options.Owner).Append('\n')
+                    .Append("members=").Append(_members.Count).Append('\n');
+                return (CommandStatus.Ok, Encoding.UTF8.GetBytes(text.ToString()));
+            case CommandCode.Whois when !argument.IsEmpty:
+                return FindMember(argument) is { } found
+                    ? (CommandStatus.Ok, Encoding.UTF8.GetBytes(found.Address.ToString()))
+                    : (CommandStatus.NoSuchMember, []);
+            case CommandCode.Kick when !argument.IsEmpty:
+                if (!requester.IsAdministrator)
+                {
+                    return (CommandStatus.NotPermitted, []);
+                }
+
+                if (FindMember(argument) is not { } target)
+                {
+                    return (CommandStatus.NoSuchMember, []);
+                }
+
+                Send(new Kick { Challenge = target.Challenge, Member = target.Address, Reason = "kicked by the administrator"u8 }, target.Address);
+                Remove(target);
+                return (CommandStatus.Ok, []);
+            default:
+                return (CommandStatus.BadArgument, []);
+        }
+    }
+
+    private void SendReply(Member member, uint requestId)
+    {
+        const int Chunk = VcspWire.TextPayloadLimit - 2;
+        var data = member.LastReply;
+        var count = data.Length == 0 ? 1 : Fragmentation.CountFragments(data.Length, Chunk);
+        for (var k = 1; k <= count; k++)
+        {
+            Send(
+                new CommandReply
+                {
+                    Challenge = member.Challenge,
+                    Sequence = unchecked(requestId + (uint)(k - 1)),
+                    FragmentOffset = Fragmentation.OffsetOf(k, count),
+                    Code = member.LastCommand,
+                    Status = member.LastStatus,
+                    Data = data.Length == 0 ? default : Fragmentation.Chunk(data, k, Chunk),
+                },
+                member.Address);
+        }
+    }
+
+    private Member? FindMember(ReadOnlySpan<byte> name)
+    {
+        foreach (var member in _order)
+        {
+            if (name.SequenceEqual(member.Name))
+            {
+                return member;
+            }
+        }
+
+        return null;
+    }
+
+    private bool IsLocal(in VcspAddress address)
+    {
+        var ip = address.ToIPEndPoint().Address;
+        return System.Net.IPAddress.IsLoopback(ip) || ip.Equals(_options.Address.ToIPEndPoint().Address);
+    }
+
+    private void Remove(Member member)
+    {
+        // Accepted messages are never lost: relay what is waiting before the member goes.
+        RelayPending(member);
         member.Reassembly.Reset();
-        _members.Remove(source);
+        _members.Remove(member.Address);
         _order.Remove(member);
         _challenges.Release(member.Challenge);
     }
@@ -413,7 +537,7 @@ public sealed class GroupServer
 
         public void OnKick(in Kick packet) => server.Drop(DropReason.UnexpectedKind);
 
-        public void OnCommand(in Command packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnCommand(in Command packet) => server.OnCommand(packet, source);
 
         public void OnCommandReply(in CommandReply packet) => server.Drop(DropReason.UnexpectedKind);
 
@@ -453,6 +577,17 @@ public sealed class GroupServer
         public long? LastResend { get; set; }
 
         public int PendingCount { get; private set; }
+
+        public bool IsAdministrator { get; init; }
+
+        /// <summary>The last command's request id and its reply, answered again when the command is repeated.</summary>
+        public uint? LastCommandId { get; set; }
+
+        public CommandCode LastCommand { get; set; }
+
+        public CommandStatus LastStatus { get; set; }
+
+        public byte[] LastReply { get; set; } = [];
 
         public long OldestPending => _pending[_head].Arrived;
 
