@@ -3,6 +3,8 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Text;
 using System.Text.Unicode;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using VcspGen.Spec;
 
 namespace VcspGen.Runtime;
@@ -15,7 +17,7 @@ namespace VcspGen.Runtime;
 /// the relay as Msg after the sender is quiet), FIN, PING and the commands LIST, INFO, KICK and WHOIS. Calls are
 /// not handled yet: VoiceJoin, VoiceFin and Media are counted as <see cref="DropReason.UnexpectedKind"/>.
 /// </summary>
-public sealed class GroupServer
+public sealed partial class GroupServer
 {
     private readonly GroupOptions _options;
     private readonly IDatagramSink _sink;
@@ -27,13 +29,16 @@ public sealed class GroupServer
     private readonly List<Member> _order = [];
     private readonly byte[] _scratch = new byte[VcspWire.TextDatagramLimit];
     private readonly long[] _drops = new long[Enum.GetValues<DropReason>().Length];
+    private readonly ILogger _logger;
+    private readonly KeyValuePair<string, object?> _groupTag;
 
     /// <summary>Creates the group.</summary>
     /// <param name="options">The group's settings.</param>
     /// <param name="sink">Where outgoing datagrams go.</param>
     /// <param name="time">The clock; <see cref="TimeProvider.System"/> outside tests.</param>
+    /// <param name="logger">Where drops are logged (at Debug, with their reason), or null for none.</param>
     /// <exception cref="ArgumentException">The group name is not 1 to 32 bytes of UTF-8.</exception>
-    public GroupServer(GroupOptions options, IDatagramSink sink, TimeProvider time)
+    public GroupServer(GroupOptions options, IDatagramSink sink, TimeProvider time, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
@@ -49,6 +54,8 @@ public sealed class GroupServer
 
         _challenges = new ChallengeRegistry(Math.Max(1, options.MaxMembers));
         _ownerName = Encoding.UTF8.GetBytes(options.Owner);
+        _logger = logger ?? NullLogger.Instance;
+        _groupTag = new KeyValuePair<string, object?>("group", options.Name);
     }
 
     /// <summary>How many members the group has.</summary>
@@ -64,6 +71,7 @@ public sealed class GroupServer
     /// <param name="source">Its source address and port.</param>
     public void Receive(ReadOnlySpan<byte> datagram, in VcspAddress source)
     {
+        VcspMetrics.DatagramsIn.Add(1, _groupTag);
         var handler = new Handler(this, source);
         var status = VcspPacketDispatcher.Dispatch(datagram, ref handler);
         if (status == VcspDecodeStatus.Ok)
@@ -82,12 +90,12 @@ public sealed class GroupServer
         if (status == VcspDecodeStatus.InvalidValue && datagram.Length >= VcspWire.TextHeaderSize && datagram[1] == Command.Flag
             && TryGetMember(source, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2)), out var member))
         {
-            Drop(DropReason.Malformed);
+            Drop(DropReason.Malformed, source);
             SendError(member, ErrorCode.UnknownCommand, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4)));
             return;
         }
 
-        Drop(DropReason.Malformed);
+        Drop(DropReason.Malformed, source);
     }
 
     /// <summary>
@@ -183,6 +191,7 @@ public sealed class GroupServer
             IsAdministrator = isOwnerName,
         };
         _members.Add(source, joined);
+        VcspMetrics.Members.Add(1, _groupTag);
         _order.Add(joined);
         SendJoinResponse(joined, request.Sequence);
     }
@@ -197,15 +206,15 @@ public sealed class GroupServer
         member.LastHeard = _time.GetTimestamp();
         if (syn.Data.Length > member.ChunkSize)
         {
-            member.Reassembly.Reset();
+            CloseReassembly(member);
             SendError(member, ErrorCode.MessageTooLong, syn.Sequence);
-            Drop(DropReason.TooLong);
+            Drop(DropReason.TooLong, source);
             return;
         }
 
         if (SerialNumber.IsOlder(syn.Sequence, member.Expected))
         {
-            Drop(DropReason.Duplicate);
+            Drop(DropReason.Duplicate, source);
             return;
         }
 
@@ -233,6 +242,7 @@ public sealed class GroupServer
             }
 
             reassembly.Open(start);
+            VcspMetrics.ReassembliesPending.Add(1, _groupTag);
         }
 
         switch (reassembly.Add(syn.Sequence, syn.FragmentOffset, syn.Data))
@@ -243,7 +253,7 @@ public sealed class GroupServer
                 Enqueue(member, message.AsSpan(0, length), reassembly.FirstSequence, reassembly.FragmentCount);
                 ArrayPool<byte>.Shared.Return(message);
                 member.Expected = reassembly.EndSequence;
-                reassembly.Reset();
+                CloseReassembly(member);
                 break;
             case ReassemblyResult.Accepted:
                 // A hole below this fragment: ask for it now rather than waiting for the sender to go quiet.
@@ -255,7 +265,7 @@ public sealed class GroupServer
 
                 break;
             case ReassemblyResult.Duplicate:
-                Drop(DropReason.Duplicate);
+                Drop(DropReason.Duplicate, source);
                 break;
             default:
                 OutOfOrder(member, syn.Sequence, DropReason.Inconsistent);
@@ -386,10 +396,20 @@ public sealed class GroupServer
     {
         // Accepted messages are never lost: relay what is waiting before the member goes.
         RelayPending(member);
-        member.Reassembly.Reset();
+        CloseReassembly(member);
         _members.Remove(member.Address);
+        VcspMetrics.Members.Add(-1, _groupTag);
         _order.Remove(member);
         _challenges.Release(member.Challenge);
+    }
+
+    private void CloseReassembly(Member member)
+    {
+        if (member.Reassembly.IsOpen)
+        {
+            member.Reassembly.Reset();
+            VcspMetrics.ReassembliesPending.Add(-1, _groupTag);
+        }
     }
 
     private void OnPing(in Ping ping, in VcspAddress source)
@@ -408,7 +428,7 @@ public sealed class GroupServer
             return true;
         }
 
-        Drop(DropReason.UnknownSender);
+        Drop(DropReason.UnknownSender, source);
         return false;
     }
 
@@ -444,6 +464,7 @@ public sealed class GroupServer
                     if (!ReferenceEquals(member, sender))
                     {
                         _sink.Send(_scratch.AsSpan(0, written), member.Address);
+                        VcspMetrics.DatagramsOut.Add(1, _groupTag);
                     }
                 }
             }
@@ -455,7 +476,7 @@ public sealed class GroupServer
     private void OutOfOrder(Member member, uint sequence, DropReason reason = DropReason.OutOfOrder)
     {
         // Memo §5.3: the sender learns its message failed; at most one such Error per member per quiet period.
-        Drop(reason);
+        Drop(reason, member.Address);
         var now = _time.GetTimestamp();
         if (member.LastError is not { } lastError || _time.GetElapsedTime(lastError, now) >= _options.RelayQuiet)
         {
@@ -472,7 +493,7 @@ public sealed class GroupServer
 
     private void RefuseJoin(in VcspAddress source, uint sequence, RejectReason reason, string text)
     {
-        Drop(DropReason.JoinRefused);
+        Drop(DropReason.JoinRefused, source);
         if (_options.Policy == JoinPolicy.Reject)
         {
             Reject(source, sequence, reason, text);
@@ -492,10 +513,21 @@ public sealed class GroupServer
         if (packet.TryEncode(_scratch, out var written) == VcspEncodeStatus.Ok)
         {
             _sink.Send(_scratch.AsSpan(0, written), destination);
+            VcspMetrics.DatagramsOut.Add(1, _groupTag);
         }
     }
 
-    private void Drop(DropReason reason) => _drops[(int)reason]++;
+    private void Drop(DropReason reason, in VcspAddress source)
+    {
+        _drops[(int)reason]++;
+        VcspMetrics.Drops.Add(1, _groupTag, new KeyValuePair<string, object?>("reason", ReasonNames[(int)reason]));
+        LogDrop(_logger, source, reason);
+    }
+
+    private static readonly string[] ReasonNames = Enum.GetNames<DropReason>();
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Dropped a datagram from {Source}: {Reason}")]
+    private static partial void LogDrop(ILogger logger, VcspAddress source, DropReason reason);
 
     private static bool HasControlCharacter(ReadOnlySpan<byte> utf8)
     {
@@ -521,35 +553,35 @@ public sealed class GroupServer
 
         public void OnPing(in Ping packet) => server.OnPing(packet, source);
 
-        public void OnResponse(in Response packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnResponse(in Response packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnReject(in Reject packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnReject(in Reject packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnMsg(in Msg packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnMsg(in Msg packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnError(in Error packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnError(in Error packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnResendRequest(in ResendRequest packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnResendRequest(in ResendRequest packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnDirectMessage(in DirectMessage packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnDirectMessage(in DirectMessage packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnSilent(in Silent packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnSilent(in Silent packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnKick(in Kick packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnKick(in Kick packet) => server.Drop(DropReason.UnexpectedKind, source);
 
         public void OnCommand(in Command packet) => server.OnCommand(packet, source);
 
-        public void OnCommandReply(in CommandReply packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnCommandReply(in CommandReply packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnPong(in Pong packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnPong(in Pong packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnVoiceJoin(in VoiceJoin packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnVoiceJoin(in VoiceJoin packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnCodecReject(in CodecReject packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnCodecReject(in CodecReject packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnVoiceFin(in VoiceFin packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnVoiceFin(in VoiceFin packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnMedia(in Media packet) => server.Drop(DropReason.UnexpectedKind);
+        public void OnMedia(in Media packet) => server.Drop(DropReason.UnexpectedKind, source);
     }
 
     /// <summary>A member: its identity, its sequence state, its reassembly and its messages waiting for relay.</summary>
