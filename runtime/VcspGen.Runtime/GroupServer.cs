@@ -86,12 +86,16 @@ public sealed partial class GroupServer
             return;
         }
 
-        // A Command whose code this server does not know: answered, if the sender is a member (PROTOCOL.md §8.12).
-        if (status == VcspDecodeStatus.InvalidValue && datagram.Length >= VcspWire.TextHeaderSize && datagram[1] == Command.Flag
-            && TryGetMember(source, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2)), out var member))
+        // A Command whose code this server does not know: answered, if the sender is a member (PROTOCOL.md §8.12);
+        // from anyone else it is counted once, as an unknown sender.
+        if (status == VcspDecodeStatus.InvalidValue && datagram.Length >= VcspWire.TextHeaderSize && datagram[1] == Command.Flag)
         {
-            Drop(DropReason.Malformed, source);
-            SendError(member, ErrorCode.UnknownCommand, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4)));
+            if (TryGetMember(source, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2)), out var member))
+            {
+                Drop(DropReason.Malformed, source);
+                SendError(member, ErrorCode.UnknownCommand, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4)));
+            }
+
             return;
         }
 

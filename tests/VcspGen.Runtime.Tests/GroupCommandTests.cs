@@ -145,6 +145,13 @@ public sealed class GroupCommandTests
         _server.Receive(datagram, Bob);
         Assert.Equal(VcspDecodeStatus.Ok, Error.TryDecode(Assert.Single(_sink.Take()).Datagram, out var error));
         Assert.Equal((ErrorCode.UnknownCommand, 33u), (error.Code, error.Sequence));
+        Assert.Equal(1, _server.Dropped(DropReason.Malformed));
+
+        // From a stranger: no answer, and counted once.
+        _server.Receive(datagram, Alice);
+        Assert.Empty(_sink.Sent);
+        Assert.Equal(1, _server.Dropped(DropReason.UnknownSender));
+        Assert.Equal(1, _server.Dropped(DropReason.Malformed));
     }
 
     [Fact]
