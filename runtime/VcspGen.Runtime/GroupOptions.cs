@@ -36,6 +36,9 @@ public sealed class GroupOptions
     /// <summary>The longest a message waits for its sender to fall quiet (PROTOCOL.md: 1 second).</summary>
     public TimeSpan RelayCap { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a fragmented message may go without a new fragment before it is abandoned (PROTOCOL.md §7.4: 10 s).</summary>
+    public TimeSpan ReassemblyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How many complete messages one member may have waiting for relay; a full queue is relayed at once, never dropped. Defaults to 16.</summary>
     public int MaxPendingPerMember { get; init; } = 16;
 }

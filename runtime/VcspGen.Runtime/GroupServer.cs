@@ -61,6 +61,9 @@ public sealed partial class GroupServer
     /// <summary>How many members the group has.</summary>
     public int MemberCount => _members.Count;
 
+    /// <summary>How many fragmented messages were abandoned unfinished (PROTOCOL.md §7.4).</summary>
+    public long AbandonedMessages { get; private set; }
+
     /// <summary>How many datagrams were dropped for <paramref name="reason"/>.</summary>
     /// <param name="reason">A drop reason.</param>
     /// <returns>The count since the group started.</returns>
@@ -118,6 +121,12 @@ public sealed partial class GroupServer
                 RelayPending(member);
             }
 
+            if (member.Reassembly.IsOpen && _time.GetElapsedTime(member.ReassemblyProgress, now) >= _options.ReassemblyTimeout)
+            {
+                Abandon(member);
+                continue;
+            }
+
             if (quiet && member.Reassembly.IsOpen && member.Reassembly.TryGetFirstMissing(out var missing, out var count)
                 && (member.LastResend is not { } lastResend || _time.GetElapsedTime(lastResend, now) >= _options.RelayQuiet))
             {
@@ -133,22 +142,27 @@ public sealed partial class GroupServer
     {
         TimeSpan? next = null;
         var now = _time.GetTimestamp();
-        foreach (var member in _order)
+        void Consider(TimeSpan due)
         {
-            if (member.PendingCount == 0 && !member.Reassembly.IsOpen)
-            {
-                continue;
-            }
-
-            var due = _options.RelayQuiet - _time.GetElapsedTime(member.LastHeard, now);
-            if (member.PendingCount > 0)
-            {
-                var cap = _options.RelayCap - _time.GetElapsedTime(member.OldestPending, now);
-                due = cap < due ? cap : due;
-            }
-
             due = due < TimeSpan.Zero ? TimeSpan.Zero : due;
             next = next is null || due < next ? due : next;
+        }
+
+        foreach (var member in _order)
+        {
+            var untilQuiet = _options.RelayQuiet - _time.GetElapsedTime(member.LastHeard, now);
+            if (member.PendingCount > 0)
+            {
+                Consider(untilQuiet);
+                Consider(_options.RelayCap - _time.GetElapsedTime(member.OldestPending, now));
+            }
+
+            if (member.Reassembly.IsOpen)
+            {
+                Consider(_options.ReassemblyTimeout - _time.GetElapsedTime(member.ReassemblyProgress, now));
+                var untilResend = member.LastResend is { } lastResend ? _options.RelayQuiet - _time.GetElapsedTime(lastResend, now) : TimeSpan.Zero;
+                Consider(untilResend > untilQuiet ? untilResend : untilQuiet);
+            }
         }
 
         return next;
@@ -246,6 +260,7 @@ public sealed partial class GroupServer
             }
 
             reassembly.Open(start);
+            member.ReassemblyProgress = member.LastHeard;
             VcspMetrics.ReassembliesPending.Add(1, _groupTag);
         }
 
@@ -260,6 +275,8 @@ public sealed partial class GroupServer
                 CloseReassembly(member);
                 break;
             case ReassemblyResult.Accepted:
+                member.ReassemblyProgress = member.LastHeard;
+
                 // A hole below this fragment: ask for it now rather than waiting for the sender to go quiet.
                 if (reassembly.TryGetFirstMissing(out var missing, out var count) && SerialNumber.IsNewer(syn.Sequence, missing))
                 {
@@ -405,6 +422,17 @@ public sealed partial class GroupServer
         VcspMetrics.Members.Add(-1, _groupTag);
         _order.Remove(member);
         _challenges.Release(member.Challenge);
+    }
+
+    private void Abandon(Member member)
+    {
+        // Counted, and the sender told; the sequence moves on past everything received (PROTOCOL.md §7.4, §8.4).
+        var first = member.Reassembly.FirstSequence;
+        member.Expected = member.Reassembly.NewestEnd;
+        CloseReassembly(member);
+        AbandonedMessages++;
+        VcspMetrics.ReassembliesAbandoned.Add(1, _groupTag);
+        SendError(member, ErrorCode.ReassemblyTimeout, first);
     }
 
     private void CloseReassembly(Member member)
@@ -609,6 +637,8 @@ public sealed partial class GroupServer
         public long LastHeard { get; set; }
 
         public long? LastError { get; set; }
+
+        public long ReassemblyProgress { get; set; }
 
         public long? LastResend { get; set; }
 

@@ -68,6 +68,9 @@ public sealed class MessageReassembly
     /// <summary>Whether every fragment is there.</summary>
     public bool IsComplete => FragmentCount > 0 && _receivedCount == FragmentCount;
 
+    /// <summary>The sequence number one past the newest fragment held (the first sequence when none is held).</summary>
+    public uint NewestEnd => unchecked(FirstSequence + (uint)(HighestReceived() + 1));
+
     /// <summary>The sequence number one past the message's last fragment, once the final fragment has arrived.</summary>
     public uint EndSequence => unchecked(FirstSequence + (uint)FragmentCount);
 

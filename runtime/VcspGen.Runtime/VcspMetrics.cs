@@ -27,6 +27,9 @@ public static class VcspMetrics
     /// <summary>Members of a group.</summary>
     public static readonly UpDownCounter<long> Members = Meter.CreateUpDownCounter<long>("vcsp.server.members", "{member}", "Members of a group.");
 
+    /// <summary>Fragmented messages a group abandoned because they were not completed in time.</summary>
+    public static readonly Counter<long> ReassembliesAbandoned = Meter.CreateCounter<long>("vcsp.server.reassemblies.abandoned", "{message}", "Fragmented messages abandoned unfinished.");
+
     /// <summary>Messages being reassembled by a group.</summary>
     public static readonly UpDownCounter<long> ReassembliesPending = Meter.CreateUpDownCounter<long>("vcsp.server.reassemblies.pending", "{message}", "Fragmented messages a group is reassembling.");
 }

@@ -244,6 +244,41 @@ public sealed class GroupServerTests
     }
 
     [Fact]
+    public void AMessageNeverCompletedIsAbandonedAfterTenSecondsCountedAndTheSenderTold()
+    {
+        var server = NewServer();
+        var (alice, seq) = Join(server, Alice, "alice");
+        Join(server, Bob, "bob");
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, FragmentOffset = 1, Data = "part one"u8 }), Alice);
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq + 1, FragmentOffset = 2, Data = "part two"u8 }), Alice);
+        for (var elapsed = 0; elapsed < 9_900; elapsed += 100)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            server.Poll();
+        }
+
+        Assert.All(_sink.Take(), s => Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(s.Datagram, out _))); // only asking
+        Assert.Equal(0, server.AbandonedMessages);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), server.NextPollDelay());
+
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        server.Poll();
+        Assert.Equal(1, server.AbandonedMessages);
+        var (datagram, destination) = Assert.Single(_sink.Take());
+        Assert.Equal(Alice, destination);
+        Assert.Equal(VcspDecodeStatus.Ok, Error.TryDecode(datagram, out var error));
+        Assert.Equal((ErrorCode.ReassemblyTimeout, seq, seq + 2), (error.Code, error.Sequence, error.Expected));
+        Assert.Null(server.NextPollDelay());
+
+        // The member goes on from the new expected sequence; nothing of the abandoned message was relayed.
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq + 2, Data = "next"u8 }), Alice);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        server.Poll();
+        Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(Assert.Single(_sink.Take()).Datagram, out var msg));
+        Assert.Equal("next", Encoding.UTF8.GetString(msg.Data));
+    }
+
+    [Fact]
     public void ASynLongerThanTheRelayChunkIsRefusedWithMessageTooLong()
     {
         var server = NewServer();
