@@ -67,7 +67,7 @@ public sealed class ClientOptions
 /// retransmission, group messages split into fragments (kept for resend requests), relayed messages put together,
 /// FIN, PING. Driven by datagrams and a <see cref="TimeProvider"/>; not thread-safe.
 /// </summary>
-public sealed class ClientSession
+public sealed class ClientSession : IVcspStateMachine
 {
     private const int HeldSlots = 256;
 

@@ -17,7 +17,7 @@ namespace VcspGen.Runtime;
 /// the relay as Msg after the sender is quiet), FIN, PING and the commands LIST, INFO, KICK and WHOIS. Calls are
 /// not handled yet: VoiceJoin, VoiceFin and Media are counted as <see cref="DropReason.UnexpectedKind"/>.
 /// </summary>
-public sealed partial class GroupServer
+public sealed partial class GroupServer : IVcspStateMachine
 {
     private readonly GroupOptions _options;
     private readonly IDatagramSink _sink;

@@ -10,7 +10,7 @@ using Xunit;
 namespace VcspGen.Runtime.Tests;
 
 /// <summary>A group served over real UDP sockets on loopback, IPv4 and IPv6.</summary>
-public sealed class UdpGroupHostTests
+public sealed class UdpHostTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 
@@ -21,7 +21,7 @@ public sealed class UdpGroupHostTests
     public async Task MembersJoinAndAGroupMessageIsRelayedOverRealSockets(string loopback)
     {
         var ip = IPAddress.Parse(loopback);
-        using var host = new UdpGroupHost(new IPEndPoint(ip, 0));
+        using var host = new UdpHost(new IPEndPoint(ip, 0));
         var server = new GroupServer(new GroupOptions { Name = "lobby", Address = host.LocalAddress }, host, TimeProvider.System);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var running = host.RunAsync(server, TimeProvider.System, stop.Token);
@@ -51,7 +51,7 @@ public sealed class UdpGroupHostTests
         Assert.True(host.DatagramsIn >= 3);
     }
 
-    private static async Task<ushort> JoinAsync(Socket client, UdpGroupHost host, string name, uint s0)
+    private static async Task<ushort> JoinAsync(Socket client, UdpHost host, string name, uint s0)
     {
         var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = s0, Server = host.LocalAddress, Name = Encoding.UTF8.GetBytes(name) };
         var buffer = new byte[128];

@@ -8,13 +8,13 @@ using System.Threading.Tasks;
 namespace VcspGen.Runtime;
 
 /// <summary>
-/// The UDP edge of one group: a bound socket, a receive loop that hands each datagram to a
-/// <see cref="GroupServer"/>, and a poll loop that runs the server's timed work. Datagrams are received into one
+/// The UDP edge of a state machine (a group's <see cref="GroupServer"/> or a <see cref="ClientSession"/>): a bound
+/// socket, a receive loop that hands each datagram to the machine, and a poll loop that runs its timed work. Datagrams are received into one
 /// pinned buffer with <see cref="Socket.ReceiveFromAsync(Memory{byte}, SocketFlags, SocketAddress, CancellationToken)"/>
 /// and sent with <see cref="Socket.SendTo(ReadOnlySpan{byte}, SocketFlags, SocketAddress)"/>, so a datagram costs no
-/// allocation once its peer is known. The server is not thread-safe; the host serializes calls to it.
+/// allocation once its peer is known. State machines are not thread-safe; the host serializes calls to them.
 /// </summary>
-public sealed class UdpGroupHost : IDatagramSink, IDisposable
+public sealed class UdpHost : IDatagramSink, IDisposable
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(5);
 
@@ -26,7 +26,7 @@ public sealed class UdpGroupHost : IDatagramSink, IDisposable
     /// <summary>Binds a UDP socket to <paramref name="bind"/> (port 0 picks a free port).</summary>
     /// <param name="bind">The local endpoint.</param>
     /// <param name="maxPeers">How many peer addresses to remember for sending; the cache is cleared beyond it.</param>
-    public UdpGroupHost(IPEndPoint bind, int maxPeers = 4096)
+    public UdpHost(IPEndPoint bind, int maxPeers = 4096)
     {
         ArgumentNullException.ThrowIfNull(bind);
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -39,7 +39,7 @@ public sealed class UdpGroupHost : IDatagramSink, IDisposable
     /// <summary>The bound endpoint.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>The bound endpoint as a VCSP address: what clients put in their join requests.</summary>
+    /// <summary>The bound endpoint as a VCSP address (for a server: what clients put in their join requests).</summary>
     public VcspAddress LocalAddress { get; }
 
     /// <summary>Datagrams received.</summary>
@@ -48,17 +48,17 @@ public sealed class UdpGroupHost : IDatagramSink, IDisposable
     /// <summary>Datagrams sent.</summary>
     public long DatagramsOut { get; private set; }
 
-    /// <summary>Runs the group until <paramref name="cancellationToken"/> is cancelled.</summary>
-    /// <param name="server">The group's state machine, created with this host as its sink.</param>
+    /// <summary>Runs the state machine until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="machine">The state machine, created with this host as its sink.</param>
     /// <param name="time">The clock the poll loop waits on.</param>
     /// <param name="cancellationToken">Stops the host.</param>
     /// <returns>A task that ends when the host stops.</returns>
-    public async Task RunAsync(GroupServer server, TimeProvider time, CancellationToken cancellationToken)
+    public async Task RunAsync(IVcspStateMachine machine, TimeProvider time, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(time);
-        var receiving = ReceiveLoopAsync(server, cancellationToken);
-        var polling = PollLoopAsync(server, time, cancellationToken);
+        var receiving = ReceiveLoopAsync(machine, cancellationToken);
+        var polling = PollLoopAsync(machine, time, cancellationToken);
         try
         {
             await Task.WhenAll(receiving, polling).ConfigureAwait(false);
@@ -66,6 +66,20 @@ public sealed class UdpGroupHost : IDatagramSink, IDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping is the normal way out.
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> under the lock that serializes the state machine, for calls from other
+    /// threads (a console, a test) such as <see cref="ClientSession.TrySend"/>.
+    /// </summary>
+    /// <param name="action">What to do with the machine.</param>
+    public void Invoke(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (_gate)
+        {
+            action();
         }
     }
 
@@ -90,7 +104,7 @@ public sealed class UdpGroupHost : IDatagramSink, IDisposable
     /// <inheritdoc/>
     public void Dispose() => _socket.Dispose();
 
-    private async Task ReceiveLoopAsync(GroupServer server, CancellationToken cancellationToken)
+    private async Task ReceiveLoopAsync(IVcspStateMachine machine, CancellationToken cancellationToken)
     {
         var buffer = GC.AllocateArray<byte>(65536, pinned: true);
         var remote = new SocketAddress(_socket.AddressFamily);
@@ -111,20 +125,20 @@ public sealed class UdpGroupHost : IDatagramSink, IDisposable
             lock (_gate)
             {
                 DatagramsIn++;
-                server.Receive(buffer.AsSpan(0, received), source);
+                machine.Receive(buffer.AsSpan(0, received), source);
             }
         }
     }
 
-    private async Task PollLoopAsync(GroupServer server, TimeProvider time, CancellationToken cancellationToken)
+    private async Task PollLoopAsync(IVcspStateMachine machine, TimeProvider time, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan delay;
             lock (_gate)
             {
-                server.Poll();
-                delay = server.NextPollDelay() is { } next && next < IdlePoll ? next : IdlePoll;
+                machine.Poll();
+                delay = machine.NextPollDelay() is { } next && next < IdlePoll ? next : IdlePoll;
             }
 
             await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
