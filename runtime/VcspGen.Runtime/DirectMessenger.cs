@@ -1,0 +1,332 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography;
+using System.Text;
+using VcspGen.Spec;
+
+namespace VcspGen.Runtime;
+
+/// <summary>What a <see cref="DirectMessenger"/> tells its application. Spans are valid only during the call.</summary>
+public interface IDirectMessageEvents
+{
+    /// <summary>A whole direct message arrived.</summary>
+    /// <param name="peer">The peer's address and port.</param>
+    /// <param name="sender">The name the peer gave, UTF-8.</param>
+    /// <param name="message">The message, UTF-8.</param>
+    /// <param name="firstContact">Whether it opened a conversation this side did not know (PROTOCOL.md §8.9).</param>
+    void OnDirectMessage(in VcspAddress peer, ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message, bool firstContact);
+}
+
+/// <summary>
+/// Direct messages between peers, with no server (memo §6; PROTOCOL.md §8.9, §8.10, §10.5): a first message
+/// carries challenge 0xFFFF, the receiver answers with a Silent that carries the conversation's new challenge, and
+/// from then on both use that challenge and one shared sequence counter. Anything that does not fit a conversation
+/// is dropped without reply. Conversations are bounded (the least recently used is forgotten). Not thread-safe.
+/// </summary>
+public sealed class DirectMessenger : IVcspStateMachine
+{
+    private readonly IDatagramSink _sink;
+    private readonly TimeProvider _time;
+    private readonly IDirectMessageEvents _events;
+    private readonly byte[] _name;
+    private readonly int _chunk;
+    private readonly int _maxConversations;
+    private readonly Dictionary<VcspAddress, Conversation> _conversations = [];
+    private readonly byte[] _scratch = new byte[VcspWire.TextDatagramLimit];
+    private readonly byte[] _messageBuffer;
+
+    /// <summary>Creates a messenger that signs its messages with <paramref name="name"/>.</summary>
+    /// <param name="name">This side's name: UTF-8, 1 to 32 bytes.</param>
+    /// <param name="sink">Where datagrams go.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="events">Where messages are delivered.</param>
+    /// <param name="maxConversations">How many conversations to remember.</param>
+    public DirectMessenger(string name, IDatagramSink sink, TimeProvider time, IDirectMessageEvents events, int maxConversations = 64)
+    {
+        _name = Encoding.UTF8.GetBytes(name ?? throw new ArgumentNullException(nameof(name)));
+        _chunk = Fragmentation.ChunkSize(_name.Length);
+        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _events = events ?? throw new ArgumentNullException(nameof(events));
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConversations, 1);
+        _maxConversations = maxConversations;
+        _messageBuffer = new byte[Fragmentation.MaxMessageLength(VcspWire.TextPayloadLimit)];
+    }
+
+    /// <summary>How many datagrams were dropped (wrong challenge, unknown peer, malformed, duplicate).</summary>
+    public long Dropped { get; private set; }
+
+    /// <summary>The conversation's challenge with <paramref name="peer"/>, once known.</summary>
+    /// <param name="peer">A peer.</param>
+    /// <returns>The challenge, or null before the Silent handshake.</returns>
+    public ushort? ChallengeWith(in VcspAddress peer) =>
+        _conversations.TryGetValue(peer, out var c) && c.Challenge != VcspChallenge.None ? c.Challenge : null;
+
+    /// <summary>Sends a direct message to <paramref name="peer"/>, in fragments when it is long.</summary>
+    /// <param name="peer">The peer's address and port.</param>
+    /// <param name="message">The message: 1 to 255 x (117 - N) bytes.</param>
+    /// <returns><see langword="false"/> when the message is empty or too long.</returns>
+    public bool TrySend(in VcspAddress peer, ReadOnlySpan<byte> message)
+    {
+        if (message.IsEmpty || message.Length > Fragmentation.MaxMessageLength(_chunk))
+        {
+            return false;
+        }
+
+        var conversation = GetOrStart(peer);
+        var count = Fragmentation.CountFragments(message.Length, _chunk);
+        for (var k = 1; k <= count; k++)
+        {
+            var sequence = conversation.NextSequence();
+            if (conversation.Challenge == VcspChallenge.None)
+            {
+                conversation.FirstContactSequences.Add(sequence);
+            }
+
+            var dm = new DirectMessage
+            {
+                Challenge = conversation.Challenge,
+                Sequence = sequence,
+                FragmentOffset = Fragmentation.OffsetOf(k, count),
+                Sender = _name,
+                Data = Fragmentation.Chunk(message, k, _chunk),
+            };
+            dm.TryEncode(_scratch, out var written);
+            _sink.Send(_scratch.AsSpan(0, written), peer);
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public void Receive(ReadOnlySpan<byte> datagram, in VcspAddress source)
+    {
+        if (datagram.Length >= 2 && datagram[1] == DirectMessage.Flag && DirectMessage.TryDecode(datagram, out var dm) == VcspDecodeStatus.Ok)
+        {
+            OnDirectMessage(dm, source);
+        }
+        else if (datagram.Length >= 2 && datagram[1] == Silent.Flag && Silent.TryDecode(datagram, out var silent) == VcspDecodeStatus.Ok)
+        {
+            OnSilent(silent, source);
+        }
+        else
+        {
+            Dropped++; // a FIN between peers means nothing (memo §7.2), and nothing else belongs here either
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Poll()
+    {
+    }
+
+    /// <inheritdoc/>
+    public TimeSpan? NextPollDelay() => null;
+
+    private void OnDirectMessage(in DirectMessage dm, in VcspAddress source)
+    {
+        var firstContact = false;
+        if (!_conversations.TryGetValue(source, out var conversation))
+        {
+            if (dm.Challenge != VcspChallenge.None)
+            {
+                Dropped++;
+                return;
+            }
+
+            conversation = Start(source);
+        }
+
+        if (dm.Challenge == VcspChallenge.None)
+        {
+            if (conversation.Challenge == VcspChallenge.None)
+            {
+                // First contact (or both sides' first contact at once): draw the conversation's challenge.
+                conversation.Challenge = DrawChallenge();
+                conversation.HalfOpen = true;
+                firstContact = true;
+            }
+            else if (!conversation.HalfOpen)
+            {
+                Dropped++; // an open conversation's datagrams carry its challenge
+                return;
+            }
+
+            // The peer has not had the Silent yet: send it (again, at most once a second) and accept the data.
+            var now = _time.GetTimestamp();
+            if (conversation.LastSilent is not { } last || _time.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(1))
+            {
+                conversation.LastSilent = now;
+                var silent = new Silent { Challenge = conversation.Challenge, Sequence = dm.Sequence, Peer = source };
+                silent.TryEncode(_scratch, out var written);
+                _sink.Send(_scratch.AsSpan(0, written), source);
+            }
+        }
+        else if (dm.Challenge == conversation.Challenge)
+        {
+            conversation.HalfOpen = false;
+        }
+        else
+        {
+            Dropped++;
+            return;
+        }
+
+        conversation.Touch(_time.GetTimestamp());
+        conversation.SawSequence(dm.Sequence);
+        Deliver(conversation, dm, source, firstContact);
+    }
+
+    private void Deliver(Conversation conversation, in DirectMessage dm, in VcspAddress source, bool firstContact)
+    {
+        if (!conversation.MarkReceived(dm.Sequence))
+        {
+            Dropped++; // a duplicate: never delivered twice
+            return;
+        }
+
+        if (dm.FragmentOffset == VcspWire.WholeMessage)
+        {
+            _events.OnDirectMessage(source, dm.Sender, dm.Data, firstContact);
+            return;
+        }
+
+        var reassembly = conversation.Reassembly;
+        if (!reassembly.IsOpen)
+        {
+            if (dm.FragmentOffset == VcspWire.FinalFragment)
+            {
+                Dropped++;
+                return;
+            }
+
+            reassembly.Open(unchecked(dm.Sequence - dm.FragmentOffset + 1u));
+        }
+
+        if (reassembly.Add(dm.Sequence, dm.FragmentOffset, dm.Data) == ReassemblyResult.Complete)
+        {
+            var length = reassembly.CopyTo(_messageBuffer);
+            reassembly.Reset();
+            _events.OnDirectMessage(source, dm.Sender, _messageBuffer.AsSpan(0, length), firstContact || conversation.FirstContactPending);
+            conversation.FirstContactPending = false;
+        }
+        else if (firstContact)
+        {
+            conversation.FirstContactPending = true;
+        }
+    }
+
+    private void OnSilent(in Silent silent, in VcspAddress source)
+    {
+        // Only an answer to one of our own first-contact datagrams to this very address is accepted.
+        if (!_conversations.TryGetValue(source, out var conversation) || !conversation.FirstContactSequences.Contains(silent.Sequence))
+        {
+            Dropped++;
+            return;
+        }
+
+        // Both sides may have drawn a challenge (simultaneous first contact): both keep the smaller.
+        conversation.Challenge = conversation.HalfOpen && conversation.Challenge < silent.Challenge ? conversation.Challenge : silent.Challenge;
+        conversation.HalfOpen = false;
+        conversation.FirstContactSequences.Clear();
+        conversation.Touch(_time.GetTimestamp());
+    }
+
+    private Conversation GetOrStart(in VcspAddress peer) =>
+        _conversations.TryGetValue(peer, out var conversation) ? conversation : Start(peer);
+
+    private Conversation Start(in VcspAddress peer)
+    {
+        if (_conversations.Count >= _maxConversations)
+        {
+            var oldest = default(VcspAddress);
+            var oldestTime = long.MaxValue;
+            foreach (var (address, c) in _conversations)
+            {
+                if (c.LastUsed < oldestTime)
+                {
+                    (oldest, oldestTime) = (address, c.LastUsed);
+                }
+            }
+
+            _conversations[oldest].Reassembly.Reset();
+            _conversations.Remove(oldest);
+        }
+
+        var conversation = new Conversation((uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), _time.GetTimestamp());
+        _conversations[peer] = conversation;
+        return conversation;
+    }
+
+    private static ushort DrawChallenge()
+    {
+        ushort challenge;
+        do
+        {
+            challenge = (ushort)RandomNumberGenerator.GetInt32(0, 65536);
+        }
+        while (VcspChallenge.IsReserved(challenge));
+
+        return challenge;
+    }
+
+    /// <summary>One peer: its challenge (0xFFFF until known), the shared counter, and what was received.</summary>
+    private sealed class Conversation(uint firstSequence, long now)
+    {
+        private const int Window = 1024;
+        private readonly HashSet<uint> _received = [];
+        private readonly Queue<uint> _receivedOrder = new();
+        private uint _lastSent = unchecked(firstSequence - 1);
+        private uint? _lastReceived;
+
+        public ushort Challenge { get; set; } = VcspChallenge.None;
+
+        /// <summary>This side drew the challenge and sent a Silent, and the peer has not used it yet.</summary>
+        public bool HalfOpen { get; set; }
+
+        public bool FirstContactPending { get; set; }
+
+        public long? LastSilent { get; set; }
+
+        public long LastUsed { get; private set; } = now;
+
+        public HashSet<uint> FirstContactSequences { get; } = [];
+
+        public MessageReassembly Reassembly { get; } = new();
+
+        public void Touch(long at) => LastUsed = at;
+
+        /// <summary>One more than the larger of the last sent and the last received (PROTOCOL.md §6.1).</summary>
+        public uint NextSequence()
+        {
+            var basis = _lastReceived is { } received && SerialNumber.IsNewer(received, _lastSent) ? received : _lastSent;
+            _lastSent = unchecked(basis + 1);
+            return _lastSent;
+        }
+
+        public void SawSequence(uint sequence)
+        {
+            if (_lastReceived is not { } last || SerialNumber.IsNewer(sequence, last))
+            {
+                _lastReceived = sequence;
+            }
+        }
+
+        /// <summary>Records a received sequence number; false when it was already received (a bounded window).</summary>
+        public bool MarkReceived(uint sequence)
+        {
+            if (!_received.Add(sequence))
+            {
+                return false;
+            }
+
+            _receivedOrder.Enqueue(sequence);
+            if (_receivedOrder.Count > Window)
+            {
+                _received.Remove(_receivedOrder.Dequeue());
+            }
+
+            return true;
+        }
+    }
+}
