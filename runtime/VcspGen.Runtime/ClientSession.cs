@@ -44,6 +44,12 @@ public interface IClientEvents
     /// <summary>A ping was answered.</summary>
     /// <param name="roundTrip">The round-trip time.</param>
     void OnPong(TimeSpan roundTrip);
+
+    /// <summary>The server answered a command (all its fragments put together).</summary>
+    /// <param name="command">The command answered.</param>
+    /// <param name="status">Whether it succeeded.</param>
+    /// <param name="data">The result, UTF-8 text lines.</param>
+    void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data);
 }
 
 /// <summary>The settings of a client session.</summary>
@@ -90,6 +96,10 @@ public sealed class ClientSession : IVcspStateMachine
     private long _deadline;
     private TimeSpan _timeout;
     private uint _next;
+    private uint _nextRequestId = (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
+    private uint? _commandId;
+    private CommandCode _command;
+    private readonly MessageReassembly _reply = new(VcspWire.TextPayloadLimit - 2);
 
     /// <summary>Creates a session; nothing is sent until <see cref="Join"/>.</summary>
     /// <param name="options">The session's settings.</param>
@@ -171,6 +181,28 @@ public sealed class ClientSession : IVcspStateMachine
         return true;
     }
 
+    /// <summary>
+    /// Sends a command (LIST, INFO, KICK, WHOIS), retransmitted until the whole reply has come;
+    /// <see cref="IClientEvents.OnCommandReply"/> reports it. One command at a time (PROTOCOL.md §11.1).
+    /// </summary>
+    /// <param name="command">The command.</param>
+    /// <param name="argument">Its argument (a member name for KICK and WHOIS), UTF-8, at most 32 bytes.</param>
+    /// <returns><see langword="false"/> when not a member, another request is outstanding, or the argument is too long.</returns>
+    public bool TrySendCommand(CommandCode command, ReadOnlySpan<byte> argument)
+    {
+        if (State != ClientState.Member || _requestLength != 0 || argument.Length > 32)
+        {
+            return false;
+        }
+
+        _commandId = _nextRequestId;
+        _command = command;
+        _nextRequestId = unchecked(_nextRequestId + 256); // room for the reply's fragment numbering
+        _reply.Reset();
+        StartRequest(new Command { Challenge = Challenge, Sequence = _commandId.Value, Code = command, Argument = argument });
+        return true;
+    }
+
     /// <summary>Leaves the group with a FIN (retransmitted until the Response comes).</summary>
     public void Leave()
     {
@@ -227,6 +259,10 @@ public sealed class ClientSession : IVcspStateMachine
             case Kick.Flag when Kick.TryDecode(datagram, out var kick) == VcspDecodeStatus.Ok && kick.Challenge == Challenge:
                 Close("kicked");
                 break;
+            case CommandReply.Flag when _commandId is not null && CommandReply.TryDecode(datagram, out var reply) == VcspDecodeStatus.Ok
+                && reply.Challenge == Challenge && reply.Code == _command:
+                OnCommandReply(reply);
+                break;
         }
     }
 
@@ -276,6 +312,39 @@ public sealed class ClientSession : IVcspStateMachine
             _requestLength = 0;
             Close("left");
         }
+    }
+
+    private void OnCommandReply(in CommandReply reply)
+    {
+        var id = _commandId!.Value;
+        if (reply.FragmentOffset == VcspWire.WholeMessage)
+        {
+            if (reply.Sequence == id)
+            {
+                EndCommand(reply.Status, reply.Data);
+            }
+
+            return;
+        }
+
+        if (!_reply.IsOpen)
+        {
+            _reply.Open(id);
+        }
+
+        if (_reply.Add(reply.Sequence, reply.FragmentOffset, reply.Data) == ReassemblyResult.Complete)
+        {
+            var length = _reply.CopyTo(_messageBuffer);
+            _reply.Reset();
+            EndCommand(reply.Status, _messageBuffer.AsSpan(0, length));
+        }
+    }
+
+    private void EndCommand(CommandStatus status, ReadOnlySpan<byte> data)
+    {
+        _commandId = null;
+        _requestLength = 0;
+        _events.OnCommandReply(_command, status, data);
     }
 
     private void OnMsg(in Msg msg)

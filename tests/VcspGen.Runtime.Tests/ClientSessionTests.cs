@@ -164,6 +164,45 @@ public sealed class ClientSessionTests
     }
 
     [Fact]
+    public void ACommandsReplyIsDeliveredWholeEvenWhenLongAndPartlyLost()
+    {
+        JoinBoth();
+        Assert.True(_bob.TrySendCommand(CommandCode.Info, default));
+        Assert.False(_bob.TrySendCommand(CommandCode.List, default)); // one at a time
+        _network.Pump();
+        Assert.Equal([(CommandCode.Info, CommandStatus.Ok, "address=127.0.0.1:50429\nname=lobby\nowner=\nmembers=2\n")], _bobEvents.Replies);
+
+        // 30 more members make LIST longer than one datagram; its second fragment is lost once.
+        for (var i = 0; i < 30; i++)
+        {
+            var address = VcspAddress.IPv4([127, 0, 0, 1], (ushort)(43000 + i));
+            _network.Attach(address, (_, _) => { });
+            _server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 1, Server = Group, Name = Encoding.UTF8.GetBytes($"member-number-{i:D2}") }), address);
+        }
+
+        _network.Pump();
+        var secondFragmentsSeen = 0;
+        _network.Drop = (d, _, to) => to == BobAddress && d[1] == CommandReply.Flag && d[8] == 2 && ++secondFragmentsSeen == 1;
+        Assert.True(_bob.TrySendCommand(CommandCode.List, default));
+        _network.Pump();
+        Assert.Single(_bobEvents.Replies); // incomplete: not delivered
+        Advance(250); // the command is sent again; the server answers from its cache
+        Assert.Equal(2, _bobEvents.Replies.Count);
+        var (command, status, data) = _bobEvents.Replies[1];
+        Assert.Equal((CommandCode.List, CommandStatus.Ok), (command, status));
+        Assert.Equal(32, data.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.StartsWith("alice\nbob\nmember-number-00\n", data, StringComparison.Ordinal);
+    }
+
+    private static byte[] Encode<T>(in T packet)
+        where T : IVcspPacket<T>, allows ref struct
+    {
+        var buffer = new byte[T.MaxDatagramSize];
+        packet.TryEncode(buffer, out var n);
+        return buffer[..n];
+    }
+
+    [Fact]
     public void AKickedClientCloses()
     {
         var admin = new RecordingEvents();

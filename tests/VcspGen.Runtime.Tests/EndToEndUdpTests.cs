@@ -84,5 +84,8 @@ public sealed class EndToEndUdpTests
         public void OnClosed(string reason) => _log.Enqueue("closed: " + reason);
 
         public void OnPong(TimeSpan roundTrip) => _log.Enqueue("pong");
+
+        public void OnCommandReply(VcspGen.Spec.CommandCode command, VcspGen.Spec.CommandStatus status, ReadOnlySpan<byte> data) =>
+            _log.Enqueue($"{command} {status}: {Encoding.UTF8.GetString(data)}");
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using VcspGen.Spec;
 
 namespace VcspGen.Runtime.Tests;
 
@@ -56,4 +57,9 @@ internal sealed class RecordingEvents : IClientEvents
     public void OnClosed(string reason) => Log.Add("closed: " + reason);
 
     public void OnPong(TimeSpan roundTrip) => Log.Add("pong " + roundTrip.TotalMilliseconds + " ms");
+
+    public List<(CommandCode Command, CommandStatus Status, string Data)> Replies { get; } = [];
+
+    public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data) =>
+        Replies.Add((command, status, System.Text.Encoding.UTF8.GetString(data)));
 }
