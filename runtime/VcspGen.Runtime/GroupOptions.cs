@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace VcspGen.Runtime;
 
@@ -18,8 +19,15 @@ public sealed class GroupOptions
     /// <summary>The group's name, sent in every Response: UTF-8, 1 to 32 bytes.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The group's own address and port, as clients must address it in their join requests.</summary>
+    /// <summary>
+    /// The group's own address and port, as clients must address it in their join requests. When the address is a
+    /// wildcard (0.0.0.0 or ::, a server bound to all interfaces), a request naming this port and any of
+    /// <see cref="HostAddresses"/> is accepted.
+    /// </summary>
     public required VcspAddress Address { get; init; }
+
+    /// <summary>The host's own addresses, used when <see cref="Address"/> is a wildcard. Defaults to none.</summary>
+    public IReadOnlyCollection<System.Net.IPAddress> HostAddresses { get; init; } = [];
 
     /// <summary>The administrator's member name (VCSP Commands); empty for none.</summary>
     public string Owner { get; init; } = string.Empty;

@@ -31,6 +31,8 @@ public sealed partial class GroupServer : IVcspStateMachine
     private readonly long[] _drops = new long[Enum.GetValues<DropReason>().Length];
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _groupTag;
+    private readonly bool _wildcard;
+    private readonly HashSet<System.Net.IPAddress> _hostAddresses;
 
     /// <summary>Creates the group.</summary>
     /// <param name="options">The group's settings.</param>
@@ -56,6 +58,9 @@ public sealed partial class GroupServer : IVcspStateMachine
         _ownerName = Encoding.UTF8.GetBytes(options.Owner);
         _logger = logger ?? NullLogger.Instance;
         _groupTag = new KeyValuePair<string, object?>("group", options.Name);
+        var bound = options.Address.ToIPEndPoint().Address;
+        _wildcard = bound.Equals(System.Net.IPAddress.Any) || bound.Equals(System.Net.IPAddress.IPv6Any);
+        _hostAddresses = [.. options.HostAddresses];
     }
 
     /// <summary>How many members the group has.</summary>
@@ -170,7 +175,7 @@ public sealed partial class GroupServer : IVcspStateMachine
 
     private void OnJoinRequest(in JoinRequest request, in VcspAddress source)
     {
-        if (request.Server != _options.Address)
+        if (!IsThisGroup(request.Server))
         {
             RefuseJoin(source, request.Sequence, RejectReason.AddressMismatch, "address");
             return;
@@ -405,6 +410,23 @@ public sealed partial class GroupServer : IVcspStateMachine
         }
 
         return null;
+    }
+
+    /// <summary>Whether a join request names this group (memo §4.3): its address and port, or with a wildcard bind, the port and one of the host's addresses.</summary>
+    private bool IsThisGroup(in VcspAddress named)
+    {
+        if (named == _options.Address)
+        {
+            return true;
+        }
+
+        if (named.Port != _options.Address.Port || !_wildcard)
+        {
+            return false;
+        }
+
+        var ip = named.ToIPEndPoint().Address;
+        return System.Net.IPAddress.IsLoopback(ip) || _hostAddresses.Contains(ip);
     }
 
     private bool IsLocal(in VcspAddress address)

@@ -82,6 +82,24 @@ public sealed class GroupServerTests
     }
 
     [Fact]
+    public void AServerBoundToAllInterfacesAcceptsItsPortOnLoopbackOrAHostAddressOnly()
+    {
+        var server = new GroupServer(
+            new GroupOptions { Name = "lobby", Address = VcspAddress.IPv4([0, 0, 0, 0], 50429), HostAddresses = [System.Net.IPAddress.Parse("198.51.100.4")] },
+            _sink,
+            _time);
+        void Request(VcspAddress named, VcspAddress from) =>
+            server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 1, Server = named, Name = Encoding.UTF8.GetBytes("m" + from.Port) }), from);
+
+        Request(VcspAddress.IPv4([127, 0, 0, 1], 50429), Alice);
+        Request(VcspAddress.IPv4([198, 51, 100, 4], 50429), Bob);
+        Request(VcspAddress.IPv4([198, 51, 100, 5], 50429), Carol); // not this host
+        Request(VcspAddress.IPv4([127, 0, 0, 1], 50430), VcspAddress.IPv4([127, 0, 0, 1], 40004)); // another port
+        Assert.Equal(2, server.MemberCount);
+        Assert.Equal(2, server.Dropped(DropReason.JoinRefused));
+    }
+
+    [Fact]
     public void ANameInUseIsRejected()
     {
         var server = NewServer();

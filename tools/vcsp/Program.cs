@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
 
 namespace Vcsp.Cli;
 
@@ -11,6 +13,7 @@ public static class Program
 
         verbs:
           demo    encode, dispatch and decode real VCSP packets and print them
+          server  host one or more groups on UDP until Ctrl-C or SIGTERM
 
         Run 'vcsp <verb> --help' for a verb's options.
         """;
@@ -18,14 +21,30 @@ public static class Program
     /// <summary>Runs a verb. Exit codes: 0 success, 1 failure, 2 wrong arguments.</summary>
     /// <param name="args">The verb and its options.</param>
     /// <returns>The process exit code.</returns>
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        // Ctrl-C and SIGTERM stop a running verb cleanly (exit 0), instead of killing the process.
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        return Run(args, Console.Out, Console.Error, stop.Token);
+    }
 
     /// <summary>Runs a verb, writing to the given streams (tests call this directly).</summary>
     /// <param name="args">The verb and its options.</param>
     /// <param name="output">Standard output.</param>
     /// <param name="error">Standard error.</param>
+    /// <param name="stop">Stops a long-running verb.</param>
     /// <returns>The exit code.</returns>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (args.Length == 0)
@@ -53,6 +72,21 @@ public static class Program
                 }
 
                 return CodecDemo.Run(output);
+            case "server":
+                if (args.Length == 2 && args[1] is "-h" or "--help")
+                {
+                    output.WriteLine(ServerCommand.Usage);
+                    return 0;
+                }
+
+                var (options, problem) = ServerCommand.Parse(args[1..]);
+                if (options is null)
+                {
+                    error.WriteLine($"vcsp server: {problem}\n\n{ServerCommand.Usage}");
+                    return 2;
+                }
+
+                return ServerCommand.RunAsync(options, output, error, stop).GetAwaiter().GetResult();
             default:
                 error.WriteLine($"vcsp: unknown verb '{args[0]}'\n\n{Usage}");
                 return 2;
