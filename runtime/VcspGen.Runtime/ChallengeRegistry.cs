@@ -1,5 +1,4 @@
 using System;
-using System.Security.Cryptography;
 
 namespace VcspGen.Runtime;
 
@@ -47,9 +46,9 @@ public sealed class ChallengeRegistry
         ushort candidate;
         do
         {
-            candidate = (ushort)RandomNumberGenerator.GetInt32(0, 65536);
+            candidate = SecureRandom.Challenge();
         }
-        while (VcspChallenge.IsReserved(candidate) || IsInUse(candidate));
+        while (IsInUse(candidate));
 
         _inUse[candidate >> 6] |= 1UL << (candidate & 63);
         Count++;

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Security.Cryptography;
 using System.Text;
 using VcspGen.Spec;
 
@@ -96,7 +95,7 @@ public sealed class ClientSession : IVcspStateMachine
     private long _deadline;
     private TimeSpan _timeout;
     private uint _next;
-    private uint _nextRequestId = (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
+    private uint _nextRequestId = SecureRandom.Sequence();
     private uint? _commandId;
     private CommandCode _command;
     private readonly MessageReassembly _reply = new(VcspWire.TextPayloadLimit - 2);
@@ -145,7 +144,7 @@ public sealed class ClientSession : IVcspStateMachine
             throw new InvalidOperationException($"Cannot join while {State}.");
         }
 
-        var s0 = (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
+        var s0 = SecureRandom.Sequence();
         _next = unchecked(s0 + 1);
         State = ClientState.Joining;
         StartRequest(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = s0, Server = _options.Server, Name = _name });
@@ -351,23 +350,18 @@ public sealed class ClientSession : IVcspStateMachine
     {
         if (msg.FragmentOffset == VcspWire.WholeMessage)
         {
-            var key = Encoding.UTF8.GetString(msg.Sender);
-            if (IsDelivered(key, msg.Sequence, 1))
+            var whole = IncomingFrom(msg.Sender);
+            if (whole.AlreadyDelivered(msg.Sequence))
             {
                 return;
             }
 
+            whole.Delivered(unchecked(msg.Sequence + 1));
             _events.OnMessage(msg.Sender, msg.Data);
             return;
         }
 
-        var sender = Encoding.UTF8.GetString(msg.Sender);
-        if (!_incoming.TryGetValue(sender, out var incoming))
-        {
-            incoming = new Incoming();
-            _incoming[sender] = incoming;
-        }
-
+        var incoming = IncomingFrom(msg.Sender);
         var reassembly = incoming.Reassembly;
         if (!reassembly.IsOpen)
         {
@@ -377,9 +371,9 @@ public sealed class ClientSession : IVcspStateMachine
             }
 
             var start = unchecked(msg.Sequence - msg.FragmentOffset + 1u);
-            if (incoming.HasDelivered && !SerialNumber.IsNewer(start, incoming.LastDeliveredEnd - 1))
+            if (incoming.AlreadyDelivered(start))
             {
-                return; // a duplicate of a message already delivered
+                return;
             }
 
             reassembly.Open(start);
@@ -388,29 +382,22 @@ public sealed class ClientSession : IVcspStateMachine
         if (reassembly.Add(msg.Sequence, msg.FragmentOffset, msg.Data) == ReassemblyResult.Complete)
         {
             var length = reassembly.CopyTo(_messageBuffer);
-            incoming.HasDelivered = true;
-            incoming.LastDeliveredEnd = reassembly.EndSequence;
+            incoming.Delivered(reassembly.EndSequence);
             reassembly.Reset();
             _events.OnMessage(msg.Sender, _messageBuffer.AsSpan(0, length));
         }
     }
 
-    private bool IsDelivered(string sender, uint sequence, int count)
+    private Incoming IncomingFrom(ReadOnlySpan<byte> senderName)
     {
+        var sender = Encoding.UTF8.GetString(senderName);
         if (!_incoming.TryGetValue(sender, out var incoming))
         {
             incoming = new Incoming();
             _incoming[sender] = incoming;
         }
 
-        if (incoming.HasDelivered && !SerialNumber.IsNewer(sequence, incoming.LastDeliveredEnd - 1))
-        {
-            return true;
-        }
-
-        incoming.HasDelivered = true;
-        incoming.LastDeliveredEnd = unchecked(sequence + (uint)count);
-        return false;
+        return incoming;
     }
 
     private void Resend(uint first, int count)
@@ -463,12 +450,17 @@ public sealed class ClientSession : IVcspStateMachine
         _events.OnClosed(reason);
     }
 
+    /// <summary>One sender's relayed messages: the one being put together, and how far delivery has got.</summary>
     private sealed class Incoming
     {
+        private uint? _deliveredEnd;
+
         public MessageReassembly Reassembly { get; } = new();
 
-        public bool HasDelivered { get; set; }
+        /// <summary>Whether a message starting at <paramref name="start"/> was delivered already (a duplicate).</summary>
+        public bool AlreadyDelivered(uint start) => _deliveredEnd is { } end && !SerialNumber.IsNewer(start, unchecked(end - 1));
 
-        public uint LastDeliveredEnd { get; set; }
+        /// <summary>Records a delivered message that ended just before <paramref name="end"/>.</summary>
+        public void Delivered(uint end) => _deliveredEnd = end;
     }
 }

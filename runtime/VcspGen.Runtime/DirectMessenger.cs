@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Security.Cryptography;
 using System.Text;
 using VcspGen.Spec;
 
@@ -142,7 +141,7 @@ public sealed class DirectMessenger : IVcspStateMachine
             if (conversation.Challenge == VcspChallenge.None)
             {
                 // First contact (or both sides' first contact at once): draw the conversation's challenge.
-                conversation.Challenge = DrawChallenge();
+                conversation.Challenge = SecureRandom.Challenge();
                 conversation.HalfOpen = true;
                 firstContact = true;
             }
@@ -253,21 +252,9 @@ public sealed class DirectMessenger : IVcspStateMachine
             _conversations.Remove(oldest);
         }
 
-        var conversation = new Conversation((uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue), _time.GetTimestamp());
+        var conversation = new Conversation(SecureRandom.Sequence(), _time.GetTimestamp());
         _conversations[peer] = conversation;
         return conversation;
-    }
-
-    private static ushort DrawChallenge()
-    {
-        ushort challenge;
-        do
-        {
-            challenge = (ushort)RandomNumberGenerator.GetInt32(0, 65536);
-        }
-        while (VcspChallenge.IsReserved(challenge));
-
-        return challenge;
     }
 
     /// <summary>One peer: its challenge (0xFFFF until known), the shared counter, and what was received.</summary>

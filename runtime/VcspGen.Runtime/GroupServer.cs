@@ -31,6 +31,7 @@ public sealed partial class GroupServer : IVcspStateMachine
     private readonly long[] _drops = new long[Enum.GetValues<DropReason>().Length];
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _groupTag;
+    private readonly System.Net.IPAddress _boundAddress;
     private readonly bool _wildcard;
     private readonly HashSet<System.Net.IPAddress> _hostAddresses;
 
@@ -58,8 +59,8 @@ public sealed partial class GroupServer : IVcspStateMachine
         _ownerName = Encoding.UTF8.GetBytes(options.Owner);
         _logger = logger ?? NullLogger.Instance;
         _groupTag = new KeyValuePair<string, object?>("group", options.Name);
-        var bound = options.Address.ToIPEndPoint().Address;
-        _wildcard = bound.Equals(System.Net.IPAddress.Any) || bound.Equals(System.Net.IPAddress.IPv6Any);
+        _boundAddress = options.Address.ToIPEndPoint().Address;
+        _wildcard = _boundAddress.Equals(System.Net.IPAddress.Any) || _boundAddress.Equals(System.Net.IPAddress.IPv6Any);
         _hostAddresses = [.. options.HostAddresses];
     }
 
@@ -135,8 +136,7 @@ public sealed partial class GroupServer : IVcspStateMachine
             if (quiet && member.Reassembly.IsOpen && member.Reassembly.TryGetFirstMissing(out var missing, out var count)
                 && (member.LastResend is not { } lastResend || _time.GetElapsedTime(lastResend, now) >= _options.RelayQuiet))
             {
-                member.LastResend = now;
-                Send(new ResendRequest { Challenge = member.Challenge, Sequence = missing, Count = (byte)Math.Min(count, 255) }, member.Address);
+                RequestResend(member, missing, count, now);
             }
         }
     }
@@ -285,8 +285,7 @@ public sealed partial class GroupServer : IVcspStateMachine
                 // A hole below this fragment: ask for it now rather than waiting for the sender to go quiet.
                 if (reassembly.TryGetFirstMissing(out var missing, out var count) && SerialNumber.IsNewer(syn.Sequence, missing))
                 {
-                    member.LastResend = member.LastHeard;
-                    Send(new ResendRequest { Challenge = member.Challenge, Sequence = missing, Count = (byte)Math.Min(count, 255) }, member.Address);
+                    RequestResend(member, missing, count, member.LastHeard);
                 }
 
                 break;
@@ -432,7 +431,7 @@ public sealed partial class GroupServer : IVcspStateMachine
     private bool IsLocal(in VcspAddress address)
     {
         var ip = address.ToIPEndPoint().Address;
-        return System.Net.IPAddress.IsLoopback(ip) || ip.Equals(_options.Address.ToIPEndPoint().Address);
+        return System.Net.IPAddress.IsLoopback(ip) || ip.Equals(_boundAddress);
     }
 
     private void Remove(Member member)
@@ -525,6 +524,12 @@ public sealed partial class GroupServer : IVcspStateMachine
 
             ArrayPool<byte>.Shared.Return(message.Buffer);
         }
+    }
+
+    private void RequestResend(Member member, uint missing, int count, long now)
+    {
+        member.LastResend = now;
+        Send(new ResendRequest { Challenge = member.Challenge, Sequence = missing, Count = (byte)Math.Min(count, 255) }, member.Address);
     }
 
     private void OutOfOrder(Member member, uint sequence, DropReason reason = DropReason.OutOfOrder)

@@ -4,6 +4,8 @@ using System.Text;
 using VcspGen.Spec;
 using Xunit;
 
+using static VcspGen.Runtime.Tests.Datagrams;
+
 namespace VcspGen.Runtime.Tests;
 
 /// <summary>Client sessions and a group server, connected in memory, with a manual clock.</summary>
@@ -194,13 +196,6 @@ public sealed class ClientSessionTests
         Assert.StartsWith("alice\nbob\nmember-number-00\n", data, StringComparison.Ordinal);
     }
 
-    private static byte[] Encode<T>(in T packet)
-        where T : IVcspPacket<T>, allows ref struct
-    {
-        var buffer = new byte[T.MaxDatagramSize];
-        packet.TryEncode(buffer, out var n);
-        return buffer[..n];
-    }
 
     [Fact]
     public void AKickedClientCloses()

@@ -5,6 +5,8 @@ using System.Text;
 using VcspGen.Spec;
 using Xunit;
 
+using static VcspGen.Runtime.Tests.Datagrams;
+
 namespace VcspGen.Runtime.Tests;
 
 /// <summary>Direct messages and the Silent handshake (memo §6; PROTOCOL.md §8.9, §8.10, §10.5), peer to peer.</summary>
@@ -29,13 +31,6 @@ public sealed class DirectMessengerTests
         _b = b = new DirectMessenger("bob", _network.Attach(B, (d, from) => { _seenByB.Add(d); b!.Receive(d, from); }), _time, _bInbox);
     }
 
-    private static byte[] Encode<T>(in T packet)
-        where T : IVcspPacket<T>, allows ref struct
-    {
-        var buffer = new byte[T.MaxDatagramSize];
-        packet.TryEncode(buffer, out var n);
-        return buffer[..n];
-    }
 
     [Fact]
     public void TheSilentHandshakeOpensAConversationWithOneChallengeAndOneCounter()

@@ -4,6 +4,8 @@ using System.Text;
 using VcspGen.Spec;
 using Xunit;
 
+using static VcspGen.Runtime.Tests.Datagrams;
+
 namespace VcspGen.Runtime.Tests;
 
 /// <summary>LIST, INFO, WHOIS and KICK (PROTOCOL.md §11), and the administrator rule (§11.3).</summary>
@@ -23,13 +25,6 @@ public sealed class GroupCommandTests
     public GroupCommandTests() =>
         _server = new GroupServer(new GroupOptions { Name = "lobby", Address = Group, Owner = "alice" }, _sink, _time);
 
-    private static byte[] Encode<T>(in T packet)
-        where T : IVcspPacket<T>, allows ref struct
-    {
-        var buffer = new byte[T.MaxDatagramSize];
-        Assert.Equal(VcspEncodeStatus.Ok, packet.TryEncode(buffer, out var n));
-        return buffer[..n];
-    }
 
     private ushort Join(VcspAddress who, string name)
     {

@@ -4,6 +4,8 @@ using System.Text;
 using VcspGen.Spec;
 using Xunit;
 
+using static VcspGen.Runtime.Tests.Datagrams;
+
 namespace VcspGen.Runtime.Tests;
 
 /// <summary>The group server's state machine, driven directly with datagrams and a manual clock.</summary>
@@ -20,13 +22,6 @@ public sealed class GroupServerTests
     private GroupServer NewServer(JoinPolicy policy = JoinPolicy.Reject) =>
         new(new GroupOptions { Name = "lobby", Address = Group, Policy = policy }, _sink, _time);
 
-    private static byte[] Encode<T>(in T packet)
-        where T : IVcspPacket<T>, allows ref struct
-    {
-        var buffer = new byte[T.MaxDatagramSize];
-        Assert.Equal(VcspEncodeStatus.Ok, packet.TryEncode(buffer, out var n));
-        return buffer[..n];
-    }
 
     private (ushort Challenge, uint NextSequence) Join(GroupServer server, VcspAddress who, string name, uint s0 = 1000)
     {

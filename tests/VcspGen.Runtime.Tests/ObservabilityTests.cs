@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using VcspGen.Spec;
 using Xunit;
 
+using static VcspGen.Runtime.Tests.Datagrams;
+
 namespace VcspGen.Runtime.Tests;
 
 /// <summary>What operators see: metrics on the VcspGen.Runtime meter, and every drop logged with its reason.</summary>
@@ -13,13 +15,6 @@ public sealed class ObservabilityTests
     private static readonly VcspAddress Group = VcspAddress.IPv4([127, 0, 0, 1], 50429);
     private static readonly VcspAddress Alice = VcspAddress.IPv4([127, 0, 0, 1], 40001);
 
-    private static byte[] Encode<T>(in T packet)
-        where T : IVcspPacket<T>, allows ref struct
-    {
-        var buffer = new byte[T.MaxDatagramSize];
-        packet.TryEncode(buffer, out var n);
-        return buffer[..n];
-    }
 
     [Fact]
     public void CountersReportDatagramsDropsByReasonAndMembers()

@@ -55,3 +55,15 @@ internal sealed class CountingSink : IDatagramSink
         Bytes += datagram.Length;
     }
 }
+
+/// <summary>Encodes packets for tests, asserting that they encode.</summary>
+internal static class Datagrams
+{
+    public static byte[] Encode<T>(in T packet)
+        where T : IVcspPacket<T>, allows ref struct
+    {
+        var buffer = new byte[T.MaxDatagramSize];
+        Xunit.Assert.Equal(VcspEncodeStatus.Ok, packet.TryEncode(buffer, out var n));
+        return buffer[..n];
+    }
+}
