@@ -52,6 +52,9 @@ public sealed class DirectMessenger : IVcspStateMachine
         _messageBuffer = new byte[Fragmentation.MaxMessageLength(VcspWire.TextPayloadLimit)];
     }
 
+    /// <summary>The longest message <see cref="TrySend"/> accepts: 255 fragments of 117 - N bytes.</summary>
+    public int MaxMessageLength => Fragmentation.MaxMessageLength(_chunk);
+
     /// <summary>How many datagrams were dropped (wrong challenge, unknown peer, malformed, duplicate).</summary>
     public long Dropped { get; private set; }
 
@@ -67,7 +70,7 @@ public sealed class DirectMessenger : IVcspStateMachine
     /// <returns><see langword="false"/> when the message is empty or too long.</returns>
     public bool TrySend(in VcspAddress peer, ReadOnlySpan<byte> message)
     {
-        if (message.IsEmpty || message.Length > Fragmentation.MaxMessageLength(_chunk))
+        if (message.IsEmpty || message.Length > MaxMessageLength)
         {
             return false;
         }

@@ -14,6 +14,7 @@ public static class Program
         verbs:
           demo    encode, dispatch and decode real VCSP packets and print them
           server  host one or more groups on UDP until Ctrl-C or SIGTERM
+          client  join a group and chat: lines go to the group, /commands do the rest
 
         Run 'vcsp <verb> --help' for a verb's options.
         """;
@@ -35,7 +36,8 @@ public static class Program
             context.Cancel = true;
             stop.Cancel();
         });
-        return Run(args, Console.Out, Console.Error, stop.Token);
+        using var input = Console.OpenStandardInput();
+        return Run(args, input, Console.Out, Console.Error, stop.Token);
     }
 
     /// <summary>Runs a verb, writing to the given streams (tests call this directly).</summary>
@@ -44,7 +46,17 @@ public static class Program
     /// <param name="error">Standard error.</param>
     /// <param name="stop">Stops a long-running verb.</param>
     /// <returns>The exit code.</returns>
-    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken stop = default)
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken stop = default) =>
+        Run(args, Stream.Null, output, error, stop);
+
+    /// <summary>Runs a verb with the given standard input (the client reads its lines from it).</summary>
+    /// <param name="args">The verb and its options.</param>
+    /// <param name="input">Standard input.</param>
+    /// <param name="output">Standard output.</param>
+    /// <param name="error">Standard error.</param>
+    /// <param name="stop">Stops a long-running verb.</param>
+    /// <returns>The exit code.</returns>
+    public static int Run(string[] args, Stream input, TextWriter output, TextWriter error, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (args.Length == 0)
@@ -87,6 +99,21 @@ public static class Program
                 }
 
                 return ServerCommand.RunAsync(options, output, error, stop).GetAwaiter().GetResult();
+            case "client":
+                if (args.Length == 2 && args[1] is "-h" or "--help")
+                {
+                    output.WriteLine(ClientCommand.Usage);
+                    return 0;
+                }
+
+                var (clientOptions, clientProblem) = ClientCommand.Parse(args[1..]);
+                if (clientOptions is null)
+                {
+                    error.WriteLine($"vcsp client: {clientProblem}\n\n{ClientCommand.Usage}");
+                    return 2;
+                }
+
+                return ClientCommand.RunAsync(clientOptions, input ?? Stream.Null, output, error, stop).GetAwaiter().GetResult();
             default:
                 error.WriteLine($"vcsp: unknown verb '{args[0]}'\n\n{Usage}");
                 return 2;

@@ -1,0 +1,192 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Text;
+using VcspGen.Spec;
+
+namespace VcspGen.Runtime;
+
+/// <summary>
+/// A chat client on one UDP socket: its group membership (<see cref="ClientSession"/>) and its direct messages
+/// (<see cref="DirectMessenger"/>) share the socket, and each datagram goes to one of them by its source: the group's
+/// address to the session, any other address to the messenger (PROTOCOL.md §8.9: peers never send group packets).
+/// On top of the two it does what needs both: a DM by member name (WHOIS, then the DM, PROTOCOL.md §11.5), RES
+/// (§11.10) and QUIT (§11.11). Driven by datagrams and a <see cref="TimeProvider"/>; not thread-safe.
+/// </summary>
+public sealed class ChatClient : IVcspStateMachine
+{
+    private const int MaxKnownAddresses = 64;
+
+    private readonly VcspAddress _server;
+    private readonly IClientEvents _events;
+    private readonly Dictionary<string, VcspAddress> _addresses = new(StringComparer.Ordinal);
+    private readonly Relay _relay;
+    private string? _pendingName;
+    private byte[]? _pendingMessage;
+    private bool _restarting;
+
+    /// <summary>Creates the client; nothing is sent until <see cref="Join"/>.</summary>
+    /// <param name="options">The group and the member name.</param>
+    /// <param name="sink">Where datagrams go (the socket's edge).</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="groupEvents">Where group events are reported.</param>
+    /// <param name="directEvents">Where direct messages are delivered.</param>
+    /// <exception cref="ArgumentException">The name is not 1 to 32 bytes of UTF-8.</exception>
+    public ChatClient(ClientOptions options, IDatagramSink sink, TimeProvider time, IClientEvents groupEvents, IDirectMessageEvents directEvents)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _events = groupEvents ?? throw new ArgumentNullException(nameof(groupEvents));
+        _server = options.Server;
+        _relay = new Relay(this);
+        Group = new ClientSession(options, sink, time, _relay);
+        Direct = new DirectMessenger(options.Name, sink, time, directEvents);
+    }
+
+    /// <summary>The group membership.</summary>
+    public ClientSession Group { get; }
+
+    /// <summary>The direct messages.</summary>
+    public DirectMessenger Direct { get; }
+
+    /// <summary>Whether a DM by name is waiting for its WHOIS answer.</summary>
+    public bool WaitingForWhois => _pendingName is not null;
+
+    /// <summary>Joins the group (INIT).</summary>
+    public void Join() => Group.Join();
+
+    /// <summary>
+    /// Sends a direct message to the member called <paramref name="name"/>. A name whose address is not known yet is
+    /// looked up with WHOIS first; the message goes out when the answer comes (and a failed lookup is reported through
+    /// <see cref="IClientEvents.OnCommandReply"/> with <see cref="CommandCode.Whois"/>).
+    /// </summary>
+    /// <param name="name">The peer's member name.</param>
+    /// <param name="message">The message, UTF-8.</param>
+    /// <returns><see langword="false"/> when not a member, a command is outstanding, or the message is empty or too long.</returns>
+    public bool TrySendDirect(string name, ReadOnlySpan<byte> message)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (message.IsEmpty || message.Length > Direct.MaxMessageLength)
+        {
+            return false;
+        }
+
+        if (_addresses.TryGetValue(name, out var peer))
+        {
+            return Direct.TrySend(peer, message);
+        }
+
+        if (_pendingName is not null || !Group.TrySendCommand(CommandCode.Whois, Encoding.UTF8.GetBytes(name)))
+        {
+            return false;
+        }
+
+        _pendingName = name;
+        _pendingMessage = message.ToArray();
+        return true;
+    }
+
+    /// <summary>RES: leaves with a FIN and, once the server has answered, joins again (possibly with a new challenge).</summary>
+    /// <returns><see langword="false"/> when not a member.</returns>
+    public bool Restart()
+    {
+        if (Group.State != ClientState.Member)
+        {
+            return false;
+        }
+
+        _restarting = true;
+        _addresses.Clear(); // members may have come and gone
+        Group.Leave();
+        return true;
+    }
+
+    /// <summary>
+    /// QUIT: sends the FIN and returns at once; the FIN is retransmitted in the background until the server answers
+    /// or the tries run out, and <see cref="IClientEvents.OnClosed"/> then reports the end.
+    /// </summary>
+    public void Quit()
+    {
+        _restarting = false;
+        Group.Leave();
+    }
+
+    /// <inheritdoc/>
+    public void Receive(ReadOnlySpan<byte> datagram, in VcspAddress source)
+    {
+        if (source == _server)
+        {
+            Group.Receive(datagram, source);
+        }
+        else
+        {
+            Direct.Receive(datagram, source);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Poll()
+    {
+        Group.Poll();
+        Direct.Poll();
+    }
+
+    /// <inheritdoc/>
+    public TimeSpan? NextPollDelay()
+    {
+        var group = Group.NextPollDelay();
+        var direct = Direct.NextPollDelay();
+        return group is null ? direct : direct is null ? group : group < direct ? group : direct;
+    }
+
+    private void OnWhoisReply(CommandStatus status, ReadOnlySpan<byte> data)
+    {
+        var name = _pendingName!;
+        var message = _pendingMessage!;
+        _pendingName = null;
+        _pendingMessage = null;
+        if (status == CommandStatus.Ok && IPEndPoint.TryParse(Encoding.UTF8.GetString(data), out var endPoint) && endPoint.Port != 0)
+        {
+            var peer = VcspAddress.FromEndPoint(endPoint);
+            if (_addresses.Count >= MaxKnownAddresses)
+            {
+                _addresses.Clear();
+            }
+
+            _addresses[name] = peer;
+            Direct.TrySend(peer, message);
+        }
+    }
+
+    /// <summary>Sees the session's events first: WHOIS answers for a pending DM, and the FIN's answer during RES.</summary>
+    private sealed class Relay(ChatClient client) : IClientEvents
+    {
+        public void OnJoined(ReadOnlySpan<byte> groupName) => client._events.OnJoined(groupName);
+
+        public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message) => client._events.OnMessage(sender, message);
+
+        public void OnClosed(string reason)
+        {
+            client._pendingName = null;
+            client._pendingMessage = null;
+            var restart = client._restarting && reason.StartsWith("left", StringComparison.Ordinal);
+            client._restarting = false;
+            client._events.OnClosed(reason);
+            if (restart)
+            {
+                client.Group.Join();
+            }
+        }
+
+        public void OnPong(TimeSpan roundTrip) => client._events.OnPong(roundTrip);
+
+        public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
+        {
+            if (command == CommandCode.Whois && client._pendingName is not null)
+            {
+                client.OnWhoisReply(status, data);
+            }
+
+            client._events.OnCommandReply(command, status, data);
+        }
+    }
+}

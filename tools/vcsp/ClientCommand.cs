@@ -1,0 +1,552 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Pipelines;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using VcspGen;
+using VcspGen.Runtime;
+using VcspGen.Spec;
+
+namespace Vcsp.Cli;
+
+/// <summary>
+/// <c>vcsp client</c>: joins a group and chats. Lines from standard input go to the group, or are commands when they
+/// start with '/'. Standard input is read through a <see cref="PipeReader"/>, one line at a time: a command's line is
+/// not followed until its answer has come, so a script's lines run in order (the pipe's backpressure holds the rest).
+/// </summary>
+internal static class ClientCommand
+{
+    public const string Usage = """
+        usage: vcsp client --server HOST[:PORT] --name NAME
+
+          --server HOST[:PORT]  the group to join: an IP address or host name, and its port (default 50429);
+                                IPv6 with a port is written [ADDRESS]:PORT
+          --name NAME           your member name, 1 to 32 bytes of UTF-8, no control characters
+
+        Every line you type goes to the group, except lines that start with '/':
+          /list             the members (with their addresses when you are the administrator)
+          /info             the group's address, name, owner and member count
+          /ping             a VCSP echo to the server, with the round trip in milliseconds
+          /dm NAME TEXT     a direct message, peer to peer (also /whisper and /tell; NAME may be HOST:PORT)
+          /kick NAME        remove a member (the administrator only)
+          /res              leave and join again
+          /quit             leave and exit
+          /help             this list
+        When standard input ends, the client stays in the group, printing, until Ctrl-C or SIGTERM.
+        Exit codes: 0 after /quit, Ctrl-C or SIGTERM; 1 when the join fails or the server ends the session; 2 wrong arguments.
+        """;
+
+    private const string Commands = "commands: /list /info /ping /dm NAME TEXT /kick NAME /res /quit /help";
+    private static readonly TimeSpan AnswerPatience = TimeSpan.FromSeconds(10);
+
+    /// <summary>The parsed options.</summary>
+    internal sealed record Options(string ServerHost, int Port, string Name);
+
+    /// <summary>Parses the options, or returns an error message.</summary>
+    public static (Options? Options, string? Error) Parse(IReadOnlyList<string> args)
+    {
+        string? server = null;
+        string? name = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var option = args[i];
+            if (option is not ("--server" or "--name"))
+            {
+                return (null, $"unknown option '{option}'");
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                return (null, $"option '{option}' needs a value");
+            }
+
+            var value = args[++i];
+            if (option == "--server")
+            {
+                server = value;
+            }
+            else
+            {
+                name = value;
+            }
+        }
+
+        if (server is null || name is null)
+        {
+            return (null, "--server and --name are required");
+        }
+
+        if (Encoding.UTF8.GetByteCount(name) is < 1 or > 32 || name.Any(char.IsControl))
+        {
+            return (null, $"member name '{name}' must be 1 to 32 bytes of UTF-8 without control characters");
+        }
+
+        if (!TrySplitHostPort(server, out var host, out var port))
+        {
+            return (null, $"'{server}' is not HOST[:PORT] with a port from 1 to 65535");
+        }
+
+        return (new Options(host, port, name), null);
+    }
+
+    /// <summary>Joins, chats until /quit, Ctrl-C or SIGTERM, then leaves with a FIN.</summary>
+    public static async Task<int> RunAsync(Options options, Stream input, TextWriter output, TextWriter error, CancellationToken stop)
+    {
+        IPAddress address;
+        try
+        {
+            address = IPAddress.TryParse(options.ServerHost, out var literal)
+                ? literal
+                : (await Dns.GetHostAddressesAsync(options.ServerHost, stop).ConfigureAwait(false))
+                    .OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1)
+                    .First();
+        }
+        catch (Exception e) when (e is SocketException or InvalidOperationException or ArgumentException)
+        {
+            error.WriteLine($"vcsp client: cannot resolve '{options.ServerHost}': {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return 0;
+        }
+
+        var server = new IPEndPoint(address, options.Port);
+        var local = IPAddress.IsLoopback(address)
+            ? address
+            : address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        using var host = new UdpHost(new IPEndPoint(local, 0));
+        var console = new ConsoleEvents(output);
+        var client = new ChatClient(
+            new ClientOptions { Server = VcspAddress.FromEndPoint(server), Name = options.Name },
+            host,
+            TimeProvider.System,
+            console,
+            console);
+        using var hostStop = new CancellationTokenSource();
+        var run = host.RunAsync(client, TimeProvider.System, hostStop.Token);
+        try
+        {
+            return await ChatAsync(host, client, console, server, input, error, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            await hostStop.CancelAsync().ConfigureAwait(false);
+            await run.ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> ChatAsync(UdpHost host, ChatClient client, ConsoleEvents console, IPEndPoint server, Stream input, TextWriter error, CancellationToken stop)
+    {
+        console.Print($"joining {server} ...");
+        host.Invoke(client.Join);
+        if (!await console.WaitAsync(host, () => client.Group.State is ClientState.Member or ClientState.Closed, AnswerPatience * 2, stop).ConfigureAwait(false))
+        {
+            return stop.IsCancellationRequested ? 0 : Fail(error, "no answer from the server");
+        }
+
+        if (client.Group.State != ClientState.Member)
+        {
+            return Fail(error, "could not join: " + console.LastClose);
+        }
+
+        var reader = PipeReader.Create(input);
+        Task<ReadResult>? reading = null;
+        var inputEnded = false;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (console.SessionEnded)
+                {
+                    return Fail(error, "the session ended: " + console.LastClose);
+                }
+
+                if (inputEnded)
+                {
+                    // Stay in the group, printing, until Ctrl-C or SIGTERM (or the server ends the session).
+                    await console.WaitAsync(host, () => client.Group.State == ClientState.Closed, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
+                    continue;
+                }
+
+                reading ??= reader.ReadAsync(CancellationToken.None).AsTask();
+                var ended = console.EndedTask;
+                await Task.WhenAny(reading, ended, Task.Delay(Timeout.Infinite, stop)).ConfigureAwait(false);
+                if (!reading.IsCompleted)
+                {
+                    continue;
+                }
+
+                var result = await reading.ConfigureAwait(false);
+                reading = null;
+                var buffer = result.Buffer;
+                while (TryReadLine(ref buffer, out var line))
+                {
+                    if (!await HandleLineAsync(host, client, console, line, stop).ConfigureAwait(false))
+                    {
+                        return 0;
+                    }
+                }
+
+                if (result.IsCompleted)
+                {
+                    if (!buffer.IsEmpty)
+                    {
+                        var last = Encoding.UTF8.GetString(buffer);
+                        buffer = buffer.Slice(buffer.End);
+                        if (!await HandleLineAsync(host, client, console, last, stop).ConfigureAwait(false))
+                        {
+                            return 0;
+                        }
+                    }
+
+                    inputEnded = true;
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        finally
+        {
+            if (reading is null)
+            {
+                await reader.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+
+        await QuitAsync(host, client, console).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Handles one line; returns false after /quit.</summary>
+    private static async Task<bool> HandleLineAsync(UdpHost host, ChatClient client, ConsoleEvents console, string line, CancellationToken stop)
+    {
+        line = line.TrimEnd('\r');
+        if (line.Length == 0)
+        {
+            return true;
+        }
+
+        if (line[0] != '/')
+        {
+            var text = Encoding.UTF8.GetBytes(line);
+            var sent = false;
+            host.Invoke(() => sent = client.Group.TrySend(text));
+            if (!sent)
+            {
+                console.Print(text.Length > client.Group.MaxMessageLength
+                    ? $"! not sent: the message is {text.Length} bytes, the most is {client.Group.MaxMessageLength}"
+                    : "! not sent: not a member");
+            }
+
+            return true;
+        }
+
+        var space = line.IndexOf(' ', StringComparison.Ordinal);
+        var verb = (space < 0 ? line : line[..space]).ToLowerInvariant();
+        var rest = space < 0 ? string.Empty : line[(space + 1)..].Trim();
+        switch (verb)
+        {
+            case "/quit":
+                await QuitAsync(host, client, console).ConfigureAwait(false);
+                return false;
+            case "/help":
+                console.Print(Commands);
+                return true;
+            case "/list" or "/info" when rest.Length == 0:
+                await CommandAsync(host, client, console, verb == "/list" ? CommandCode.List : CommandCode.Info, string.Empty, stop).ConfigureAwait(false);
+                return true;
+            case "/kick" when rest.Length > 0 && !rest.Contains(' ', StringComparison.Ordinal):
+                await CommandAsync(host, client, console, CommandCode.Kick, rest, stop).ConfigureAwait(false);
+                return true;
+            case "/ping" when rest.Length == 0:
+                var pongs = console.Pongs;
+                host.Invoke(client.Group.Ping);
+                if (!await console.WaitAsync(host, () => console.Pongs != pongs || client.Group.State != ClientState.Member, AnswerPatience, stop).ConfigureAwait(false))
+                {
+                    console.Print("! ping: no answer");
+                }
+
+                return true;
+            case "/dm" or "/whisper" or "/tell" when rest.IndexOf(' ', StringComparison.Ordinal) is > 0 and var gap:
+                await DirectAsync(host, client, console, rest[..gap], rest[(gap + 1)..], stop).ConfigureAwait(false);
+                return true;
+            case "/res" when rest.Length == 0:
+                var restarted = false;
+                host.Invoke(() => restarted = client.Restart());
+                if (!restarted)
+                {
+                    console.Print("! res: not a member");
+                    return true;
+                }
+
+                await console.WaitAsync(host, () => client.Group.State is ClientState.Member or ClientState.Closed, AnswerPatience * 2, stop).ConfigureAwait(false);
+                return true;
+            default:
+                console.Print($"! '{line}' is not a command; {Commands}");
+                return true;
+        }
+    }
+
+    private static async Task CommandAsync(UdpHost host, ChatClient client, ConsoleEvents console, CommandCode command, string argument, CancellationToken stop)
+    {
+        var replies = console.Replies;
+        var sent = false;
+        host.Invoke(() => sent = client.Group.TrySendCommand(command, Encoding.UTF8.GetBytes(argument)));
+        if (!sent)
+        {
+            console.Print($"! {command.ToString().ToLowerInvariant()}: cannot send now (not a member, or the name is too long)");
+            return;
+        }
+
+        if (!await console.WaitAsync(host, () => console.Replies != replies || client.Group.State != ClientState.Member, AnswerPatience, stop).ConfigureAwait(false))
+        {
+            console.Print($"! {command.ToString().ToLowerInvariant()}: no answer");
+        }
+    }
+
+    private static async Task DirectAsync(UdpHost host, ChatClient client, ConsoleEvents console, string peer, string text, CancellationToken stop)
+    {
+        var message = Encoding.UTF8.GetBytes(text);
+        var replies = console.Replies;
+        var sent = false;
+        if (TrySplitHostPort(peer, out var ip, out var port) && IPAddress.TryParse(ip, out var address) && peer.Contains(':', StringComparison.Ordinal))
+        {
+            host.Invoke(() => sent = client.Direct.TrySend(VcspAddress.FromEndPoint(new IPEndPoint(address, port)), message));
+        }
+        else
+        {
+            host.Invoke(() => sent = client.TrySendDirect(peer, message));
+            if (sent)
+            {
+                // A WHOIS may be on its way first; wait for it so the next line finds the command slot free.
+                await console.WaitAsync(host, () => console.Replies != replies || !client.WaitingForWhois, AnswerPatience, stop).ConfigureAwait(false);
+            }
+        }
+
+        if (!sent)
+        {
+            console.Print(message.Length > client.Direct.MaxMessageLength
+                ? $"! dm: the message is {message.Length} bytes, the most is {client.Direct.MaxMessageLength}"
+                : "! dm: cannot send now (not a member, or another command is waiting)");
+        }
+    }
+
+    private static async Task QuitAsync(UdpHost host, ChatClient client, ConsoleEvents console)
+    {
+        var member = false;
+        host.Invoke(() =>
+        {
+            member = client.Group.State == ClientState.Member;
+            client.Quit();
+        });
+        if (member)
+        {
+            // QUIT does not wait for the Response to report that it has quit (PROTOCOL.md §11.11), but the process
+            // keeps the socket open until the FIN is answered or its tries run out, so the server does hear it.
+            console.Print("quit");
+            await console.WaitAsync(host, () => client.Group.State == ClientState.Closed, TimeSpan.FromSeconds(9), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static int Fail(TextWriter error, string message)
+    {
+        error.WriteLine("vcsp client: " + message);
+        return 1;
+    }
+
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out string line)
+    {
+        var position = buffer.PositionOf((byte)'\n');
+        if (position is null)
+        {
+            line = string.Empty;
+            return false;
+        }
+
+        line = Encoding.UTF8.GetString(buffer.Slice(0, position.Value));
+        buffer = buffer.Slice(buffer.GetPosition(1, position.Value));
+        return true;
+    }
+
+    /// <summary>Splits HOST[:PORT] ([V6]:PORT for IPv6 with a port); the port defaults to 50429.</summary>
+    internal static bool TrySplitHostPort(string value, out string host, out int port)
+    {
+        port = 50429;
+        host = value;
+        if (value.StartsWith('['))
+        {
+            if (!IPEndPoint.TryParse(value, out var endPoint))
+            {
+                return false;
+            }
+
+            host = endPoint.Address.ToString();
+            port = value.EndsWith(']') ? 50429 : endPoint.Port;
+            return port is >= 1 and <= 65535;
+        }
+
+        if (IPAddress.TryParse(value, out _))
+        {
+            return true; // a bare IPv4 or IPv6 address
+        }
+
+        var colon = value.LastIndexOf(':');
+        if (colon >= 0)
+        {
+            host = value[..colon];
+            if (!int.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+            {
+                return false;
+            }
+        }
+
+        return host.Length > 0 && Uri.CheckHostName(host) != UriHostNameType.Unknown;
+    }
+
+    /// <summary>Prints what the client hears, and wakes the console loop when something arrives.</summary>
+    private sealed class ConsoleEvents(TextWriter output) : IClientEvents, IDirectMessageEvents
+    {
+        private readonly Lock _print = new();
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool _member;
+
+        public int Replies { get; private set; }
+
+        public int Pongs { get; private set; }
+
+        public string LastClose { get; private set; } = string.Empty;
+
+        /// <summary>The server ended the session (kicked, or it stopped answering), not this side.</summary>
+        public bool SessionEnded => _ended.Task.IsCompleted;
+
+        public Task EndedTask => _ended.Task;
+
+        public void Print(string line)
+        {
+            lock (_print)
+            {
+                output.WriteLine(line);
+                output.Flush();
+            }
+        }
+
+        /// <summary>Waits until <paramref name="condition"/> holds (checked under the host's lock) or the time is up.</summary>
+        public async Task<bool> WaitAsync(UdpHost host, Func<bool> condition, TimeSpan patience, CancellationToken stop)
+        {
+            var deadline = patience == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + patience;
+            while (true)
+            {
+                Task changed = Task.CompletedTask;
+                var holds = false;
+                host.Invoke(() =>
+                {
+                    holds = condition();
+                    changed = _changed.Task;
+                });
+                if (holds)
+                {
+                    return true;
+                }
+
+                var left = deadline == DateTime.MaxValue ? Timeout.InfiniteTimeSpan : deadline - DateTime.UtcNow;
+                if (stop.IsCancellationRequested || (left != Timeout.InfiniteTimeSpan && left <= TimeSpan.Zero))
+                {
+                    return false;
+                }
+
+                try
+                {
+                    await changed.WaitAsync(left, stop).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    return false;
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            }
+        }
+
+        public void OnJoined(ReadOnlySpan<byte> groupName)
+        {
+            _member = true;
+            Print($"joined {Encoding.UTF8.GetString(groupName)}");
+            Changed();
+        }
+
+        public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message)
+        {
+            Print($"<{Encoding.UTF8.GetString(sender)}> {Encoding.UTF8.GetString(message)}");
+            Changed();
+        }
+
+        public void OnClosed(string reason)
+        {
+            LastClose = reason;
+            Print("closed: " + reason);
+            if (_member && reason != "left" && !reason.StartsWith("left", StringComparison.Ordinal))
+            {
+                _ended.TrySetResult();
+            }
+
+            _member = false;
+            Changed();
+        }
+
+        public void OnPong(TimeSpan roundTrip)
+        {
+            Pongs++;
+            Print($"pong: {roundTrip.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms");
+            Changed();
+        }
+
+        public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
+        {
+            Replies++;
+            var name = command.ToString().ToLowerInvariant();
+            if (status != CommandStatus.Ok)
+            {
+                Print($"! {name}: {status}");
+            }
+            else if (command == CommandCode.Whois)
+            {
+                Print($"whois: {Encoding.UTF8.GetString(data)}");
+            }
+            else if (command == CommandCode.Kick)
+            {
+                Print("kick: done");
+            }
+            else
+            {
+                var lines = Encoding.UTF8.GetString(data).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Print($"{name}:" + string.Concat(lines.Select(l => "\n  " + l.Replace('\t', ' '))));
+            }
+
+            Changed();
+        }
+
+        public void OnDirectMessage(in VcspAddress peer, ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message, bool firstContact)
+        {
+            Print($"[dm {Encoding.UTF8.GetString(sender)}@{peer}] {Encoding.UTF8.GetString(message)}");
+            Changed();
+        }
+
+        private void Changed()
+        {
+            var changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            changed.TrySetResult();
+        }
+    }
+}
