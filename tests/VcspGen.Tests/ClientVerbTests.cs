@@ -1,0 +1,181 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.IO.Pipelines;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace VcspGen.Tests;
+
+/// <summary><c>vcsp client</c>: arguments, and real clients driven through standard input against a real server.</summary>
+public sealed class ClientVerbTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    [Theory]
+    [InlineData("client")]
+    [InlineData("client", "--server", "127.0.0.1")]
+    [InlineData("client", "--name", "bob")]
+    [InlineData("client", "--server", "127.0.0.1:99999", "--name", "bob")]
+    [InlineData("client", "--server", "127.0.0.1:x", "--name", "bob")]
+    [InlineData("client", "--server", "[::1]:0", "--name", "bob")]
+    [InlineData("client", "--server", "bad host!", "--name", "bob")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "this-member-name-is-longer-than-32-bytes")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "tab\tname")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "bob", "--bogus", "1")]
+    [InlineData("client", "--server")]
+    public void WrongArgumentsPrintUsageAndExitWithTwo(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.Equal(2, Vcsp.Cli.Program.Run(args, output, error, TestContext.Current.CancellationToken));
+        Assert.Contains("usage: vcsp client", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, output.ToString());
+    }
+
+    [Theory]
+    [InlineData("demo")]
+    [InlineData("server")]
+    [InlineData("client")]
+    public void EveryVerbHasHelp(string verb)
+    {
+        using var output = new StringWriter();
+        Assert.Equal(0, Vcsp.Cli.Program.Run([verb, "--help"], output, TextWriter.Null, TestContext.Current.CancellationToken));
+        Assert.Contains("usage: vcsp " + verb, output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientsDrivenByStandardInputChatListDmAndQuit()
+    {
+        var port = FreePort();
+        var server = new Terminal("server");
+        using var stopServer = new CancellationTokenSource();
+        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--owner", "alice"], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
+        await server.WaitForAsync("group lobby on 127.0.0.1:" + port);
+
+        // bob's input stays open: he only listens, until he is stopped like Ctrl-C would.
+        var bob = new Terminal("bob");
+        var bobInput = new Pipe();
+        using var stopBob = new CancellationTokenSource();
+        var bobRun = Task.Run(() => Vcsp.Cli.Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "bob"], bobInput.Reader.AsStream(), bob.Writer, bob.Writer, stopBob.Token), TestContext.Current.CancellationToken);
+        await bob.WaitForAsync("joined lobby");
+
+        // alice's script: the administrator lists, checks the group, pings, talks, DMs bob by name, restarts, quits.
+        var alice = new Terminal("alice");
+        var longLine = string.Concat(Enumerable.Range(0, 30).Select(i => $"word{i} "));
+        var script = $"/list\n/info\n/ping\nhello everyone\n{longLine}\n/dm bob just for you\n/frobnicate\n/res\nstill here\n/quit\nnever sent\n";
+        var aliceCode = await Task.Run(() => Vcsp.Cli.Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "alice"], new MemoryStream(Encoding.UTF8.GetBytes(script)), alice.Writer, alice.Writer, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, aliceCode);
+        var said = alice.Text;
+        Assert.Contains("list:\n  ", said, StringComparison.Ordinal);
+        Assert.Contains("  alice 127.0.0.1:", said, StringComparison.Ordinal);
+        Assert.Contains("  bob 127.0.0.1:", said, StringComparison.Ordinal);
+        Assert.Contains($"info:\n  address=127.0.0.1:{port}\n  name=lobby\n  owner=alice\n  members=2", said, StringComparison.Ordinal);
+        Assert.Matches(@"pong: [0-9.]+ ms", said);
+        Assert.Contains("whois: 127.0.0.1:", said, StringComparison.Ordinal);
+        Assert.Contains("! '/frobnicate' is not a command", said, StringComparison.Ordinal);
+        Assert.Contains("closed: left\njoined lobby", said, StringComparison.Ordinal);
+        Assert.EndsWith("quit\nclosed: left\n", said, StringComparison.Ordinal);
+
+        await bob.WaitForAsync("<alice> still here");
+        var heard = bob.Text;
+        Assert.Contains("<alice> hello everyone\n", heard, StringComparison.Ordinal);
+        Assert.Contains("<alice> " + longLine.TrimEnd(), heard, StringComparison.Ordinal);
+        Assert.Contains("[dm alice@127.0.0.1:", heard, StringComparison.Ordinal);
+        Assert.Contains("] just for you", heard, StringComparison.Ordinal);
+        Assert.DoesNotContain("never sent", heard, StringComparison.Ordinal);
+
+        await stopBob.CancelAsync();
+        Assert.Equal(0, await bobRun);
+        Assert.EndsWith("quit\nclosed: left\n", bob.Text, StringComparison.Ordinal);
+
+        await stopServer.CancelAsync();
+        Assert.Equal(0, await serverRun);
+    }
+
+    [Fact]
+    public async Task AtTheEndOfInputTheClientStaysUntilStoppedAndAKickEndsItWithOne()
+    {
+        var port = FreePort();
+        var server = new Terminal("server");
+        using var stopServer = new CancellationTokenSource();
+        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--owner", "alice"], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
+        await server.WaitForAsync("group lobby on 127.0.0.1:" + port);
+
+        var carol = new Terminal("carol");
+        var carolRun = Task.Run(() => Vcsp.Cli.Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "carol"], new MemoryStream("hi, I stay\n"u8.ToArray()), carol.Writer, carol.Writer, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        await carol.WaitForAsync("joined lobby");
+
+        var alice = new Terminal("alice");
+        var aliceCode = await Task.Run(() => Vcsp.Cli.Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "alice"], new MemoryStream("/kick carol\n/quit\n"u8.ToArray()), alice.Writer, alice.Writer, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        Assert.Equal(0, aliceCode);
+        Assert.Contains("kick: done", alice.Text, StringComparison.Ordinal);
+
+        Assert.Equal(1, await carolRun.WaitAsync(Patience, TestContext.Current.CancellationToken));
+        Assert.Contains("closed: kicked", carol.Text, StringComparison.Ordinal);
+        Assert.Contains("the session ended: kicked", carol.Text, StringComparison.Ordinal);
+
+        await stopServer.CancelAsync();
+        Assert.Equal(0, await serverRun);
+    }
+
+    [Fact]
+    public void AClientWithNoServerGivesUpWithOne()
+    {
+        var port = FreePort(); // nothing listens there
+        var output = new Terminal("lonely");
+        var code = Vcsp.Cli.Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "lonely"], new MemoryStream("hello\n"u8.ToArray()), output.Writer, output.Writer, TestContext.Current.CancellationToken);
+        Assert.Equal(1, code);
+        Assert.Contains("vcsp client: could not join: the server did not answer", output.Text, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    /// <summary>A process's console output, written from its threads and read from the test's.</summary>
+    private sealed class Terminal
+    {
+        private readonly string _who;
+        private readonly StringWriter _text = new() { NewLine = "\n" };
+
+        public Terminal(string who)
+        {
+            _who = who;
+            Writer = TextWriter.Synchronized(_text); // its methods lock this wrapper, so Text locks it too
+        }
+
+        public TextWriter Writer { get; }
+
+        public string Text
+        {
+            get
+            {
+                lock (Writer)
+                {
+                    return _text.ToString();
+                }
+            }
+        }
+
+        public async Task WaitForAsync(string text)
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            while (!Text.Contains(text, StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{_who} did not print '{text}':\n{Text}");
+                await Task.Delay(10, TestContext.Current.CancellationToken);
+            }
+        }
+    }
+}
