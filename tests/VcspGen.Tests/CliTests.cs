@@ -15,9 +15,34 @@ public sealed class CliTests
     }
 
     [Fact]
-    public void DemoEncodesDispatchesAndDecodesAConversation()
+    public void DemoRunsAServerAndThreeClientsThroughAConversation()
     {
         var (code, output, error) = Run("demo");
+        Assert.Equal(0, code);
+        Assert.Equal(string.Empty, error);
+        foreach (var who in new[] { "alice ", "bob   ", "carol " })
+        {
+            Assert.Contains($"  {who} | joined lobby", output, System.StringComparison.Ordinal);
+        }
+
+        Assert.Contains("  bob    | <alice> Hi all!", output, System.StringComparison.Ordinal);
+        Assert.Contains("SYN challenge=", output, System.StringComparison.Ordinal);
+        Assert.Contains(" final fragment ", output, System.StringComparison.Ordinal);
+        Assert.Contains("  carol  | <bob> Sure. Here is the plan", output, System.StringComparison.Ordinal);
+        Assert.Contains("Command Whois \"alice\"", output, System.StringComparison.Ordinal);
+        Assert.Matches(@"> alice  -> carol   18 B  Silent challenge=0x[0-9A-F]{4}", output);
+        Assert.Contains("  alice  | [dm from carol] psst, alice: bring snacks", output, System.StringComparison.Ordinal);
+        Assert.Matches(@"alice  \| LIST: Ok\n +alice 127\.0\.0\.1:\d+\n", output.ReplaceLineEndings("\n"));
+        Assert.Contains("members=3", output, System.StringComparison.Ordinal);
+        Assert.Matches(@"carol  \| PING round trip [0-9.]+ ms", output);
+        Assert.Contains("  bob    | closed: left", output, System.StringComparison.Ordinal);
+        Assert.Contains("Done: 2 members left in lobby, 0 datagrams dropped by the server.", output, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CodecDemoEncodesDispatchesAndDecodesAConversation()
+    {
+        var (code, output, error) = Run("demo", "--codecs");
         Assert.Equal(0, code);
         Assert.Equal(string.Empty, error);
         Assert.Contains("= Request seq=5EED0000 server=127.0.0.1:50429 name=\"alice\"", output, System.StringComparison.Ordinal);

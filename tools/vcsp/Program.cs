@@ -12,11 +12,21 @@ public static class Program
         usage: vcsp <verb> [options]
 
         verbs:
-          demo    encode, dispatch and decode real VCSP packets and print them
+          demo    a server and three clients chatting over UDP in one process, every datagram shown
           server  host one or more groups on UDP until Ctrl-C or SIGTERM
           client  join a group and chat: lines go to the group, /commands do the rest
 
         Run 'vcsp <verb> --help' for a verb's options.
+        """;
+
+    private const string DemoUsage = """
+        usage: vcsp demo [--codecs]
+
+        Starts a server and three clients in this process, each on its own UDP socket on 127.0.0.1, and
+        runs a short conversation: joins, a group message, a fragmented message, a DM by name, LIST, INFO,
+        PING and a QUIT. Every datagram is printed as it is sent, decoded by the generated dispatch table.
+
+          --codecs   instead, encode, dispatch and decode one of each kind of packet offline, then show refusals
         """;
 
     /// <summary>Runs a verb. Exit codes: 0 success, 1 failure, 2 wrong arguments.</summary>
@@ -73,17 +83,22 @@ public static class Program
             case "demo":
                 if (args.Length == 2 && args[1] is "-h" or "--help")
                 {
-                    output.WriteLine("usage: vcsp demo\n\nEncodes a short VCSP conversation, dispatches every datagram through the\ngenerated flag-dispatch table, decodes it and prints it; then shows refusals.");
+                    output.WriteLine(DemoUsage);
                     return 0;
+                }
+
+                if (args.Length == 2 && args[1] == "--codecs")
+                {
+                    return CodecDemo.Run(output);
                 }
 
                 if (args.Length > 1)
                 {
-                    error.WriteLine($"vcsp demo: unexpected argument '{args[1]}'\n\nusage: vcsp demo");
+                    error.WriteLine($"vcsp demo: unexpected argument '{args[1]}'\n\n{DemoUsage}");
                     return 2;
                 }
 
-                return CodecDemo.Run(output);
+                return ChatDemo.RunAsync(output, stop).GetAwaiter().GetResult();
             case "server":
                 if (args.Length == 2 && args[1] is "-h" or "--help")
                 {
