@@ -47,6 +47,22 @@ public sealed class GroupOptions
     /// <summary>How long a fragmented message may go without a new fragment before it is abandoned (PROTOCOL.md §7.4: 10 s).</summary>
     public TimeSpan ReassemblyTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How many relayed Msg datagrams the group keeps to answer members' resend requests (PROTOCOL.md §7.5), one copy
+    /// per group, each kept at most <see cref="RelayCacheTime"/>. Defaults to 1024 (128 KiB).
+    /// </summary>
+    public int RelayCacheSize { get; init; } = 1024;
+
+    /// <summary>How long a relayed Msg datagram may be sent again on request (PROTOCOL.md §7.5: 10 s).</summary>
+    public TimeSpan RelayCacheTime { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// When the last datagram a sender's burst relayed is sent again to every receiver, so that a receiver that lost
+    /// it sees the gap and asks for what it misses (PROTOCOL.md §7.6). Defaults to 250 ms and 750 ms after the relay;
+    /// empty for none.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> TailRepeats { get; init; } = [TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(750)];
+
     /// <summary>How many complete messages one member may have waiting for relay; a full queue is relayed at once, never dropped. Defaults to 16.</summary>
     public int MaxPendingPerMember { get; init; } = 16;
 }

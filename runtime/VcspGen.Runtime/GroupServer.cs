@@ -25,6 +25,8 @@ public sealed partial class GroupServer : IVcspStateMachine
     private readonly byte[] _groupName;
     private readonly byte[] _ownerName;
     private readonly ChallengeRegistry _challenges;
+    private readonly RelayCache _relayCache;
+    private readonly List<Tail> _tails = [];
     private readonly Dictionary<VcspAddress, Member> _members = [];
     private readonly List<Member> _order = [];
     private readonly byte[] _scratch = new byte[VcspWire.TextDatagramLimit];
@@ -56,6 +58,7 @@ public sealed partial class GroupServer : IVcspStateMachine
         }
 
         _challenges = new ChallengeRegistry(Math.Max(1, options.MaxMembers));
+        _relayCache = new RelayCache(Math.Max(1, options.RelayCacheSize));
         _ownerName = Encoding.UTF8.GetBytes(options.Owner);
         _logger = logger ?? NullLogger.Instance;
         _groupTag = new KeyValuePair<string, object?>("group", options.Name);
@@ -119,6 +122,7 @@ public sealed partial class GroupServer : IVcspStateMachine
     public void Poll()
     {
         var now = _time.GetTimestamp();
+        RepeatTails(now);
         foreach (var member in _order)
         {
             var quiet = _time.GetElapsedTime(member.LastHeard, now) >= _options.RelayQuiet;
@@ -151,6 +155,11 @@ public sealed partial class GroupServer : IVcspStateMachine
         {
             due = due < TimeSpan.Zero ? TimeSpan.Zero : due;
             next = next is null || due < next ? due : next;
+        }
+
+        foreach (var tail in _tails)
+        {
+            Consider(_options.TailRepeats[tail.NextRepeat] - _time.GetElapsedTime(tail.RelayedAt, now));
         }
 
         foreach (var member in _order)
@@ -211,6 +220,7 @@ public sealed partial class GroupServer : IVcspStateMachine
         var joined = new Member(source, challenge, request.Name.ToArray(), unchecked(request.Sequence + 1), _options.MaxPendingPerMember)
         {
             LastHeard = _time.GetTimestamp(),
+            JoinedAt = _time.GetTimestamp(),
             IsAdministrator = isOwnerName,
         };
         _members.Add(source, joined);
@@ -250,7 +260,10 @@ public sealed partial class GroupServer : IVcspStateMachine
                 return;
             }
 
-            Enqueue(member, syn.Data, syn.Sequence, fragments: 1);
+            Span<byte> framed = stackalloc byte[1 + VcspWire.TextPayloadLimit];
+            framed[0] = (byte)syn.Data.Length;
+            syn.Data.CopyTo(framed[1..]);
+            Enqueue(member, framed[..(1 + syn.Data.Length)], syn.Sequence, fragments: 1);
             member.Expected = unchecked(syn.Sequence + 1);
             return;
         }
@@ -272,8 +285,9 @@ public sealed partial class GroupServer : IVcspStateMachine
         switch (reassembly.Add(syn.Sequence, syn.FragmentOffset, syn.Data))
         {
             case ReassemblyResult.Complete:
-                var message = ArrayPool<byte>.Shared.Rent(reassembly.Length);
-                var length = reassembly.CopyTo(message);
+                // Kept with its fragment boundaries: the relay sends each Syn's Data as it came (1:1, PROTOCOL.md §7.3).
+                var message = ArrayPool<byte>.Shared.Rent(reassembly.Length + reassembly.FragmentCount);
+                var length = reassembly.CopyFramedTo(message);
                 Enqueue(member, message.AsSpan(0, length), reassembly.FirstSequence, reassembly.FragmentCount);
                 ArrayPool<byte>.Shared.Return(message);
                 member.Expected = reassembly.EndSequence;
@@ -467,9 +481,88 @@ public sealed partial class GroupServer : IVcspStateMachine
 
     private void OnPing(in Ping ping, in VcspAddress source)
     {
-        if (TryGetMember(source, ping.Challenge, out var member))
+        if (!TryGetMember(source, ping.Challenge, out var member))
         {
-            Send(new Pong { Challenge = member.Challenge, Sequence = ping.Sequence, Timestamp = ping.Timestamp }, source);
+            return;
+        }
+
+        // A Ping carries the member's next group sequence, so it also asks "do you have everything before this?"
+        // (PROTOCOL.md §8.14). Not yet: Error OutOfOrder says where to resend from, and the Pong waits for a later try.
+        if (SerialNumber.IsNewer(ping.Sequence, member.Expected))
+        {
+            var now = _time.GetTimestamp();
+            if (member.LastError is not { } lastError || _time.GetElapsedTime(lastError, now) >= _options.RelayQuiet)
+            {
+                member.LastError = now;
+                SendError(member, ErrorCode.OutOfOrder, ping.Sequence);
+            }
+
+            return;
+        }
+
+        Send(new Pong { Challenge = member.Challenge, Sequence = ping.Sequence, Timestamp = ping.Timestamp }, source);
+    }
+
+    private void OnResendRequest(in ResendRequest request, in VcspAddress source)
+    {
+        if (!TryGetMember(source, request.Challenge, out var member))
+        {
+            return;
+        }
+
+        // Answer a range at most once per quiet period (PROTOCOL.md §7.5, §13.3), from the Msg datagrams relayed to
+        // this member within the cache time.
+        var now = _time.GetTimestamp();
+        if (member.LastResendAnswer is { } last && _time.GetElapsedTime(last, now) < _options.RelayQuiet
+            && member.LastResendFirst == request.Sequence && member.LastResendCount == request.Count)
+        {
+            return;
+        }
+
+        member.LastResendAnswer = now;
+        member.LastResendFirst = request.Sequence;
+        member.LastResendCount = request.Count;
+        var oldest = now - (long)(_options.RelayCacheTime.TotalSeconds * _time.TimestampFrequency);
+        var since = Math.Max(member.JoinedAt, oldest);
+        _relayCache.ForEachInRange(request.Sequence, request.Count, member, since, (this, member.Address), static (state, datagram) =>
+        {
+            state.Item1._sink.Send(datagram.Span, state.Item2);
+            VcspMetrics.DatagramsOut.Add(1, state.Item1._groupTag);
+        });
+    }
+
+    private void RepeatTails(long now)
+    {
+        // The last datagram of each sender's latest burst goes out again, so a receiver that lost it learns that it
+        // is missing something (a later datagram would have told it, but there is none yet: PROTOCOL.md §7.6).
+        for (var i = _tails.Count - 1; i >= 0; i--)
+        {
+            var tail = _tails[i];
+            if (_time.GetElapsedTime(tail.RelayedAt, now) < _options.TailRepeats[tail.NextRepeat])
+            {
+                continue;
+            }
+
+            if (_relayCache.Holds(tail.Slot, tail.Sequence, tail.Sender))
+            {
+                foreach (var member in _order)
+                {
+                    if (!ReferenceEquals(member, tail.Sender) && member.JoinedAt <= tail.RelayedAt)
+                    {
+                        _sink.Send(_relayCache.Datagram(tail.Slot), member.Address);
+                        VcspMetrics.DatagramsOut.Add(1, _groupTag);
+                    }
+                }
+            }
+
+            if (tail.NextRepeat + 1 < _options.TailRepeats.Count && _relayCache.Holds(tail.Slot, tail.Sequence, tail.Sender))
+            {
+                _tails[i] = tail with { NextRepeat = tail.NextRepeat + 1 };
+            }
+            else
+            {
+                _tails.RemoveAt(i);
+            }
         }
     }
 
@@ -498,20 +591,27 @@ public sealed partial class GroupServer : IVcspStateMachine
 
     private void RelayPending(Member sender)
     {
+        var now = _time.GetTimestamp();
+        var lastSlot = -1;
+        var lastSequence = 0u;
         while (sender.TryDequeue(out var message))
         {
-            var data = message.Buffer.AsSpan(0, message.Length);
+            var framed = message.Buffer.AsSpan(0, message.Length);
             for (var k = 1; k <= message.Fragments; k++)
             {
+                var data = framed.Slice(1, framed[0]);
+                framed = framed[(1 + data.Length)..];
                 var msg = new Msg
                 {
                     Challenge = VcspChallenge.None,
                     Sequence = unchecked(message.FirstSequence + (uint)(k - 1)),
                     FragmentOffset = Fragmentation.OffsetOf(k, message.Fragments),
                     Sender = sender.Name,
-                    Data = Fragmentation.Chunk(data, k, sender.ChunkSize),
+                    Data = data,
                 };
                 msg.TryEncode(_scratch, out var written);
+                lastSlot = _relayCache.Add(_scratch.AsSpan(0, written), msg.Sequence, sender, now);
+                lastSequence = msg.Sequence;
                 foreach (var member in _order)
                 {
                     if (!ReferenceEquals(member, sender))
@@ -523,6 +623,20 @@ public sealed partial class GroupServer : IVcspStateMachine
             }
 
             ArrayPool<byte>.Shared.Return(message.Buffer);
+        }
+
+        if (lastSlot >= 0 && _options.TailRepeats.Count > 0)
+        {
+            for (var i = 0; i < _tails.Count; i++)
+            {
+                if (ReferenceEquals(_tails[i].Sender, sender))
+                {
+                    _tails[i] = new Tail(sender, lastSlot, lastSequence, now, 0);
+                    return;
+                }
+            }
+
+            _tails.Add(new Tail(sender, lastSlot, lastSequence, now, 0));
         }
     }
 
@@ -620,7 +734,7 @@ public sealed partial class GroupServer : IVcspStateMachine
 
         public void OnError(in Error packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnResendRequest(in ResendRequest packet) => server.Drop(DropReason.UnexpectedKind, source);
+        public void OnResendRequest(in ResendRequest packet) => server.OnResendRequest(packet, source);
 
         public void OnDirectMessage(in DirectMessage packet) => server.Drop(DropReason.UnexpectedKind, source);
 
@@ -669,6 +783,15 @@ public sealed partial class GroupServer : IVcspStateMachine
 
         public long? LastResend { get; set; }
 
+        public long JoinedAt { get; init; }
+
+        /// <summary>The last resend request answered: when, and its range.</summary>
+        public long? LastResendAnswer { get; set; }
+
+        public uint LastResendFirst { get; set; }
+
+        public byte LastResendCount { get; set; }
+
         public int PendingCount { get; private set; }
 
         public bool IsAdministrator { get; init; }
@@ -709,6 +832,9 @@ public sealed partial class GroupServer : IVcspStateMachine
             return true;
         }
     }
+
+    /// <summary>A sender's last relayed datagram, waiting to be repeated (<see cref="GroupOptions.TailRepeats"/>).</summary>
+    private readonly record struct Tail(Member Sender, int Slot, uint Sequence, long RelayedAt, int NextRepeat);
 
     private readonly record struct PendingMessage(byte[] Buffer, int Length, uint FirstSequence, int Fragments, long Arrived);
 }

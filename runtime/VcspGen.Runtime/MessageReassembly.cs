@@ -208,6 +208,37 @@ public sealed class MessageReassembly
         return written;
     }
 
+    /// <summary>
+    /// Copies the complete message into <paramref name="destination"/> with its fragment boundaries: for each fragment
+    /// in order, one byte of length and then its data (a relay that must resend each fragment as it came uses it).
+    /// </summary>
+    /// <param name="destination">At least <see cref="Length"/> + <see cref="FragmentCount"/> bytes.</param>
+    /// <returns>The bytes written.</returns>
+    /// <exception cref="InvalidOperationException">The message is not complete.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too small.</exception>
+    public int CopyFramedTo(Span<byte> destination)
+    {
+        if (!IsComplete)
+        {
+            throw new InvalidOperationException("The message is not complete.");
+        }
+
+        if (destination.Length < Length + FragmentCount)
+        {
+            throw new ArgumentException("The destination is smaller than the framed message.", nameof(destination));
+        }
+
+        var written = 0;
+        for (var i = 0; i < FragmentCount; i++)
+        {
+            destination[written++] = _lengths[i];
+            _slots.AsSpan(i * MaxFragmentData, _lengths[i]).CopyTo(destination.Slice(written));
+            written += _lengths[i];
+        }
+
+        return written;
+    }
+
     /// <summary>Ends the message (complete or abandoned) and returns its memory to the pool.</summary>
     public void Reset()
     {

@@ -16,6 +16,9 @@ public sealed class GroupServerTests
     private static readonly VcspAddress Bob = VcspAddress.IPv4([127, 0, 0, 1], 40002);
     private static readonly VcspAddress Carol = VcspAddress.IPv4([127, 0, 0, 1], 40003);
 
+    // A value for the state machine only: no datagram is ever sent to it (the sink records).
+    private static readonly VcspAddress Remote = VcspAddress.IPv4([192, 0, 2, 7], 40009);
+
     private readonly ManualTimeProvider _time = new();
     private readonly RecordingSink _sink = new();
 
@@ -135,7 +138,90 @@ public sealed class GroupServerTests
             Assert.Equal("hi", Encoding.UTF8.GetString(msg.Data));
         }
 
+        // The burst's last datagram is repeated 250 ms and 750 ms after the relay, byte for byte (PROTOCOL.md §7.6).
+        Assert.Equal(TimeSpan.FromMilliseconds(250), server.NextPollDelay());
+        _time.Advance(TimeSpan.FromMilliseconds(249));
+        server.Poll();
+        Assert.Empty(_sink.Sent);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        server.Poll();
+        var repeated = _sink.Take();
+        Assert.Equal(relayed.Select(r => (Convert.ToHexString(r.Datagram), r.Destination)), repeated.Select(r => (Convert.ToHexString(r.Datagram), r.Destination)));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), server.NextPollDelay());
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        server.Poll();
+        Assert.Equal(2, _sink.Take().Count);
         Assert.Null(server.NextPollDelay());
+    }
+
+    [Fact]
+    public void AMemberGetsRelayedMsgDatagramsAgainOnRequestFromTheCache()
+    {
+        var server = NewServer();
+        var (alice, seq) = Join(server, Alice, "alice");
+        var (bob, _) = Join(server, Bob, "bob");
+        for (var k = 1; k <= 3; k++)
+        {
+            server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq + (uint)(k - 1), FragmentOffset = Fragmentation.OffsetOf(k, 3), Data = new[] { (byte)('a' + k) } }), Alice);
+        }
+
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        server.Poll();
+        var sent = _sink.Take();
+        var relayed = sent.Select(r => Convert.ToHexString(r.Datagram)).ToArray();
+        Assert.Equal(3, relayed.Length);
+
+        // Short fragments (allowed: 1..117 - N bytes each) are relayed 1:1, each with its own Data.
+        for (var k = 1; k <= 3; k++)
+        {
+            Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(sent[k - 1].Datagram, out var msg));
+            Assert.Equal(new[] { (byte)('a' + k) }, msg.Data.ToArray());
+            Assert.Equal(Fragmentation.OffsetOf(k, 3), msg.FragmentOffset);
+        }
+
+        var request = Encode(new ResendRequest { Challenge = bob, Sequence = seq + 1, Count = 5 });
+        server.Receive(request, Bob);
+        Assert.Equal(new[] { relayed[1], relayed[2] }, _sink.Take().Select(r => Convert.ToHexString(r.Datagram)));
+
+        server.Receive(request, Bob); // the same range again within 100 ms: ignored
+        Assert.Empty(_sink.Sent);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        server.Receive(request, Bob);
+        Assert.Equal(2, _sink.Take().Count);
+
+        // Its own messages were never relayed to the sender, and a member that joined later never had them.
+        server.Receive(Encode(new ResendRequest { Challenge = alice, Sequence = seq, Count = 3 }), Alice);
+        var (carol, _) = Join(server, Carol, "carol");
+        server.Receive(Encode(new ResendRequest { Challenge = carol, Sequence = seq, Count = 3 }), Carol);
+        Assert.Empty(_sink.Sent);
+
+        // After 10 seconds the cache no longer answers; a stranger is dropped.
+        _time.Advance(TimeSpan.FromSeconds(10));
+        server.Receive(Encode(new ResendRequest { Challenge = bob, Sequence = seq, Count = 3 }), Bob);
+        server.Receive(Encode(new ResendRequest { Challenge = bob, Sequence = seq, Count = 3 }), Remote);
+        Assert.DoesNotContain(_sink.Sent, r => r.Datagram[1] == Msg.Flag);
+    }
+
+    [Fact]
+    public void APingCarryingANewerSequenceThanTheServerHasGetsOutOfOrderInsteadOfAPong()
+    {
+        var server = NewServer();
+        var (alice, seq) = Join(server, Alice, "alice");
+        var lost = Encode(new Syn { Challenge = alice, Sequence = seq, Data = "lost on the way"u8 });
+        var ping = Encode(new Ping { Challenge = alice, Sequence = seq + 1, Timestamp = 42 });
+
+        server.Receive(ping, Alice);
+        var reply = Assert.Single(_sink.Take()).Datagram;
+        Assert.Equal(VcspDecodeStatus.Ok, Error.TryDecode(reply, out var error));
+        Assert.Equal(ErrorCode.OutOfOrder, error.Code);
+        Assert.Equal(seq, error.Expected);
+
+        server.Receive(lost, Alice);
+        server.Receive(ping, Alice);
+        reply = Assert.Single(_sink.Take()).Datagram;
+        Assert.Equal(VcspDecodeStatus.Ok, Pong.TryDecode(reply, out var pong));
+        Assert.Equal(seq + 1, pong.Sequence);
+        Assert.Equal(42ul, pong.Timestamp);
     }
 
     [Fact]

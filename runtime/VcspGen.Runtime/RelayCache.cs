@@ -1,0 +1,101 @@
+using System;
+using VcspGen.Spec;
+
+namespace VcspGen.Runtime;
+
+/// <summary>
+/// The Msg datagrams a group relayed recently, one copy per group (every receiver got the same bytes), so that a
+/// member's ResendRequest can be answered (PROTOCOL.md §7.5). A fixed ring of preallocated slots: memory is bounded
+/// by the slot count, and adding a datagram allocates nothing.
+/// </summary>
+internal sealed class RelayCache
+{
+    private readonly byte[][] _data;
+    private readonly int[] _length;
+    private readonly uint[] _sequence;
+    private readonly object?[] _sender;
+    private readonly long[] _relayedAt;
+    private int _next;
+
+    /// <summary>Creates a cache of <paramref name="slots"/> datagrams.</summary>
+    /// <param name="slots">How many datagrams to keep; the oldest is overwritten.</param>
+    public RelayCache(int slots)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
+        _data = new byte[slots][];
+        for (var i = 0; i < slots; i++)
+        {
+            _data[i] = new byte[VcspWire.TextDatagramLimit];
+        }
+
+        _length = new int[slots];
+        _sequence = new uint[slots];
+        _sender = new object?[slots];
+        _relayedAt = new long[slots];
+    }
+
+    /// <summary>Keeps a relayed datagram.</summary>
+    /// <param name="datagram">The Msg datagram.</param>
+    /// <param name="sequence">Its Sequence.</param>
+    /// <param name="sender">Who sent the message (it was relayed to everyone else).</param>
+    /// <param name="now">When it was relayed.</param>
+    /// <returns>The slot it is kept in.</returns>
+    public int Add(ReadOnlySpan<byte> datagram, uint sequence, object sender, long now)
+    {
+        var slot = _next;
+        _next = (_next + 1) % _data.Length;
+        datagram.CopyTo(_data[slot]);
+        _length[slot] = datagram.Length;
+        _sequence[slot] = sequence;
+        _sender[slot] = sender;
+        _relayedAt[slot] = now;
+        return slot;
+    }
+
+    /// <summary>Whether <paramref name="slot"/> still holds the datagram <paramref name="sequence"/> of <paramref name="sender"/>.</summary>
+    /// <param name="slot">A slot <see cref="Add"/> returned.</param>
+    /// <param name="sequence">The datagram's Sequence.</param>
+    /// <param name="sender">Its sender.</param>
+    /// <returns><see langword="true"/> when it was not overwritten.</returns>
+    public bool Holds(int slot, uint sequence, object sender) => _sequence[slot] == sequence && ReferenceEquals(_sender[slot], sender);
+
+    /// <summary>The datagram in <paramref name="slot"/>.</summary>
+    /// <param name="slot">A slot.</param>
+    /// <returns>The bytes.</returns>
+    public ReadOnlySpan<byte> Datagram(int slot) => _data[slot].AsSpan(0, _length[slot]);
+
+    /// <summary>When the datagram in <paramref name="slot"/> was relayed.</summary>
+    /// <param name="slot">A slot.</param>
+    /// <returns>The timestamp.</returns>
+    public long RelayedAt(int slot) => _relayedAt[slot];
+
+    /// <summary>
+    /// Calls <paramref name="resend"/> for every kept datagram, oldest first, whose Sequence is in
+    /// [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>), that was relayed at or after
+    /// <paramref name="since"/>, and whose sender is not <paramref name="requester"/>.
+    /// </summary>
+    /// <typeparam name="TState">The callback's state.</typeparam>
+    /// <param name="first">The first sequence asked for.</param>
+    /// <param name="count">How many sequences.</param>
+    /// <param name="requester">Who asks (its own messages were never relayed to it).</param>
+    /// <param name="since">The oldest relay time that counts.</param>
+    /// <param name="state">Passed to the callback.</param>
+    /// <param name="resend">Sends one datagram.</param>
+    /// <returns>How many datagrams were resent.</returns>
+    public int ForEachInRange<TState>(uint first, int count, object requester, long since, TState state, Action<TState, ReadOnlyMemory<byte>> resend)
+    {
+        var found = 0;
+        for (var i = 0; i < _data.Length; i++)
+        {
+            var slot = (_next + i) % _data.Length;
+            if (_sender[slot] is { } sender && !ReferenceEquals(sender, requester) && _relayedAt[slot] >= since
+                && unchecked(_sequence[slot] - first) < (uint)count)
+            {
+                resend(state, _data[slot].AsMemory(0, _length[slot]));
+                found++;
+            }
+        }
+
+        return found;
+    }
+}
