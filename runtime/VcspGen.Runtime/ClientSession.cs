@@ -65,6 +65,16 @@ public sealed class ClientOptions
 
     /// <summary>How many times a request is sent before it fails (PROTOCOL.md §11.1: 5).</summary>
     public int MaxTries { get; init; } = 5;
+
+    /// <summary>
+    /// How long after its last group datagram the session asks the server, with a Ping, whether everything arrived
+    /// (PROTOCOL.md §8.14), and how long a relayed message may wait, incomplete, before its missing fragments are
+    /// asked for (§7.5). Defaults to 100 ms.
+    /// </summary>
+    public TimeSpan FlushAfter { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How many senders' relayed messages are tracked at once; the one heard from least recently is forgotten. Defaults to 256.</summary>
+    public int MaxSenders { get; init; } = 256;
 }
 
 /// <summary>
@@ -76,6 +86,9 @@ public sealed class ClientSession : IVcspStateMachine
 {
     private const int HeldSlots = 256;
 
+    // Further apart than this, two sequences of one sender belong to different sequence spaces (it joined again).
+    private const long FarAway = 4096;
+
     private readonly ClientOptions _options;
     private readonly IDatagramSink _sink;
     private readonly TimeProvider _time;
@@ -86,7 +99,8 @@ public sealed class ClientSession : IVcspStateMachine
     private readonly byte[][] _held = new byte[HeldSlots][];
     private readonly int[] _heldLength = new int[HeldSlots];
     private readonly uint[] _heldSequence = new uint[HeldSlots];
-    private readonly Dictionary<string, Incoming> _incoming = [];
+    private readonly Dictionary<string, Incoming> _incoming = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Incoming>.AlternateLookup<ReadOnlySpan<char>> _incomingByName;
     private readonly byte[] _messageBuffer = new byte[Fragmentation.MaxMessageLength(VcspWire.TextPayloadLimit)];
 
     private byte[] _request = [];
@@ -99,6 +113,16 @@ public sealed class ClientSession : IVcspStateMachine
     private uint? _commandId;
     private CommandCode _command;
     private readonly MessageReassembly _reply = new(VcspWire.TextPayloadLimit - 2);
+
+    // The Ping in flight: a user's PING or a flush after sending (PROTOCOL.md §8.14), retransmitted until its Pong.
+    private bool _pingOut;
+    private bool _userPing;
+    private uint _pingSequence;
+    private int _pingTries;
+    private long _pingDeadline;
+    private TimeSpan _pingTimeout;
+    private long _lastSynAt;
+    private uint _confirmed;
 
     /// <summary>Creates a session; nothing is sent until <see cref="Join"/>.</summary>
     /// <param name="options">The session's settings.</param>
@@ -120,6 +144,7 @@ public sealed class ClientSession : IVcspStateMachine
         }
 
         _chunk = Fragmentation.ChunkSize(_name.Length);
+        _incomingByName = _incoming.GetAlternateLookup<ReadOnlySpan<char>>();
         for (var i = 0; i < HeldSlots; i++)
         {
             _held[i] = new byte[VcspWire.TextDatagramLimit];
@@ -131,6 +156,9 @@ public sealed class ClientSession : IVcspStateMachine
 
     /// <summary>The challenge the server assigned (valid while <see cref="State"/> is Member or Leaving).</summary>
     public ushort Challenge { get; private set; }
+
+    /// <summary>How many relayed messages were given up on, their missing datagrams never having come (PROTOCOL.md §7.4).</summary>
+    public long AbandonedMessages { get; private set; }
 
     /// <summary>The longest message <see cref="TrySend"/> accepts: 255 fragments of 117 - N bytes.</summary>
     public int MaxMessageLength => Fragmentation.MaxMessageLength(_chunk);
@@ -177,6 +205,7 @@ public sealed class ClientSession : IVcspStateMachine
             _next = unchecked(_next + 1);
         }
 
+        _lastSynAt = _time.GetTimestamp();
         return true;
     }
 
@@ -214,12 +243,20 @@ public sealed class ClientSession : IVcspStateMachine
         StartRequest(new Fin { Challenge = Challenge, Sequence = unchecked(_next - 1) });
     }
 
-    /// <summary>Sends a PING; <see cref="IClientEvents.OnPong"/> reports the round trip.</summary>
+    /// <summary>
+    /// Sends a PING, retransmitted until answered; <see cref="IClientEvents.OnPong"/> reports the round trip. Its
+    /// Sequence is this member's next group sequence, so the Pong also says that the server has every message sent
+    /// before it (PROTOCOL.md §8.14).
+    /// </summary>
     public void Ping()
     {
         if (State == ClientState.Member)
         {
-            Send(new Ping { Challenge = Challenge, Sequence = _next, Timestamp = (ulong)_time.GetTimestamp() });
+            _userPing = true;
+            if (!_pingOut)
+            {
+                StartPing();
+            }
         }
     }
 
@@ -252,8 +289,9 @@ public sealed class ClientSession : IVcspStateMachine
                 // Send again every held datagram from the one the server expects (PROTOCOL.md §8.4).
                 Resend(error.Expected, (int)Math.Min(SerialNumber.Distance(error.Expected, _next), HeldSlots));
                 break;
-            case Pong.Flag when Pong.TryDecode(datagram, out var pong) == VcspDecodeStatus.Ok && pong.Challenge == Challenge:
-                _events.OnPong(_time.GetElapsedTime((long)pong.Timestamp));
+            case Pong.Flag when _pingOut && Pong.TryDecode(datagram, out var pong) == VcspDecodeStatus.Ok && pong.Challenge == Challenge
+                && pong.Sequence == _pingSequence:
+                OnPong(pong);
                 break;
             case Kick.Flag when Kick.TryDecode(datagram, out var kick) == VcspDecodeStatus.Ok && kick.Challenge == Challenge:
                 Close("kicked");
@@ -265,35 +303,90 @@ public sealed class ClientSession : IVcspStateMachine
         }
     }
 
-    /// <summary>Retransmits the outstanding request when its timeout has passed, or fails it after the last try.</summary>
+    /// <summary>
+    /// Does the timed work: retransmits the outstanding request or Ping (failing it after the last try), flushes with
+    /// a Ping once the member has been quiet, and asks for relayed datagrams that are missing.
+    /// </summary>
     public void Poll()
     {
-        if (_requestLength == 0 || _time.GetTimestamp() < _deadline)
+        var now = _time.GetTimestamp();
+        if (_requestLength != 0 && now >= _deadline)
+        {
+            if (_tries >= _options.MaxTries)
+            {
+                _requestLength = 0;
+                Close(State == ClientState.Leaving ? "left (the server did not answer the FIN)" : "the server did not answer");
+                return;
+            }
+
+            _timeout *= 2;
+            SendRequestAgain();
+        }
+
+        if (State != ClientState.Member)
         {
             return;
         }
 
-        if (_tries >= _options.MaxTries)
+        if (_pingOut && now >= _pingDeadline)
         {
-            _requestLength = 0;
-            Close(State == ClientState.Leaving ? "left (the server did not answer the FIN)" : "the server did not answer");
-            return;
+            if (_pingTries >= _options.MaxTries)
+            {
+                _pingOut = false;
+                Close("the server did not answer");
+                return;
+            }
+
+            _pingTimeout *= 2;
+            SendPing();
+        }
+        else if (!_pingOut && _confirmed != _next && _time.GetElapsedTime(_lastSynAt, now) >= _options.FlushAfter)
+        {
+            StartPing();
         }
 
-        _timeout *= 2;
-        SendRequestAgain();
+        foreach (var incoming in _incoming.Values)
+        {
+            PollIncoming(incoming, now);
+        }
     }
 
     /// <summary>How long until <see cref="Poll"/> has work, or null when nothing is outstanding.</summary>
     /// <returns>The delay.</returns>
     public TimeSpan? NextPollDelay()
     {
-        if (_requestLength == 0)
+        long? due = _requestLength != 0 ? _deadline : null;
+        void Consider(long at) => due = due is { } d && d <= at ? d : at;
+        if (State == ClientState.Member)
+        {
+            if (_pingOut)
+            {
+                Consider(_pingDeadline);
+            }
+            else if (_confirmed != _next)
+            {
+                Consider(_lastSynAt + Ticks(_options.FlushAfter));
+            }
+
+            foreach (var incoming in _incoming.Values)
+            {
+                if (incoming.NeedTries > 0)
+                {
+                    Consider(incoming.NeedDeadline);
+                }
+                else if (incoming.Reassembly.IsOpen)
+                {
+                    Consider(incoming.LastHeard + Ticks(_options.FlushAfter));
+                }
+            }
+        }
+
+        if (due is not { } at)
         {
             return null;
         }
 
-        var left = _time.GetElapsedTime(_time.GetTimestamp(), _deadline);
+        var left = _time.GetElapsedTime(_time.GetTimestamp(), at);
         return left < TimeSpan.Zero ? TimeSpan.Zero : left;
     }
 
@@ -304,6 +397,9 @@ public sealed class ClientSession : IVcspStateMachine
             _requestLength = 0;
             Challenge = response.Challenge;
             State = ClientState.Member;
+            _confirmed = _next;
+            _pingOut = false;
+            _userPing = false;
             _events.OnJoined(response.GroupName);
         }
         else if (State == ClientState.Leaving && response.InReplyTo == ResponseTo.Fin && response.Challenge == Challenge)
@@ -346,59 +442,242 @@ public sealed class ClientSession : IVcspStateMachine
         _events.OnCommandReply(_command, status, data);
     }
 
+    private void OnPong(in Pong pong)
+    {
+        _pingOut = false;
+        _confirmed = pong.Sequence;
+        if (_userPing)
+        {
+            _userPing = false;
+            _events.OnPong(_time.GetElapsedTime((long)pong.Timestamp));
+        }
+    }
+
+    private void StartPing()
+    {
+        _pingOut = true;
+        _pingSequence = _next;
+        _pingTries = 0;
+        _pingTimeout = _options.RetryTimeout;
+        SendPing();
+    }
+
+    private void SendPing()
+    {
+        _pingTries++;
+        var now = _time.GetTimestamp();
+        _pingDeadline = now + Ticks(_pingTimeout);
+        Send(new Ping { Challenge = Challenge, Sequence = _pingSequence, Timestamp = (ulong)now });
+    }
+
+    /// <summary>
+    /// A relayed datagram (PROTOCOL.md §8.5). Each sender's messages are taken in order: a datagram is accepted if it
+    /// belongs to the message being put together, or starts the next message expected. Anything newer means something
+    /// before it is missing: it is dropped, and the missing run, up to it, is asked for with a ResendRequest, which
+    /// the server answers from its relay cache (§7.5). So a message is delivered whole, once, and in order.
+    /// </summary>
     private void OnMsg(in Msg msg)
     {
-        if (msg.FragmentOffset == VcspWire.WholeMessage)
-        {
-            var whole = IncomingFrom(msg.Sender);
-            if (whole.AlreadyDelivered(msg.Sequence))
-            {
-                return;
-            }
+        var incoming = IncomingFrom(msg.Sender);
+        incoming.LastHeard = _time.GetTimestamp();
+        var reassembly = incoming.Reassembly;
+        var whole = msg.FragmentOffset == VcspWire.WholeMessage;
+        uint? start = whole ? msg.Sequence
+            : msg.FragmentOffset != VcspWire.FinalFragment ? unchecked(msg.Sequence - msg.FragmentOffset + 1u)
+            : reassembly.IsOpen && SerialNumber.IsNewer(msg.Sequence, reassembly.FirstSequence) ? reassembly.FirstSequence
+            : null;
 
-            whole.Delivered(unchecked(msg.Sequence + 1));
-            _events.OnMessage(msg.Sender, msg.Data);
+        if (reassembly.IsOpen && !whole && start == reassembly.FirstSequence)
+        {
+            AddFragment(incoming, msg);
             return;
         }
 
-        var incoming = IncomingFrom(msg.Sender);
-        var reassembly = incoming.Reassembly;
-        if (!reassembly.IsOpen)
+        if (incoming.Expected is not { } expected)
         {
-            if (msg.FragmentOffset == VcspWire.FinalFragment)
+            if (start is null)
             {
-                return; // the message's start is unknown until a non-final fragment comes (or a resend)
+                return; // the first datagram heard from this sender, and its message's start is unknown: wait
             }
 
-            var start = unchecked(msg.Sequence - msg.FragmentOffset + 1u);
-            if (incoming.AlreadyDelivered(start))
+            expected = start.Value;
+            incoming.Expected = expected;
+        }
+
+        // A sender that joined again starts a new random sequence: far from the old one, in either direction.
+        if (SerialNumber.Distance(expected, msg.Sequence) > FarAway && SerialNumber.Distance(msg.Sequence, expected) > FarAway)
+        {
+            Forget(incoming);
+            if (start is { } restart)
+            {
+                incoming.Expected = restart;
+                OnMsg(msg);
+            }
+
+            return;
+        }
+
+        if (SerialNumber.IsOlder(msg.Sequence, expected))
+        {
+            return; // delivered already: a duplicate, a repeat or a late copy
+        }
+
+        if (!reassembly.IsOpen && start == expected)
+        {
+            if (whole)
+            {
+                Deliver(incoming, msg.Sender, msg.Data, unchecked(msg.Sequence + 1));
+                return;
+            }
+
+            reassembly.Open(expected);
+            AddFragment(incoming, msg);
+            return;
+        }
+
+        // Something before this datagram is missing: ask for the run from the first hole up to this one.
+        var from = reassembly.IsOpen && reassembly.TryGetFirstMissing(out var missing, out _) ? missing : expected;
+        incoming.NeedUpTo = incoming.NeedTries > 0 && SerialNumber.IsNewer(incoming.NeedUpTo, msg.Sequence) ? incoming.NeedUpTo : msg.Sequence;
+        if (reassembly.IsOpen && incoming.NeedTries == 0)
+        {
+            incoming.NeedUpTo = msg.Sequence;
+        }
+        Want(incoming, from, SerialNumber.Distance(from, incoming.NeedUpTo) + 1);
+    }
+
+    private void AddFragment(Incoming incoming, in Msg msg)
+    {
+        var reassembly = incoming.Reassembly;
+        switch (reassembly.Add(msg.Sequence, msg.FragmentOffset, msg.Data))
+        {
+            case ReassemblyResult.Complete:
+                var length = reassembly.CopyTo(_messageBuffer);
+                var end = reassembly.EndSequence;
+                reassembly.Reset();
+                Deliver(incoming, msg.Sender, _messageBuffer.AsSpan(0, length), end);
+                break;
+            case ReassemblyResult.Accepted:
+                if (reassembly.TryGetFirstMissing(out var missing, out var count) && SerialNumber.IsNewer(msg.Sequence, missing))
+                {
+                    Want(incoming, missing, count);
+                }
+
+                break;
+            case ReassemblyResult.Inconsistent or ReassemblyResult.TooLong:
+                Abandon(incoming);
+                break;
+        }
+    }
+
+    private void Deliver(Incoming incoming, ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message, uint end)
+    {
+        // Datagrams after this message were seen and dropped while it was incomplete: ask for them now.
+        uint? seenUpTo = incoming.NeedTries > 0 && !SerialNumber.IsOlder(incoming.NeedUpTo, end) ? incoming.NeedUpTo : null;
+        incoming.Expected = end;
+        incoming.NeedTries = 0;
+        _events.OnMessage(sender, message);
+        if (seenUpTo is { } upTo)
+        {
+            Want(incoming, end, SerialNumber.Distance(end, upTo) + 1L);
+        }
+    }
+
+    /// <summary>Asks the server for <paramref name="count"/> relayed datagrams from <paramref name="first"/>, unless already asking.</summary>
+    private void Want(Incoming incoming, uint first, long count)
+    {
+        var clamped = (int)Math.Clamp(count, 1, Fragmentation.MaxFragments);
+        if (incoming.NeedTries > 0 && incoming.NeedFrom == first)
+        {
+            incoming.NeedCount = Math.Max(incoming.NeedCount, clamped); // already asked: the timer asks again, for all of it
+            return;
+        }
+
+        incoming.NeedFrom = first;
+        incoming.NeedCount = clamped;
+        incoming.NeedTries = 0;
+        incoming.NeedTimeout = _options.RetryTimeout;
+        AskAgain(incoming);
+    }
+
+    private void AskAgain(Incoming incoming)
+    {
+        incoming.NeedTries++;
+        incoming.NeedDeadline = _time.GetTimestamp() + Ticks(incoming.NeedTimeout);
+        Send(new ResendRequest { Challenge = Challenge, Sequence = incoming.NeedFrom, Count = (byte)incoming.NeedCount });
+    }
+
+    private void PollIncoming(Incoming incoming, long now)
+    {
+        if (incoming.NeedTries > 0)
+        {
+            if (now < incoming.NeedDeadline)
             {
                 return;
             }
 
-            reassembly.Open(start);
+            if (incoming.NeedTries >= _options.MaxTries)
+            {
+                Abandon(incoming); // the server no longer has it (PROTOCOL.md §7.4): counted, and the sender's next message starts afresh
+                return;
+            }
+
+            incoming.NeedTimeout *= 2;
+            AskAgain(incoming);
+            return;
         }
 
-        if (reassembly.Add(msg.Sequence, msg.FragmentOffset, msg.Data) == ReassemblyResult.Complete)
+        // A message left incomplete while its sender is quiet: its last fragments were lost (PROTOCOL.md §7.5).
+        if (incoming.Reassembly.IsOpen && _time.GetElapsedTime(incoming.LastHeard, now) >= _options.FlushAfter
+            && incoming.Reassembly.TryGetFirstMissing(out var missing, out var count))
         {
-            var length = reassembly.CopyTo(_messageBuffer);
-            incoming.Delivered(reassembly.EndSequence);
-            reassembly.Reset();
-            _events.OnMessage(msg.Sender, _messageBuffer.AsSpan(0, length));
+            Want(incoming, missing, count);
         }
+    }
+
+    private void Abandon(Incoming incoming)
+    {
+        AbandonedMessages++;
+        Forget(incoming);
+    }
+
+    private static void Forget(Incoming incoming)
+    {
+        incoming.Reassembly.Reset();
+        incoming.Expected = null;
+        incoming.NeedTries = 0;
     }
 
     private Incoming IncomingFrom(ReadOnlySpan<byte> senderName)
     {
-        var sender = Encoding.UTF8.GetString(senderName);
-        if (!_incoming.TryGetValue(sender, out var incoming))
+        Span<char> name = stackalloc char[Encoding.UTF8.GetMaxCharCount(32)];
+        var chars = Encoding.UTF8.GetChars(senderName, name);
+        if (_incomingByName.TryGetValue(name[..chars], out var incoming))
         {
-            incoming = new Incoming();
-            _incoming[sender] = incoming;
+            return incoming;
         }
 
+        if (_incoming.Count >= _options.MaxSenders)
+        {
+            // Bounded: forget the sender heard from least recently.
+            string? oldest = null;
+            foreach (var (key, value) in _incoming)
+            {
+                if (oldest is null || value.LastHeard < _incoming[oldest].LastHeard)
+                {
+                    oldest = key;
+                }
+            }
+
+            _incoming[oldest!].Reassembly.Reset();
+            _incoming.Remove(oldest!);
+        }
+
+        incoming = new Incoming();
+        _incoming[name[..chars].ToString()] = incoming;
         return incoming;
     }
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
     private void Resend(uint first, int count)
     {
@@ -450,17 +729,26 @@ public sealed class ClientSession : IVcspStateMachine
         _events.OnClosed(reason);
     }
 
-    /// <summary>One sender's relayed messages: the one being put together, and how far delivery has got.</summary>
+    /// <summary>One sender's relayed messages: the next sequence expected, the message being put together, and what is being asked for.</summary>
     private sealed class Incoming
     {
-        private uint? _deliveredEnd;
+        public uint? Expected { get; set; }
 
         public MessageReassembly Reassembly { get; } = new();
 
-        /// <summary>Whether a message starting at <paramref name="start"/> was delivered already (a duplicate).</summary>
-        public bool AlreadyDelivered(uint start) => _deliveredEnd is { } end && !SerialNumber.IsNewer(start, unchecked(end - 1));
+        public long LastHeard { get; set; }
 
-        /// <summary>Records a delivered message that ended just before <paramref name="end"/>.</summary>
-        public void Delivered(uint end) => _deliveredEnd = end;
+        /// <summary>How many ResendRequests went out for the current missing run (0: none outstanding).</summary>
+        public int NeedTries { get; set; }
+
+        public uint NeedFrom { get; set; }
+
+        public int NeedCount { get; set; }
+
+        public uint NeedUpTo { get; set; }
+
+        public long NeedDeadline { get; set; }
+
+        public TimeSpan NeedTimeout { get; set; }
     }
 }

@@ -66,6 +66,88 @@ public sealed class ClientSessionTests
     }
 
     [Fact]
+    public void ALostLastSynIsFoundByTheFlushPingAndSentAgain()
+    {
+        JoinBoth();
+        var lost = 0;
+        _network.Drop = (d, _, to) => to == Group && d[1] == Syn.Flag && lost++ == 0;
+        Assert.True(_alice.TrySend("the only message"u8));
+        _network.Pump();
+        Assert.Equal(1, lost);
+
+        // 100 ms later the Ping asks "do you have everything before my next sequence?"; the server answers Error
+        // OutOfOrder instead of a Pong, alice sends the held datagram again, and the relay follows.
+        Advance(100);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), _alice.NextPollDelay()); // the Ping's retransmission: no Pong yet
+        Advance(100);
+        Assert.Equal([("alice", "the only message")], _bobEvents.Messages);
+        Advance(150);
+        Assert.Null(_alice.NextPollDelay()); // the retried Ping got its Pong: everything is confirmed
+        Assert.DoesNotContain(_aliceEvents.Log, l => l.StartsWith("pong", StringComparison.Ordinal)); // a flush is not a user's PING
+    }
+
+    [Fact]
+    public void LostRelayedDatagramsAreAskedForAndDeliveredOnceInOrder()
+    {
+        JoinBoth();
+        var text = string.Concat(Enumerable.Range(0, 30).Select(i => $"word{i} ")); // 2 fragments
+        var toBob = 0;
+        _network.Drop = (d, _, to) => to == BobAddress && d[1] == Msg.Flag && ++toBob is 2 or 4; // the final fragment, and "third"
+        Assert.True(_alice.TrySend(Encoding.UTF8.GetBytes(text)));
+        Assert.True(_alice.TrySend("second"u8));
+        Assert.True(_alice.TrySend("third"u8));
+        Assert.True(_alice.TrySend("fourth"u8));
+        _network.Pump();
+
+        // Relayed: "second" shows the missing final fragment, "fourth" the missing "third"; bob drops what he cannot
+        // place yet, asks the server's relay cache, and delivers everything in order, within the same round.
+        Advance(100);
+        Assert.Equal([("alice", text), ("alice", "second"), ("alice", "third"), ("alice", "fourth")], _bobEvents.Messages);
+        Assert.Equal(0, _bob.AbandonedMessages);
+    }
+
+    [Fact]
+    public void ALostLastRelayedMessageIsRecoveredFromTheServersTailRepeat()
+    {
+        JoinBoth();
+        _network.Drop = (d, _, to) => to == BobAddress && d[1] == Msg.Flag && _bobEvents.Messages.Count == 0 && d.AsSpan().IndexOf("last"u8) < 0;
+        Assert.True(_alice.TrySend("first"u8));
+        _network.Pump();
+        Advance(100);
+        Assert.Empty(_bobEvents.Messages); // lost on the way to bob, and nothing after it shows the gap...
+        _network.Drop = (_, _, _) => false;
+        Advance(250); // ...until the server repeats the burst's last datagram
+        Assert.Equal([("alice", "first")], _bobEvents.Messages);
+        Advance(500);
+        Assert.Single(_bobEvents.Messages); // the second repeat is a duplicate
+    }
+
+    [Fact]
+    public void WhatTheServerNoLongerHasIsAbandonedAfterFiveRequestsAndTheNextMessageIsDelivered()
+    {
+        JoinBoth();
+        _network.Drop = (d, _, to) => to == BobAddress && d[1] == Msg.Flag && d.AsSpan().IndexOf("gone"u8) >= 0;
+        Assert.True(_alice.TrySend("hello"u8));
+        _network.Pump();
+        Advance(100);
+        Assert.True(_alice.TrySend("gone"u8));
+        Assert.True(_alice.TrySend("next"u8));
+        _network.Pump();
+        Advance(100);
+        Assert.Equal([("alice", "hello")], _bobEvents.Messages); // "next" waits for "gone"
+        for (var i = 0; i < 40; i++)
+        {
+            Advance(250);
+        }
+
+        Assert.Equal(1, _bob.AbandonedMessages);
+        Assert.True(_alice.TrySend("after"u8));
+        _network.Pump();
+        Advance(100);
+        Assert.Equal(("alice", "after"), _bobEvents.Messages[^1]);
+    }
+
+    [Fact]
     public void ALostJoinRequestIsRetransmittedAfterTheTimeout()
     {
         var dropped = 0;
