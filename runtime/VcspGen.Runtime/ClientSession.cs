@@ -121,8 +121,12 @@ public sealed class ClientSession : IVcspStateMachine
     private int _pingTries;
     private long _pingDeadline;
     private TimeSpan _pingTimeout;
+    private bool _pingHeard;
+    private uint _pingProgress;
     private long _lastSynAt;
     private uint _confirmed;
+    private uint _lastErrorExpected;
+    private long? _lastErrorAt;
 
     /// <summary>Creates a session; nothing is sent until <see cref="Join"/>.</summary>
     /// <param name="options">The session's settings.</param>
@@ -286,8 +290,11 @@ public sealed class ClientSession : IVcspStateMachine
                 break;
             case Error.Flag when Error.TryDecode(datagram, out var error) == VcspDecodeStatus.Ok && error.Challenge == Challenge
                 && error.Code == ErrorCode.OutOfOrder:
-                // Send again every held datagram from the one the server expects (PROTOCOL.md §8.4).
-                Resend(error.Expected, (int)Math.Min(SerialNumber.Distance(error.Expected, _next), HeldSlots));
+                OnOutOfOrder(error.Expected);
+                break;
+            case Error.Flag when Error.TryDecode(datagram, out var start) == VcspDecodeStatus.Ok && start.Challenge == Challenge
+                && start.Code == ErrorCode.StreamStart:
+                OnStreamStart(start.Sequence, start.Expected);
                 break;
             case Pong.Flag when _pingOut && Pong.TryDecode(datagram, out var pong) == VcspDecodeStatus.Ok && pong.Challenge == Challenge
                 && pong.Sequence == _pingSequence:
@@ -333,12 +340,21 @@ public sealed class ClientSession : IVcspStateMachine
             if (_pingTries >= _options.MaxTries)
             {
                 _pingOut = false;
-                Close("the server did not answer");
-                return;
-            }
+                if (!_pingHeard)
+                {
+                    Close("the server did not answer");
+                    return;
+                }
 
-            _pingTimeout *= 2;
-            SendPing();
+                // The server answers, but not yet with a Pong: stop asking until the next message.
+                _confirmed = _next;
+                _userPing = false;
+            }
+            else
+            {
+                _pingTimeout *= 2;
+                SendPing();
+            }
         }
         else if (!_pingOut && _confirmed != _next && _time.GetElapsedTime(_lastSynAt, now) >= _options.FlushAfter)
         {
@@ -442,6 +458,47 @@ public sealed class ClientSession : IVcspStateMachine
         _events.OnCommandReply(_command, status, data);
     }
 
+    private void OnOutOfOrder(uint expected)
+    {
+        // Send again every held datagram from the one the server expects (PROTOCOL.md §8.4), but not twice for the
+        // same Expected within 250 ms: the datagrams of the first resend are still on their way.
+        var now = _time.GetTimestamp();
+        if (_pingOut && (!_pingHeard || SerialNumber.IsNewer(expected, _pingProgress)))
+        {
+            // The server answers and is catching up: keep asking, at the first pace, while it makes progress.
+            _pingHeard = true;
+            _pingProgress = expected;
+            _pingTries = 1;
+            _pingTimeout = _options.RetryTimeout;
+            _pingDeadline = now + Ticks(_pingTimeout);
+        }
+
+        if (_lastErrorAt is { } last && expected == _lastErrorExpected && _time.GetElapsedTime(last, now) < TimeSpan.FromMilliseconds(250))
+        {
+            return;
+        }
+
+        _lastErrorAt = now;
+        _lastErrorExpected = expected;
+        Resend(expected, (int)Math.Min(SerialNumber.Distance(expected, _next), HeldSlots));
+    }
+
+    private void OnStreamStart(uint request, uint first)
+    {
+        foreach (var incoming in _incoming.Values)
+        {
+            if (incoming.Probing && incoming.NeedFrom == request)
+            {
+                var seen = unchecked(request + 1);
+                incoming.Probing = false;
+                incoming.NeedTries = 0;
+                incoming.Expected = SerialNumber.IsNewer(first, seen) ? seen : first;
+                Want(incoming, incoming.Expected.Value, SerialNumber.Distance(incoming.Expected.Value, incoming.NeedUpTo) + 1L);
+                return;
+            }
+        }
+    }
+
     private void OnPong(in Pong pong)
     {
         _pingOut = false;
@@ -456,6 +513,7 @@ public sealed class ClientSession : IVcspStateMachine
     private void StartPing()
     {
         _pingOut = true;
+        _pingHeard = false;
         _pingSequence = _next;
         _pingTries = 0;
         _pingTimeout = _options.RetryTimeout;
@@ -495,9 +553,28 @@ public sealed class ClientSession : IVcspStateMachine
 
         if (incoming.Expected is not { } expected)
         {
+            if (!incoming.Probed)
+            {
+                // The first datagram heard from this sender: earlier ones may have been lost on the way, and nothing
+                // after them would tell. Ask the server where this member's stream of that sender begins (the
+                // Error StreamStart that answers a ResendRequest ending just before this datagram), then take
+                // everything from there in order (PROTOCOL.md §7.5).
+                incoming.Probing = true;
+                incoming.Probed = true;
+                incoming.NeedUpTo = msg.Sequence;
+                Want(incoming, unchecked(msg.Sequence - 1), 1);
+                return;
+            }
+
+            if (incoming.Probing)
+            {
+                incoming.NeedUpTo = SerialNumber.IsNewer(msg.Sequence, incoming.NeedUpTo) ? msg.Sequence : incoming.NeedUpTo;
+                return;
+            }
+
             if (start is null)
             {
-                return; // the first datagram heard from this sender, and its message's start is unknown: wait
+                return; // its message's start is unknown: wait
             }
 
             expected = start.Value;
@@ -508,12 +585,8 @@ public sealed class ClientSession : IVcspStateMachine
         if (SerialNumber.Distance(expected, msg.Sequence) > FarAway && SerialNumber.Distance(msg.Sequence, expected) > FarAway)
         {
             Forget(incoming);
-            if (start is { } restart)
-            {
-                incoming.Expected = restart;
-                OnMsg(msg);
-            }
-
+            incoming.Probed = false;
+            OnMsg(msg);
             return;
         }
 
@@ -562,6 +635,10 @@ public sealed class ClientSession : IVcspStateMachine
                     Want(incoming, missing, count);
                 }
 
+                break;
+            case ReassemblyResult.Early when reassembly.TryGetFirstMissing(out var hole, out _):
+                incoming.NeedUpTo = msg.Sequence;
+                Want(incoming, hole, SerialNumber.Distance(hole, msg.Sequence) + 1L);
                 break;
             case ReassemblyResult.Inconsistent or ReassemblyResult.TooLong:
                 Abandon(incoming);
@@ -617,6 +694,14 @@ public sealed class ClientSession : IVcspStateMachine
 
             if (incoming.NeedTries >= _options.MaxTries)
             {
+                if (incoming.Probing)
+                {
+                    // No StreamStart came: take this sender's messages from the next one that starts.
+                    incoming.Probing = false;
+                    incoming.NeedTries = 0;
+                    return;
+                }
+
                 Abandon(incoming); // the server no longer has it (PROTOCOL.md §7.4): counted, and the sender's next message starts afresh
                 return;
             }
@@ -645,6 +730,7 @@ public sealed class ClientSession : IVcspStateMachine
         incoming.Reassembly.Reset();
         incoming.Expected = null;
         incoming.NeedTries = 0;
+        incoming.Probing = false;
     }
 
     private Incoming IncomingFrom(ReadOnlySpan<byte> senderName)
@@ -733,6 +819,12 @@ public sealed class ClientSession : IVcspStateMachine
     private sealed class Incoming
     {
         public uint? Expected { get; set; }
+
+        /// <summary>Whether the session asked (or is asking) where this sender's stream begins.</summary>
+        public bool Probed { get; set; }
+
+        /// <summary>Whether the answer to that question is awaited: datagrams are dropped meanwhile, and fetched after.</summary>
+        public bool Probing { get; set; }
 
         public MessageReassembly Reassembly { get; } = new();
 

@@ -282,7 +282,7 @@ public sealed class DirectMessenger : IVcspStateMachine
 
         public HashSet<uint> FirstContactSequences { get; } = [];
 
-        public MessageReassembly Reassembly { get; } = new();
+        public MessageReassembly Reassembly { get; } = new(finalMayComeEarly: true); // peers have no resend path yet
 
         public void Touch(long at) => LastUsed = at;
 

@@ -58,10 +58,10 @@ public sealed class GroupOptions
 
     /// <summary>
     /// When the last datagram a sender's burst relayed is sent again to every receiver, so that a receiver that lost
-    /// it sees the gap and asks for what it misses (PROTOCOL.md §7.6). Defaults to 250 ms and 750 ms after the relay;
-    /// empty for none.
+    /// it sees the gap and asks for what it misses (PROTOCOL.md §7.6). Defaults to 250 ms, 750 ms and 1750 ms after
+    /// the relay; empty for none.
     /// </summary>
-    public IReadOnlyList<TimeSpan> TailRepeats { get; init; } = [TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(750)];
+    public IReadOnlyList<TimeSpan> TailRepeats { get; init; } = [TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(750), TimeSpan.FromMilliseconds(1750)];
 
     /// <summary>How many complete messages one member may have waiting for relay; a full queue is relayed at once, never dropped. Defaults to 16.</summary>
     public int MaxPendingPerMember { get; init; } = 16;

@@ -270,8 +270,10 @@ public sealed partial class GroupServer : IVcspStateMachine
 
         if (!reassembly.IsOpen)
         {
-            var start = syn.FragmentOffset == VcspWire.FinalFragment ? member.Expected : unchecked(syn.Sequence - syn.FragmentOffset + 1u);
-            if (start != member.Expected)
+            // A final fragment with no open message cannot be placed: what came before it is missing (PROTOCOL.md §8.4
+            // rule 4). Assuming its message starts at E would tie it to the wrong message when a whole one was lost.
+            var start = unchecked(syn.Sequence - syn.FragmentOffset + 1u);
+            if (syn.FragmentOffset == VcspWire.FinalFragment || start != member.Expected)
             {
                 OutOfOrder(member, syn.Sequence);
                 return;
@@ -280,6 +282,11 @@ public sealed partial class GroupServer : IVcspStateMachine
             reassembly.Open(start);
             member.ReassemblyProgress = member.LastHeard;
             VcspMetrics.ReassembliesPending.Add(1, _groupTag);
+        }
+        else if (syn.FragmentOffset != VcspWire.FinalFragment && unchecked(syn.Sequence - syn.FragmentOffset + 1u) != reassembly.FirstSequence)
+        {
+            OutOfOrder(member, syn.Sequence); // a fragment of another message while this one is open (rule 4)
+            return;
         }
 
         switch (reassembly.Add(syn.Sequence, syn.FragmentOffset, syn.Data))
@@ -305,6 +312,20 @@ public sealed partial class GroupServer : IVcspStateMachine
                 break;
             case ReassemblyResult.Duplicate:
                 Drop(DropReason.Duplicate, source);
+                break;
+            case ReassemblyResult.Early:
+                // Not placed until the fragments before it are there: ask for them, and for it again.
+                Drop(DropReason.OutOfOrder, source);
+                if (reassembly.TryGetFirstMissing(out var hole, out _))
+                {
+                    var upTo = (int)SerialNumber.Distance(hole, syn.Sequence) + 1;
+                    if (member.LastResend is not { } sent || _time.GetElapsedTime(sent, member.LastHeard) >= _options.RelayQuiet
+                        || hole != member.LastResendAskedFirst || upTo > member.LastResendAskedCount)
+                    {
+                        RequestResend(member, hole, upTo, member.LastHeard);
+                    }
+                }
+
                 break;
             default:
                 OutOfOrder(member, syn.Sequence, DropReason.Inconsistent);
@@ -529,6 +550,13 @@ public sealed partial class GroupServer : IVcspStateMachine
             state.Item1._sink.Send(datagram.Span, state.Item2);
             VcspMetrics.DatagramsOut.Add(1, state.Item1._groupTag);
         });
+
+        // The range ends just before a datagram relayed to this member: say where its sender's stream begins, so a
+        // member that first heard that sender there knows what it missed before it (PROTOCOL.md §7.5).
+        if (_relayCache.TryFindStreamStart(unchecked(request.Sequence + request.Count), member, since, out var first))
+        {
+            Send(new Error { Challenge = member.Challenge, Sequence = request.Sequence, Code = ErrorCode.StreamStart, Expected = first }, member.Address);
+        }
     }
 
     private void RepeatTails(long now)
@@ -643,6 +671,8 @@ public sealed partial class GroupServer : IVcspStateMachine
     private void RequestResend(Member member, uint missing, int count, long now)
     {
         member.LastResend = now;
+        member.LastResendAskedFirst = missing;
+        member.LastResendAskedCount = count;
         Send(new ResendRequest { Challenge = member.Challenge, Sequence = missing, Count = (byte)Math.Min(count, 255) }, member.Address);
     }
 
@@ -784,6 +814,11 @@ public sealed partial class GroupServer : IVcspStateMachine
         public long? LastResend { get; set; }
 
         public long JoinedAt { get; init; }
+
+        /// <summary>The range of the last ResendRequest this server sent the member.</summary>
+        public uint LastResendAskedFirst { get; set; }
+
+        public int LastResendAskedCount { get; set; }
 
         /// <summary>The last resend request answered: when, and its range.</summary>
         public long? LastResendAnswer { get; set; }

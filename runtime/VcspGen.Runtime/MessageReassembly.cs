@@ -23,6 +23,14 @@ public enum ReassemblyResult
 
     /// <summary>The fragment carries more data than a fragment may; nothing changed.</summary>
     TooLong,
+
+    /// <summary>
+    /// A final fragment (0xFF) that came before every fragment ahead of it. A final fragment carries no number, so
+    /// until the ones before it are there it cannot be told from the final fragment of a later message whose first
+    /// fragments were lost; nothing changed. Ask for the missing ones (<see cref="MessageReassembly.TryGetFirstMissing"/>)
+    /// and the final fragment again.
+    /// </summary>
+    Early,
 }
 
 /// <summary>
@@ -37,11 +45,17 @@ public sealed class MessageReassembly
     private readonly ulong[] _received = new ulong[4];
     private byte[]? _slots;
     private int _receivedCount;
+    private readonly bool _finalMayComeEarly;
 
     /// <summary>Creates an empty reassembly for fragments of at most <paramref name="maxFragmentData"/> bytes.</summary>
     /// <param name="maxFragmentData">The largest data a fragment may carry, 1 to 118.</param>
-    public MessageReassembly(int maxFragmentData = VcspWire.TextPayloadLimit)
+    /// <param name="finalMayComeEarly">
+    /// Whether a final fragment is accepted before the fragments ahead of it (for a receiver that cannot ask for
+    /// fragments again, such as a DM peer); otherwise it is refused as <see cref="ReassemblyResult.Early"/>.
+    /// </param>
+    public MessageReassembly(int maxFragmentData = VcspWire.TextPayloadLimit, bool finalMayComeEarly = false)
     {
+        _finalMayComeEarly = finalMayComeEarly;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFragmentData, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxFragmentData, VcspWire.TextPayloadLimit);
         MaxFragmentData = maxFragmentData;
@@ -115,6 +129,11 @@ public sealed class MessageReassembly
             if (index == 0 || (FragmentCount > 0 && FragmentCount != index + 1) || HighestReceived() > index)
             {
                 return ReassemblyResult.Inconsistent;
+            }
+
+            if (!_finalMayComeEarly && FragmentCount == 0 && _receivedCount < index)
+            {
+                return ReassemblyResult.Early;
             }
         }
         else if (fragmentOffset != index + 1 || (FragmentCount > 0 && index >= FragmentCount - 1))

@@ -98,4 +98,44 @@ internal sealed class RelayCache
 
         return found;
     }
+
+    /// <summary>
+    /// Where <paramref name="requester"/>'s stream of the sender of datagram <paramref name="sequence"/> begins: the
+    /// oldest datagram of that sender kept, relayed to the requester (at or after <paramref name="since"/>).
+    /// </summary>
+    /// <param name="sequence">A datagram relayed to the requester.</param>
+    /// <param name="requester">Who asks.</param>
+    /// <param name="since">The oldest relay time that counts.</param>
+    /// <param name="first">The first sequence of that sender's stream.</param>
+    /// <returns><see langword="false"/> when no such datagram is kept.</returns>
+    public bool TryFindStreamStart(uint sequence, object requester, long since, out uint first)
+    {
+        first = 0;
+        object? sender = null;
+        for (var slot = 0; slot < _data.Length; slot++)
+        {
+            if (_sequence[slot] == sequence && _sender[slot] is { } s && !ReferenceEquals(s, requester) && _relayedAt[slot] >= since)
+            {
+                sender = s;
+                break;
+            }
+        }
+
+        if (sender is null)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < _data.Length; i++)
+        {
+            var slot = (_next + i) % _data.Length;
+            if (ReferenceEquals(_sender[slot], sender) && _relayedAt[slot] >= since)
+            {
+                first = _sequence[slot];
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

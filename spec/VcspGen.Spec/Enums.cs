@@ -52,6 +52,13 @@ public enum ErrorCode : byte
 
     /// <summary>The sender is not in the group's call.</summary>
     NotInCall = 7,
+
+    /// <summary>
+    /// Where a member's stream of another sender's relayed messages begins: sent with the answer to a ResendRequest
+    /// that ends just before a datagram the server relayed to the member. Expected is the first datagram of that
+    /// sender relayed to this member that the server still holds (PROTOCOL.md §7.5).
+    /// </summary>
+    StreamStart = 8,
 }
 
 /// <summary>The commands that travel in a <see cref="Command"/> (PROTOCOL.md §11).</summary>

@@ -206,7 +206,7 @@ public sealed class ClientSessionTests
         };
         var text = new string('x', 400);
         _alice.TrySend(Encoding.UTF8.GetBytes(text));
-        _network.Pump(); // fragment 2 lost; fragment 3 shows the hole; the server asks; alice resends
+        _network.Pump(); // fragment 2 lost; fragment 3 shows the hole; the final waits; the server asks; alice resends
         Advance(100);
         Assert.Equal([("alice", text)], _bobEvents.Messages);
         Advance(1000);

@@ -46,9 +46,19 @@ public sealed class FragmentationTests
                 var reassembly = new MessageReassembly(chunk);
                 reassembly.Open(first);
                 var completions = 0;
-                foreach (var k in order)
+                var arrivals = new System.Collections.Generic.Queue<int>(order);
+                while (arrivals.TryDequeue(out var k))
                 {
                     var result = reassembly.Add(unchecked(first + (uint)(k - 1)), Fragmentation.OffsetOf(k, count), Fragmentation.Chunk(message, k, chunk));
+                    if (result == ReassemblyResult.Early)
+                    {
+                        // Only the final fragment can be early, and only while one before it is missing: it comes again.
+                        Assert.Equal(count, k);
+                        Assert.True(reassembly.ReceivedCount < count - 1);
+                        arrivals.Enqueue(k);
+                        continue;
+                    }
+
                     completions += result == ReassemblyResult.Complete ? 1 : 0;
                     Assert.True(result is ReassemblyResult.Accepted or ReassemblyResult.Complete, result.ToString());
 
@@ -70,7 +80,7 @@ public sealed class FragmentationTests
     [Fact]
     public void MissingFragmentsAreReportedAsRunsForResendRequests()
     {
-        var r = new MessageReassembly(10);
+        var r = new MessageReassembly(10, finalMayComeEarly: true);
         r.Open(0xFFFFFFFE); // wraps: fragments 1..6 are 0xFFFFFFFE, 0xFFFFFFFF, 0, 1, 2, 3
         Assert.Equal(ReassemblyResult.Accepted, r.Add(0xFFFFFFFE, 1, "a"u8));
         Assert.True(r.TryGetFirstMissing(out var seq, out var count));
@@ -96,7 +106,7 @@ public sealed class FragmentationTests
     [Fact]
     public void FragmentsThatContradictTheMessageAreRefusedAndChangeNothing()
     {
-        var r = new MessageReassembly(10);
+        var r = new MessageReassembly(10, finalMayComeEarly: true);
         r.Open(100);
         Assert.Equal(ReassemblyResult.Inconsistent, r.Add(101, 5, "x"u8));     // offset 5 at index 1
         Assert.Equal(ReassemblyResult.Inconsistent, r.Add(100, 0xFF, "x"u8));  // a final cannot be first
@@ -113,6 +123,21 @@ public sealed class FragmentationTests
         Assert.Equal(1, r.ReceivedCount);
         Assert.False(r.IsComplete);
         Assert.Throws<InvalidOperationException>(() => r.CopyTo(new byte[100]));
+    }
+
+    [Fact]
+    public void AFinalFragmentIsEarlyUntilEveryFragmentBeforeItIsThere()
+    {
+        // Fragments 1 and 2 of message A are held and A's final (3) is lost; B's final (5) must not close A.
+        var r = new MessageReassembly(10);
+        r.Open(10);
+        Assert.Equal(ReassemblyResult.Accepted, r.Add(10, 1, "a"u8));
+        Assert.Equal(ReassemblyResult.Accepted, r.Add(11, 2, "b"u8));
+        Assert.Equal(ReassemblyResult.Early, r.Add(14, 0xFF, "B-end"u8));
+        Assert.Equal((2, 0), (r.ReceivedCount, r.FragmentCount));
+        Assert.True(r.TryGetFirstMissing(out var missing, out _));
+        Assert.Equal(12u, missing);
+        Assert.Equal(ReassemblyResult.Complete, r.Add(12, 0xFF, "c"u8));
     }
 
     [Fact]

@@ -138,7 +138,7 @@ public sealed class GroupServerTests
             Assert.Equal("hi", Encoding.UTF8.GetString(msg.Data));
         }
 
-        // The burst's last datagram is repeated 250 ms and 750 ms after the relay, byte for byte (PROTOCOL.md §7.6).
+        // The burst's last datagram is repeated 250, 750 and 1750 ms after the relay, byte for byte (PROTOCOL.md §7.6).
         Assert.Equal(TimeSpan.FromMilliseconds(250), server.NextPollDelay());
         _time.Advance(TimeSpan.FromMilliseconds(249));
         server.Poll();
@@ -149,6 +149,10 @@ public sealed class GroupServerTests
         Assert.Equal(relayed.Select(r => (Convert.ToHexString(r.Datagram), r.Destination)), repeated.Select(r => (Convert.ToHexString(r.Datagram), r.Destination)));
         Assert.Equal(TimeSpan.FromMilliseconds(500), server.NextPollDelay());
         _time.Advance(TimeSpan.FromMilliseconds(500));
+        server.Poll();
+        Assert.Equal(2, _sink.Take().Count);
+        Assert.Equal(TimeSpan.FromSeconds(1), server.NextPollDelay());
+        _time.Advance(TimeSpan.FromSeconds(1));
         server.Poll();
         Assert.Equal(2, _sink.Take().Count);
         Assert.Null(server.NextPollDelay());
@@ -315,13 +319,14 @@ public sealed class GroupServerTests
         server.Receive(Fragment(1), Alice);
         server.Receive(Fragment(3), Alice); // fragment 2 was lost
         Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(Assert.Single(_sink.Take()).Datagram, out var resend));
-        Assert.Equal((seq + 1, (byte)1), (resend.Sequence, resend.Count));
+        Assert.Equal((seq + 1, (byte)2), (resend.Sequence, resend.Count)); // the final fragment waits for the ones before it: sent again too
 
         _time.Advance(TimeSpan.FromMilliseconds(500));
         server.Poll();
         Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(Assert.Single(_sink.Take()).Datagram, out _)); // asked again while quiet
 
         server.Receive(Fragment(2), Alice);
+        server.Receive(Fragment(3), Alice);
         _time.Advance(TimeSpan.FromMilliseconds(100));
         server.Poll();
         var relayed = _sink.Take();

@@ -138,10 +138,37 @@ public sealed class UdpChatTests
         var msg = Encode(new Msg { Challenge = VcspChallenge.None, Sequence = 70, Sender = "gina"u8, Data = "once"u8 });
         var first = Encode(new Msg { Challenge = VcspChallenge.None, Sequence = 71, FragmentOffset = 1, Sender = "gina"u8, Data = "one "u8 });
         var last = Encode(new Msg { Challenge = VcspChallenge.None, Sequence = 72, FragmentOffset = VcspWire.FinalFragment, Sender = "gina"u8, Data = "piece"u8 });
-        foreach (var datagram in new[] { msg, msg, first, first, last, last, msg })
+        async Task SendAllAsync(params byte[][] datagrams)
         {
-            await silentServer.SendToAsync(datagram, SocketFlags.None, answered.Host.LocalEndPoint, TestContext.Current.CancellationToken);
+            foreach (var datagram in datagrams)
+            {
+                await silentServer.SendToAsync(datagram, SocketFlags.None, answered.Host.LocalEndPoint, TestContext.Current.CancellationToken);
+            }
         }
+
+        async Task<ResendRequest> AskedAsync()
+        {
+            while (true)
+            {
+                var datagram = await UdpLab.ReceiveAsync(silentServer, UdpLab.Patience);
+                Assert.NotNull(datagram);
+                if (datagram[1] == ResendRequest.Flag)
+                {
+                    Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(datagram, out var request));
+                    return request;
+                }
+            }
+        }
+
+        // The first datagram heard from gina makes the client ask where gina's stream begins (a ResendRequest for
+        // the datagram before it); told "70", it asks for 70 onwards and takes them in order.
+        await SendAllAsync(msg, msg, first, first, last, last, msg);
+        var probe = await AskedAsync();
+        Assert.Equal((69u, (byte)1), (probe.Sequence, probe.Count));
+        await SendAllAsync(Encode(new Error { Challenge = 0x1234, Sequence = 69, Code = ErrorCode.StreamStart, Expected = 70 }));
+        var fetch = await AskedAsync();
+        Assert.Equal((70u, (byte)3), (fetch.Sequence, fetch.Count));
+        await SendAllAsync(msg, msg, first, first, last, last, msg);
 
         await answered.Events.WaitForAsync("<gina> one piece");
         await Task.Delay(Silence, TestContext.Current.CancellationToken);
