@@ -1,0 +1,37 @@
+using System;
+using System.IO;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace VcspGen.Runtime.Tests;
+
+/// <summary>README's embedding sample is <c>ReadmeEmbeddingSample.cs</c>, which compiles here and runs over real UDP.</summary>
+public sealed partial class ReadmeEmbeddingTests
+{
+    [GeneratedRegex("<!-- embedding-sample -->\\n```cs\\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex EmbeddingBlock();
+
+    [Fact]
+    public void TheReadmeSampleIsTheCompiledOne()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "VcspGen.sln")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
+        }
+
+        var readme = File.ReadAllText(Path.Combine(root, "README.md")).ReplaceLineEndings("\n");
+        var sample = File.ReadAllText(Path.Combine(root, "tests", "VcspGen.Runtime.Tests", "ReadmeEmbeddingSample.cs")).ReplaceLineEndings("\n");
+        var match = EmbeddingBlock().Match(readme);
+        Assert.True(match.Success, "README.md has no embedding sample");
+        Assert.Equal(sample[(sample.IndexOf('\n', StringComparison.Ordinal) + 1)..], match.Groups[1].Value); // the file's first line says where it is shown
+    }
+
+    [Fact]
+    public async Task TheSampleJoinsChatsListsAndQuits()
+    {
+        var members = await MyChat.Embedding.HelloAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.Equal("alice\n", members);
+    }
+}
