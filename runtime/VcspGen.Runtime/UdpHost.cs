@@ -9,8 +9,8 @@ namespace VcspGen.Runtime;
 
 /// <summary>
 /// The UDP edge of a state machine (a group's <see cref="GroupServer"/> or a <see cref="ClientSession"/>): a bound
-/// socket, a receive loop that hands each datagram to the machine, and a poll loop that runs its timed work. Datagrams are received into one
-/// pinned buffer with <see cref="Socket.ReceiveFromAsync(Memory{byte}, SocketFlags, SocketAddress, CancellationToken)"/>
+/// socket, a receive thread that hands each datagram to the machine, and a poll loop that runs its timed work. Datagrams are
+/// received into one buffer with blocking <see cref="Socket.ReceiveFrom(Span{byte}, SocketFlags, SocketAddress)"/> calls
 /// and sent with <see cref="Socket.SendTo(ReadOnlySpan{byte}, SocketFlags, SocketAddress)"/>, so a datagram costs no
 /// allocation once its peer is known. State machines are not thread-safe; the host serializes calls to them.
 /// </summary>
@@ -57,7 +57,7 @@ public sealed class UdpHost : IDatagramSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(time);
-        var receiving = ReceiveLoopAsync(machine, cancellationToken);
+        var receiving = StartReceiveThread(machine, cancellationToken);
         var polling = PollLoopAsync(machine, time, cancellationToken);
         try
         {
@@ -104,21 +104,61 @@ public sealed class UdpHost : IDatagramSink, IDisposable
     /// <inheritdoc/>
     public void Dispose() => _socket.Dispose();
 
-    private async Task ReceiveLoopAsync(IVcspStateMachine machine, CancellationToken cancellationToken)
+    /// <summary>
+    /// Receives on a thread of its own with blocking calls. The socket is never used asynchronously, so it is never
+    /// registered with the runtime's epoll loop: on Linux every send would otherwise wake that loop's thread
+    /// (a write-space event), and every receive that has to wait would hop from that thread to a pool thread.
+    /// </summary>
+    private Task StartReceiveThread(IVcspStateMachine machine, CancellationToken cancellationToken)
     {
-        var buffer = GC.AllocateArray<byte>(65536, pinned: true);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                ReceiveLoop(machine, cancellationToken);
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "VCSP receive " + LocalEndPoint,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void ReceiveLoop(IVcspStateMachine machine, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[65536];
         var remote = new SocketAddress(_socket.AddressFamily);
+
+        // A blocking receive does not watch the token: a datagram to ourselves wakes it when the token is cancelled.
+        using var wake = cancellationToken.Register(WakeReceiver);
         while (!cancellationToken.IsCancellationRequested)
         {
             int received;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+                received = _socket.ReceiveFrom(buffer, SocketFlags.None, remote);
             }
             catch (SocketException)
             {
                 // An ICMP "port unreachable" from an earlier send surfaces here on some platforms: not fatal.
                 continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
             }
 
             var source = SocketAddresses.ToVcspAddress(remote);
@@ -127,6 +167,28 @@ public sealed class UdpHost : IDatagramSink, IDisposable
                 DatagramsIn++;
                 machine.Receive(buffer.AsSpan(0, received), source);
             }
+        }
+    }
+
+    private void WakeReceiver()
+    {
+        var address = LocalEndPoint.Address;
+        if (address.Equals(IPAddress.Any))
+        {
+            address = IPAddress.Loopback;
+        }
+        else if (address.Equals(IPAddress.IPv6Any))
+        {
+            address = IPAddress.IPv6Loopback;
+        }
+
+        try
+        {
+            _socket.SendTo(ReadOnlySpan<byte>.Empty, SocketFlags.None, new IPEndPoint(address, LocalEndPoint.Port));
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Closed already: the receive has ended or will end with it.
         }
     }
 
