@@ -17,6 +17,7 @@ namespace VcspGen.Runtime;
 public sealed class UdpHost : IDatagramSink, IDisposable
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan ReceiveCheck = TimeSpan.FromMilliseconds(250);
 
     private readonly Socket _socket;
     private readonly Lock _gate = new();
@@ -31,6 +32,10 @@ public sealed class UdpHost : IDatagramSink, IDisposable
         ArgumentNullException.ThrowIfNull(bind);
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(bind);
+
+        // The receive thread blocks in ReceiveFrom; a timeout makes it look at its cancellation token at least this
+        // often, should the wake-up datagram it is sent on cancellation ever not arrive.
+        _socket.ReceiveTimeout = (int)ReceiveCheck.TotalMilliseconds;
         _maxPeers = maxPeers;
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         LocalAddress = VcspAddress.FromEndPoint(LocalEndPoint);
@@ -148,7 +153,8 @@ public sealed class UdpHost : IDatagramSink, IDisposable
             }
             catch (SocketException)
             {
-                // An ICMP "port unreachable" from an earlier send surfaces here on some platforms: not fatal.
+                // The receive timeout (a look at the token), or an ICMP "port unreachable" from an earlier send on
+                // some platforms: not fatal.
                 continue;
             }
             catch (ObjectDisposedException)
