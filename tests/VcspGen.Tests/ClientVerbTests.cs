@@ -127,6 +127,79 @@ public sealed class ClientVerbTests
     }
 
     [Fact]
+    public async Task OneServerProcessHostsSeveralGroupsEachOnItsOwnPort()
+    {
+        var (lobby, games) = (FreePort(), FreePort());
+        var server = new Terminal("server");
+        using var stopServer = new CancellationTokenSource();
+        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--group", $"lobby:{lobby}", "--group", $"games:{games}"], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
+        await server.WaitForAsync("group games on 127.0.0.1:" + games);
+
+        foreach (var (port, name) in new[] { (lobby, "lobby"), (games, "games") })
+        {
+            var client = new Terminal(name);
+            var code = await Task.Run(() => Vcsp.Cli.Program.Run(["client", "--server", $"127.0.0.1:{port}", "--name", "dana"], new MemoryStream("/info\n/quit\n"u8.ToArray()), client.Writer, client.Writer, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+            Assert.Equal(0, code);
+            Assert.Contains($"joined {name}\n", client.Text, StringComparison.Ordinal);
+            Assert.Contains($"  address=127.0.0.1:{port}\n  name={name}\n", client.Text, StringComparison.Ordinal);
+        }
+
+        await stopServer.CancelAsync();
+        Assert.Equal(0, await serverRun);
+    }
+
+    [Fact]
+    public async Task SigtermMakesARealClientProcessLeaveWithAFinAndExitZero()
+    {
+        var port = FreePort();
+        var server = new Terminal("server");
+        using var stopServer = new CancellationTokenSource();
+        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture)], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
+        await server.WaitForAsync("group lobby on 127.0.0.1:" + port);
+
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(typeof(Vcsp.Cli.Program).Assembly.Location);
+        foreach (var arg in new[] { "client", "--server", "127.0.0.1:" + port, "--name", "erin" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = new Terminal("erin");
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                output.Writer.WriteLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        await process.StandardInput.WriteLineAsync("hello from a real process");
+        await process.StandardInput.FlushAsync(TestContext.Current.CancellationToken); // input stays open: the client waits
+        await output.WaitForAsync("joined lobby");
+
+        // The shell's built-in kill: a minimal machine may have no kill executable.
+        using (var kill = System.Diagnostics.Process.Start("sh", ["-c", "kill -TERM " + process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(Patience);
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, process.ExitCode);
+        await output.WaitForAsync("closed: left");
+
+        await stopServer.CancelAsync();
+        Assert.Equal(0, await serverRun);
+    }
+
+    [Fact]
     public void AClientWithNoServerGivesUpWithOne()
     {
         var port = FreePort(); // nothing listens there
