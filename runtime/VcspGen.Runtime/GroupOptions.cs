@@ -38,7 +38,7 @@ public sealed class GroupOptions
     /// <summary>The most members at once. Defaults to 256.</summary>
     public int MaxMembers { get; init; } = 256;
 
-    /// <summary>How long a sender must be quiet before its messages are relayed (memo §5.3: about 100 ms).</summary>
+    /// <summary>How long a sender must be quiet before its messages are relayed (memo §5.3: about 100 ms); zero relays each message as it completes.</summary>
     public TimeSpan RelayQuiet { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The longest a message waits for its sender to fall quiet (PROTOCOL.md: 1 second).</summary>

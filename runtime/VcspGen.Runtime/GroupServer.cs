@@ -615,6 +615,12 @@ public sealed partial class GroupServer : IVcspStateMachine
         }
 
         member.Enqueue(message, firstSequence, fragments, _time.GetTimestamp());
+
+        // No quiet window configured: nothing to wait for, so relay from the receive path at once.
+        if (_options.RelayQuiet <= TimeSpan.Zero)
+        {
+            RelayPending(member);
+        }
     }
 
     private void RelayPending(Member sender)

@@ -229,6 +229,19 @@ public sealed class GroupServerTests
     }
 
     [Fact]
+    public void WithNoQuietWindowAMessageIsRelayedAsItCompletes()
+    {
+        var server = new GroupServer(new GroupOptions { Name = "lobby", Address = Group, RelayQuiet = TimeSpan.Zero }, _sink, _time);
+        var (alice, seq) = Join(server, Alice, "alice");
+        Join(server, Bob, "bob");
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, Data = "now"u8 }), Alice);
+        var relayed = Assert.Single(_sink.Take());
+        Assert.Equal(Bob, relayed.Destination);
+        Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(relayed.Datagram, out var msg));
+        Assert.Equal("now", Encoding.UTF8.GetString(msg.Data));
+    }
+
+    [Fact]
     public void ASteadyStreamIsRelayedAfterTheOneSecondCap()
     {
         var server = new GroupServer(new GroupOptions { Name = "lobby", Address = Group, MaxPendingPerMember = 64 }, _sink, _time);
