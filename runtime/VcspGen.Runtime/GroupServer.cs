@@ -260,6 +260,15 @@ public sealed partial class GroupServer : IVcspStateMachine
                 return;
             }
 
+            if (_options.RelayQuiet <= TimeSpan.Zero && member.PendingCount == 0)
+            {
+                // No quiet window and nothing waiting: relay straight from the datagram, with no copy in between.
+                var now = _time.GetTimestamp();
+                RememberTail(member, RelayDatagram(member, syn.Sequence, VcspWire.WholeMessage, syn.Data, now), syn.Sequence, now);
+                member.Expected = unchecked(syn.Sequence + 1);
+                return;
+            }
+
             Span<byte> framed = stackalloc byte[1 + VcspWire.TextPayloadLimit];
             framed[0] = (byte)syn.Data.Length;
             syn.Data.CopyTo(framed[1..]);
@@ -635,43 +644,54 @@ public sealed partial class GroupServer : IVcspStateMachine
             {
                 var data = framed.Slice(1, framed[0]);
                 framed = framed[(1 + data.Length)..];
-                var msg = new Msg
-                {
-                    Challenge = VcspChallenge.None,
-                    Sequence = unchecked(message.FirstSequence + (uint)(k - 1)),
-                    FragmentOffset = Fragmentation.OffsetOf(k, message.Fragments),
-                    Sender = sender.Name,
-                    Data = data,
-                };
-                msg.TryEncode(_scratch, out var written);
-                lastSlot = _relayCache.Add(_scratch.AsSpan(0, written), msg.Sequence, sender, now);
-                lastSequence = msg.Sequence;
-                foreach (var member in _order)
-                {
-                    if (!ReferenceEquals(member, sender))
-                    {
-                        _sink.Send(_scratch.AsSpan(0, written), member.Address);
-                        VcspMetrics.DatagramsOut.Add(1, _groupTag);
-                    }
-                }
+                lastSequence = unchecked(message.FirstSequence + (uint)(k - 1));
+                lastSlot = RelayDatagram(sender, lastSequence, Fragmentation.OffsetOf(k, message.Fragments), data, now);
             }
 
             ArrayPool<byte>.Shared.Return(message.Buffer);
         }
 
-        if (lastSlot >= 0 && _options.TailRepeats.Count > 0)
+        if (lastSlot >= 0)
         {
-            for (var i = 0; i < _tails.Count; i++)
-            {
-                if (ReferenceEquals(_tails[i].Sender, sender))
-                {
-                    _tails[i] = new Tail(sender, lastSlot, lastSequence, now, 0);
-                    return;
-                }
-            }
-
-            _tails.Add(new Tail(sender, lastSlot, lastSequence, now, 0));
+            RememberTail(sender, lastSlot, lastSequence, now);
         }
+    }
+
+    /// <summary>Relays one Syn datagram as one Msg to every other member, and keeps it in the relay cache.</summary>
+    private int RelayDatagram(Member sender, uint sequence, byte fragmentOffset, ReadOnlySpan<byte> data, long now)
+    {
+        var msg = new Msg { Challenge = VcspChallenge.None, Sequence = sequence, FragmentOffset = fragmentOffset, Sender = sender.Name, Data = data };
+        msg.TryEncode(_scratch, out var written);
+        var slot = _relayCache.Add(_scratch.AsSpan(0, written), sequence, sender, now);
+        foreach (var member in _order)
+        {
+            if (!ReferenceEquals(member, sender))
+            {
+                _sink.Send(_scratch.AsSpan(0, written), member.Address);
+                VcspMetrics.DatagramsOut.Add(1, _groupTag);
+            }
+        }
+
+        return slot;
+    }
+
+    private void RememberTail(Member sender, int slot, uint sequence, long now)
+    {
+        if (_options.TailRepeats.Count == 0)
+        {
+            return;
+        }
+
+        for (var i = 0; i < _tails.Count; i++)
+        {
+            if (ReferenceEquals(_tails[i].Sender, sender))
+            {
+                _tails[i] = new Tail(sender, slot, sequence, now, 0);
+                return;
+            }
+        }
+
+        _tails.Add(new Tail(sender, slot, sequence, now, 0));
     }
 
     private void RequestResend(Member member, uint missing, int count, long now)
