@@ -63,7 +63,7 @@ public sealed class UdpHost : IDatagramSink, IDisposable
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(time);
         var receiving = StartReceiveThread(machine, cancellationToken);
-        var polling = PollLoopAsync(machine, time, cancellationToken);
+        var polling = time == TimeProvider.System ? StartPollThread(machine, cancellationToken) : PollLoopAsync(machine, time, cancellationToken);
         try
         {
             await Task.WhenAll(receiving, polling).ConfigureAwait(false);
@@ -198,6 +198,49 @@ public sealed class UdpHost : IDatagramSink, IDisposable
         }
     }
 
+    /// <summary>
+    /// On the system clock the poll loop has a thread of its own that sleeps on the token's wait handle: no timer and
+    /// no thread-pool hop (whose worker spins before it sleeps) every few milliseconds.
+    /// </summary>
+    private Task StartPollThread(IVcspStateMachine machine, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                var stop = cancellationToken.WaitHandle;
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    TimeSpan delay;
+                    lock (_gate)
+                    {
+                        machine.Poll();
+                        delay = machine.NextPollDelay() is { } next && next < IdlePoll ? next : IdlePoll;
+                    }
+
+                    if (delay > TimeSpan.Zero)
+                    {
+                        stop.WaitOne(delay);
+                    }
+                }
+
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "VCSP poll " + LocalEndPoint,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    /// <summary>On any other clock (a test's), the poll loop waits on that clock.</summary>
     private async Task PollLoopAsync(IVcspStateMachine machine, TimeProvider time, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
