@@ -25,5 +25,6 @@ if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
   echo "test.sh: no test ran" >&2
   status=1
 fi
+grep -E '^failed ' "$log" | sed 's/^/test.sh: /' >&2 || true
 echo "$passed passed, $failed failed"
 exit "$status"
