@@ -611,10 +611,6 @@ public sealed class ClientSession : IVcspStateMachine
         // Something before this datagram is missing: ask for the run from the first hole up to this one.
         var from = reassembly.IsOpen && reassembly.TryGetFirstMissing(out var missing, out _) ? missing : expected;
         incoming.NeedUpTo = incoming.NeedTries > 0 && SerialNumber.IsNewer(incoming.NeedUpTo, msg.Sequence) ? incoming.NeedUpTo : msg.Sequence;
-        if (reassembly.IsOpen && incoming.NeedTries == 0)
-        {
-            incoming.NeedUpTo = msg.Sequence;
-        }
         Want(incoming, from, SerialNumber.Distance(from, incoming.NeedUpTo) + 1);
     }
 
