@@ -147,14 +147,15 @@ internal static class ClientCommand
     {
         console.Print($"joining {server} ...");
         host.Invoke(client.Join);
-        if (!await console.WaitAsync(host, () => client.Group.State is ClientState.Member or ClientState.Closed, AnswerPatience * 2, stop).ConfigureAwait(false))
+        await console.WaitAsync(host, () => client.Group.State is ClientState.Member or ClientState.Closed, AnswerPatience * 2, stop).ConfigureAwait(false);
+        var state = ClientState.Idle;
+        host.Invoke(() => state = client.Group.State);
+        if (state != ClientState.Member)
         {
-            return stop.IsCancellationRequested ? 0 : Fail(error, "no answer from the server");
-        }
-
-        if (client.Group.State != ClientState.Member)
-        {
-            return Fail(error, "could not join: " + console.LastClose);
+            // Stopped while joining, or the join failed. (A stop that comes just after the join falls through to the
+            // loop below, which leaves with a FIN.)
+            return stop.IsCancellationRequested && state != ClientState.Closed ? 0
+                : Fail(error, state == ClientState.Closed ? "could not join: " + console.LastClose : "no answer from the server");
         }
 
         var reader = PipeReader.Create(input);
