@@ -520,13 +520,7 @@ public sealed partial class GroupServer : IVcspStateMachine
         // (PROTOCOL.md §8.14). Not yet: Error OutOfOrder says where to resend from, and the Pong waits for a later try.
         if (SerialNumber.IsNewer(ping.Sequence, member.Expected))
         {
-            var now = _time.GetTimestamp();
-            if (member.LastError is not { } lastError || _time.GetElapsedTime(lastError, now) >= _options.RelayQuiet)
-            {
-                member.LastError = now;
-                SendError(member, ErrorCode.OutOfOrder, ping.Sequence);
-            }
-
+            SendOutOfOrder(member, ping.Sequence);
             return;
         }
 
@@ -704,8 +698,13 @@ public sealed partial class GroupServer : IVcspStateMachine
 
     private void OutOfOrder(Member member, uint sequence, DropReason reason = DropReason.OutOfOrder)
     {
-        // Memo §5.3: the sender learns its message failed; at most one such Error per member per quiet period.
         Drop(reason, member.Address);
+        SendOutOfOrder(member, sequence);
+    }
+
+    private void SendOutOfOrder(Member member, uint sequence)
+    {
+        // Memo §5.3: the sender learns its message failed; at most one such Error per member per quiet period.
         var now = _time.GetTimestamp();
         if (member.LastError is not { } lastError || _time.GetElapsedTime(lastError, now) >= _options.RelayQuiet)
         {

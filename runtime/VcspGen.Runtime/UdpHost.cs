@@ -114,28 +114,8 @@ public sealed class UdpHost : IDatagramSink, IDisposable
     /// registered with the runtime's epoll loop: on Linux every send would otherwise wake that loop's thread
     /// (a write-space event), and every receive that has to wait would hop from that thread to a pool thread.
     /// </summary>
-    private Task StartReceiveThread(IVcspStateMachine machine, CancellationToken cancellationToken)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                ReceiveLoop(machine, cancellationToken);
-                done.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                done.TrySetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "VCSP receive " + LocalEndPoint,
-        };
-        thread.Start();
-        return done.Task;
-    }
+    private Task StartReceiveThread(IVcspStateMachine machine, CancellationToken cancellationToken) =>
+        StartThread("VCSP receive ", () => ReceiveLoop(machine, cancellationToken));
 
     private void ReceiveLoop(IVcspStateMachine machine, CancellationToken cancellationToken)
     {
@@ -202,29 +182,48 @@ public sealed class UdpHost : IDatagramSink, IDisposable
     /// On the system clock the poll loop has a thread of its own that sleeps on the token's wait handle: no timer and
     /// no thread-pool hop (whose worker spins before it sleeps) every few milliseconds.
     /// </summary>
-    private Task StartPollThread(IVcspStateMachine machine, CancellationToken cancellationToken)
+    private Task StartPollThread(IVcspStateMachine machine, CancellationToken cancellationToken) =>
+        StartThread("VCSP poll ", () =>
+        {
+            var stop = cancellationToken.WaitHandle;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var delay = PollOnce(machine);
+                if (delay > TimeSpan.Zero)
+                {
+                    stop.WaitOne(delay);
+                }
+            }
+        });
+
+    /// <summary>On any other clock (a test's), the poll loop waits on that clock.</summary>
+    private async Task PollLoopAsync(IVcspStateMachine machine, TimeProvider time, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(PollOnce(machine), time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs the machine's timed work under the lock; returns how long to wait before the next run.</summary>
+    private TimeSpan PollOnce(IVcspStateMachine machine)
+    {
+        lock (_gate)
+        {
+            machine.Poll();
+            return machine.NextPollDelay() is { } next && next < IdlePoll ? next : IdlePoll;
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> on a background thread of its own; the task ends (or faults) with it.</summary>
+    private Task StartThread(string name, Action body)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
             try
             {
-                var stop = cancellationToken.WaitHandle;
-                while (!cancellationToken.IsCancellationRequested)
-                {
-                    TimeSpan delay;
-                    lock (_gate)
-                    {
-                        machine.Poll();
-                        delay = machine.NextPollDelay() is { } next && next < IdlePoll ? next : IdlePoll;
-                    }
-
-                    if (delay > TimeSpan.Zero)
-                    {
-                        stop.WaitOne(delay);
-                    }
-                }
-
+                body();
                 done.TrySetResult();
             }
             catch (Exception e)
@@ -234,25 +233,9 @@ public sealed class UdpHost : IDatagramSink, IDisposable
         })
         {
             IsBackground = true,
-            Name = "VCSP poll " + LocalEndPoint,
+            Name = name + LocalEndPoint,
         };
         thread.Start();
         return done.Task;
-    }
-
-    /// <summary>On any other clock (a test's), the poll loop waits on that clock.</summary>
-    private async Task PollLoopAsync(IVcspStateMachine machine, TimeProvider time, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            TimeSpan delay;
-            lock (_gate)
-            {
-                machine.Poll();
-                delay = machine.NextPollDelay() is { } next && next < IdlePoll ? next : IdlePoll;
-            }
-
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-        }
     }
 }

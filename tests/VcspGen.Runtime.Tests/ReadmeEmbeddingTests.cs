@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Xunit;
@@ -15,14 +14,8 @@ public sealed partial class ReadmeEmbeddingTests
     [Fact]
     public void TheReadmeSampleIsTheCompiledOne()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "VcspGen.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
-        }
-
-        var readme = File.ReadAllText(Path.Combine(root, "README.md")).ReplaceLineEndings("\n");
-        var sample = File.ReadAllText(Path.Combine(root, "tests", "VcspGen.Runtime.Tests", "ReadmeEmbeddingSample.cs")).ReplaceLineEndings("\n");
+        var readme = Repository.ReadText("README.md");
+        var sample = Repository.ReadText("tests", "VcspGen.Runtime.Tests", "ReadmeEmbeddingSample.cs");
         var match = EmbeddingBlock().Match(readme);
         Assert.True(match.Success, "README.md has no embedding sample");
         Assert.Equal(sample[(sample.IndexOf('\n', StringComparison.Ordinal) + 1)..], match.Groups[1].Value); // the file's first line says where it is shown

@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -16,13 +15,8 @@ public sealed partial class SipMessageTests
 
     private static string[] ProtocolExamples()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "VcspGen.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
-        }
+        var protocol = Repository.ReadText("spec", "PROTOCOL.md");
 
-        var protocol = File.ReadAllText(Path.Combine(root, "spec", "PROTOCOL.md")).ReplaceLineEndings("\n");
         // Every line ends with CRLF; a message without a body ends with the empty line the code block does not show.
         return [.. SipExample().Matches(protocol)
             .Select(m => m.Groups[1].Value.Replace("\n", "\r\n", StringComparison.Ordinal))

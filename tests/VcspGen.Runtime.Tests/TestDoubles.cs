@@ -67,3 +67,18 @@ internal static class Datagrams
         return buffer[..n];
     }
 }
+
+/// <summary>Files of the repository the tests read (README.md, PROTOCOL.md), found from the test's output folder.</summary>
+internal static class Repository
+{
+    public static string ReadText(params string[] path)
+    {
+        var root = AppContext.BaseDirectory;
+        while (!System.IO.File.Exists(System.IO.Path.Combine(root, "VcspGen.sln")))
+        {
+            root = System.IO.Path.GetDirectoryName(root) ?? throw new InvalidOperationException("VcspGen.sln not found above " + AppContext.BaseDirectory);
+        }
+
+        return System.IO.File.ReadAllText(System.IO.Path.Combine([root, .. path])).ReplaceLineEndings("\n");
+    }
+}
