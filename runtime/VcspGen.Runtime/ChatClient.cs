@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Net;
 using System.Text;
+using VcspGen.Runtime.Sip;
 using VcspGen.Spec;
 
 namespace VcspGen.Runtime;
@@ -11,7 +12,9 @@ namespace VcspGen.Runtime;
 /// (<see cref="DirectMessenger"/>) share the socket, and each datagram goes to one of them by its source: the group's
 /// address to the session, any other address to the messenger (PROTOCOL.md §8.9: peers never send group packets).
 /// On top of the two it does what needs both: a DM by member name (WHOIS, then the DM, PROTOCOL.md §11.5), RES
-/// (§11.10) and QUIT (§11.11). Driven by datagrams and a <see cref="TimeProvider"/>; not thread-safe.
+/// (§11.10) and QUIT (§11.11). With <see cref="CallOptions"/> it also takes part in the group's call
+/// (<see cref="Call"/>): the call's datagrams (CodecReject, VoiceFin, Media, Error NotInCall) go there, and SIP
+/// messages come in through <see cref="ReceiveSip"/>. Driven by datagrams and a <see cref="TimeProvider"/>; not thread-safe.
 /// </summary>
 public sealed class ChatClient : IVcspStateMachine
 {
@@ -24,6 +27,7 @@ public sealed class ChatClient : IVcspStateMachine
     private string? _pendingName;
     private byte[]? _pendingMessage;
     private bool _restarting;
+    private bool _rejoinCall;
 
     /// <summary>Creates the client; nothing is sent until <see cref="Join"/>.</summary>
     /// <param name="options">The group and the member name.</param>
@@ -31,8 +35,19 @@ public sealed class ChatClient : IVcspStateMachine
     /// <param name="time">The clock.</param>
     /// <param name="groupEvents">Where group events are reported.</param>
     /// <param name="directEvents">Where direct messages are delivered.</param>
-    /// <exception cref="ArgumentException">The name is not 1 to 32 bytes of UTF-8.</exception>
-    public ChatClient(ClientOptions options, IDatagramSink sink, TimeProvider time, IClientEvents groupEvents, IDirectMessageEvents directEvents)
+    /// <param name="callOptions">The member's call settings, or null for a client without calls.</param>
+    /// <param name="sip">Where the call's SIP messages go (the client's <c>SipEndpoint</c>); required with <paramref name="callOptions"/>.</param>
+    /// <param name="callEvents">Where the call reports; required with <paramref name="callOptions"/>.</param>
+    /// <exception cref="ArgumentException">The name is not 1 to 32 bytes of UTF-8, or call options come without a SIP sink or call events.</exception>
+    public ChatClient(
+        ClientOptions options,
+        IDatagramSink sink,
+        TimeProvider time,
+        IClientEvents groupEvents,
+        IDirectMessageEvents directEvents,
+        CallOptions? callOptions = null,
+        ISipSink? sip = null,
+        ICallEvents? callEvents = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _events = groupEvents ?? throw new ArgumentNullException(nameof(groupEvents));
@@ -40,6 +55,15 @@ public sealed class ChatClient : IVcspStateMachine
         _relay = new Relay(this);
         Group = new ClientSession(options, sink, time, _relay);
         Direct = new DirectMessenger(options.Name, sink, time, directEvents);
+        if (callOptions is not null)
+        {
+            if (sip is null || callEvents is null)
+            {
+                throw new ArgumentException("A client with calls needs a SIP sink and call events.", nameof(callOptions));
+            }
+
+            Call = new MemberCall(Group, _server, callOptions, sink, sip, time, callEvents);
+        }
     }
 
     /// <summary>The group membership.</summary>
@@ -47,6 +71,9 @@ public sealed class ChatClient : IVcspStateMachine
 
     /// <summary>The direct messages.</summary>
     public DirectMessenger Direct { get; }
+
+    /// <summary>The member's side of the group call, or null when the client was created without <see cref="CallOptions"/>.</summary>
+    public MemberCall? Call { get; }
 
     /// <summary>Whether a DM by name is waiting for its WHOIS answer.</summary>
     public bool WaitingForWhois => _pendingName is not null;
@@ -85,7 +112,10 @@ public sealed class ChatClient : IVcspStateMachine
         return true;
     }
 
-    /// <summary>RES: leaves with a FIN and, once the server has answered, joins again (possibly with a new challenge).</summary>
+    /// <summary>
+    /// RES (PROTOCOL.md §11.10): leaves the call (VC-LEAVE) if in it, leaves the group with a FIN and, once the server has
+    /// answered, joins again (possibly with a new challenge) and then the call (VC-INIT with the same codecs).
+    /// </summary>
     /// <returns><see langword="false"/> when not a member.</returns>
     public bool Restart()
     {
@@ -94,6 +124,8 @@ public sealed class ChatClient : IVcspStateMachine
             return false;
         }
 
+        _rejoinCall = Call is { State: not CallState.Idle };
+        Call?.Leave();
         _restarting = true;
         _addresses.Clear(); // members may have come and gone
         Group.Leave();
@@ -107,7 +139,44 @@ public sealed class ChatClient : IVcspStateMachine
     public void Quit()
     {
         _restarting = false;
+        _rejoinCall = false;
+        Call?.Leave(); // QUIT in a call: the VoiceFin first (PROTOCOL.md §11.11)
         Group.Leave();
+    }
+
+    /// <summary>
+    /// VC-RESTART (PROTOCOL.md §11.9): VC-LEAVE, then VC-INIT with the same codecs once the leave has completed.
+    /// </summary>
+    /// <returns><see langword="false"/> without calls, or when not in the call.</returns>
+    public bool RestartCall()
+    {
+        if (Call is not { State: CallState.InCall or CallState.Answered } || !Call.Leave())
+        {
+            return false;
+        }
+
+        _rejoinCall = true;
+        if (Call.State == CallState.Idle)
+        {
+            // Ended at once (a call without a call challenge is ended by BYE): join again now.
+            _rejoinCall = false;
+            Call.Join(Call.Codecs);
+        }
+
+        return true;
+    }
+
+    /// <summary>Handles a SIP message that arrived at the client's SIP endpoint (for the call).</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="peer">Where it came from.</param>
+    public void ReceiveSip(SipMessage message, SipPeer peer)
+    {
+        if (Call is not null)
+        {
+            var wasLeaving = Call.State == CallState.Leaving;
+            Call.ReceiveSip(message, peer);
+            AfterCallChange(wasLeaving);
+        }
     }
 
     /// <inheritdoc/>
@@ -115,6 +184,14 @@ public sealed class ChatClient : IVcspStateMachine
     {
         if (source == _server)
         {
+            if (Call is not null && IsCallDatagram(datagram))
+            {
+                var wasLeaving = Call.State == CallState.Leaving;
+                Call.Receive(datagram);
+                AfterCallChange(wasLeaving);
+                return;
+            }
+
             Group.Receive(datagram, source);
         }
         else
@@ -128,14 +205,43 @@ public sealed class ChatClient : IVcspStateMachine
     {
         Group.Poll();
         Direct.Poll();
+        if (Call is not null)
+        {
+            var wasLeaving = Call.State == CallState.Leaving;
+            Call.Poll();
+            AfterCallChange(wasLeaving);
+        }
     }
 
     /// <inheritdoc/>
     public TimeSpan? NextPollDelay()
     {
-        var group = Group.NextPollDelay();
-        var direct = Direct.NextPollDelay();
-        return group is null ? direct : direct is null ? group : group < direct ? group : direct;
+        var next = Earlier(Group.NextPollDelay(), Direct.NextPollDelay());
+        return Call is null ? next : Earlier(next, Call.NextPollDelay());
+    }
+
+    private static TimeSpan? Earlier(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    private static bool IsCallDatagram(ReadOnlySpan<byte> datagram)
+    {
+        // The call's own kinds, and the one Error code that is about the call (PROTOCOL.md §8.6: NotInCall).
+        if (datagram.Length < 2)
+        {
+            return false;
+        }
+
+        return datagram[1] is CodecReject.Flag or VoiceFin.Flag or Media.Flag
+            || (datagram[1] == Error.Flag && datagram.Length > VcspWire.TextHeaderSize && datagram[VcspWire.TextHeaderSize] == (byte)ErrorCode.NotInCall);
+    }
+
+    private void AfterCallChange(bool wasLeaving)
+    {
+        // VC-RESTART: once the leave has completed, VC-INIT again.
+        if (wasLeaving && _rejoinCall && Call!.State == CallState.Idle && Group.State == ClientState.Member && !_restarting)
+        {
+            _rejoinCall = false;
+            Call.Join(Call.Codecs);
+        }
     }
 
     private void OnWhoisReply(CommandStatus status, ReadOnlySpan<byte> data)
@@ -160,7 +266,17 @@ public sealed class ChatClient : IVcspStateMachine
     /// <summary>Sees the session's events first: WHOIS answers for a pending DM, and the FIN's answer during RES.</summary>
     private sealed class Relay(ChatClient client) : IClientEvents
     {
-        public void OnJoined(ReadOnlySpan<byte> groupName) => client._events.OnJoined(groupName);
+        public void OnJoined(ReadOnlySpan<byte> groupName)
+        {
+            client._events.OnJoined(groupName);
+
+            // RES in a call ends with VC-INIT (PROTOCOL.md §11.10).
+            if (client._rejoinCall && client.Call is { State: CallState.Idle } call)
+            {
+                client._rejoinCall = false;
+                call.Join(call.Codecs);
+            }
+        }
 
         public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message) => client._events.OnMessage(sender, message);
 

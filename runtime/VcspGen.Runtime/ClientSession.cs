@@ -158,6 +158,9 @@ public sealed class ClientSession : IVcspStateMachine
     /// <summary>Where the session is.</summary>
     public ClientState State { get; private set; }
 
+    /// <summary>The member name.</summary>
+    public string Name => _options.Name;
+
     /// <summary>The challenge the server assigned (valid while <see cref="State"/> is Member or Leaving).</summary>
     public ushort Challenge { get; private set; }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using VcspGen.Spec;
 
 namespace VcspGen.Runtime;
 
@@ -65,4 +66,23 @@ public sealed class GroupOptions
 
     /// <summary>How many complete messages one member may have waiting for relay; a full queue is relayed at once, never dropped. Defaults to 16.</summary>
     public int MaxPendingPerMember { get; init; } = 16;
+
+    /// <summary>
+    /// The codecs of the group's call, most preferred first (PROTOCOL.md §12.1, §12.2): the server picks the first of
+    /// these that a VoiceJoin lists, and a CodecReject lists them all (at most 32). Defaults to Opus, PCMU, PCMA, G.722,
+    /// H.264 and MPEG-2 TS.
+    /// </summary>
+    public IReadOnlyList<byte> Codecs { get; init; } = [(byte)VcspCodec.Opus, (byte)VcspCodec.Pcmu, (byte)VcspCodec.Pcma, (byte)VcspCodec.G722, (byte)VcspCodec.H264, (byte)VcspCodec.Mp2t];
+
+    /// <summary>
+    /// The port of the group's SIP endpoint (PROTOCOL.md §12.2: 5060 by default), named in the server's Via, From and
+    /// Contact headers and in the SDP offer's origin. The host binds its <c>SipEndpoint</c> there.
+    /// </summary>
+    public int SipPort { get; init; } = 5060;
+
+    /// <summary>The most members in the call at once (set-ups in progress included); beyond it, CodecReject(CallFull). Defaults to 32.</summary>
+    public int MaxCallMembers { get; init; } = 32;
+
+    /// <summary>The SIP timers of the server's INVITE and BYE transactions (RFC 3261 §17). Defaults to T1 = 500 ms, T2 = 4 s.</summary>
+    public Sip.SipTimers SipTimers { get; init; } = new();
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using VcspGen.Runtime.Sip;
 using VcspGen.Spec;
 
 namespace VcspGen.Runtime;
@@ -14,8 +15,8 @@ namespace VcspGen.Runtime;
 /// datagrams through an <see cref="IDatagramSink"/>, and reads time from a <see cref="TimeProvider"/>, so tests
 /// drive it exactly. Not thread-safe: the edge calls <see cref="Receive"/> and <see cref="Poll"/> from one loop.
 /// Handles join (Request, Response, Reject), group messages (Syn, sequence checks, reassembly, resend requests,
-/// the relay as Msg after the sender is quiet), FIN, PING and the commands LIST, INFO, KICK and WHOIS. Calls are
-/// not handled yet: VoiceJoin, VoiceFin and Media are counted as <see cref="DropReason.UnexpectedKind"/>.
+/// the relay as Msg after the sender is quiet), FIN, PING, the commands LIST, INFO, KICK and WHOIS, and the
+/// group's call (VoiceJoin, SIP, Media relay, VoiceFin: see <see cref="ReceiveSip"/>).
 /// </summary>
 public sealed partial class GroupServer : IVcspStateMachine
 {
@@ -36,14 +37,20 @@ public sealed partial class GroupServer : IVcspStateMachine
     private readonly System.Net.IPAddress _boundAddress;
     private readonly bool _wildcard;
     private readonly HashSet<System.Net.IPAddress> _hostAddresses;
+    private readonly ISipSink? _sip;
+    private readonly ChallengeRegistry _callChallenges;
 
     /// <summary>Creates the group.</summary>
     /// <param name="options">The group's settings.</param>
     /// <param name="sink">Where outgoing datagrams go.</param>
     /// <param name="time">The clock; <see cref="TimeProvider.System"/> outside tests.</param>
     /// <param name="logger">Where drops are logged (at Debug, with their reason), or null for none.</param>
+    /// <param name="sip">
+    /// Where the group's SIP messages go (a <c>SipEndpoint</c> on <see cref="GroupOptions.SipPort"/>); null for
+    /// a group without a call, which drops VoiceJoin.
+    /// </param>
     /// <exception cref="ArgumentException">The group name is not 1 to 32 bytes of UTF-8.</exception>
-    public GroupServer(GroupOptions options, IDatagramSink sink, TimeProvider time, ILogger? logger = null)
+    public GroupServer(GroupOptions options, IDatagramSink sink, TimeProvider time, ILogger? logger = null, ISipSink? sip = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
@@ -65,6 +72,8 @@ public sealed partial class GroupServer : IVcspStateMachine
         _boundAddress = options.Address.ToIPEndPoint().Address;
         _wildcard = _boundAddress.Equals(System.Net.IPAddress.Any) || _boundAddress.Equals(System.Net.IPAddress.IPv6Any);
         _hostAddresses = [.. options.HostAddresses];
+        _sip = sip;
+        _callChallenges = new ChallengeRegistry(Math.Max(1, options.MaxCallMembers));
     }
 
     /// <summary>How many members the group has.</summary>
@@ -123,6 +132,7 @@ public sealed partial class GroupServer : IVcspStateMachine
     {
         var now = _time.GetTimestamp();
         RepeatTails(now);
+        PollCalls(now);
         foreach (var member in _order)
         {
             var quiet = _time.GetElapsedTime(member.LastHeard, now) >= _options.RelayQuiet;
@@ -155,6 +165,11 @@ public sealed partial class GroupServer : IVcspStateMachine
         {
             due = due < TimeSpan.Zero ? TimeSpan.Zero : due;
             next = next is null || due < next ? due : next;
+        }
+
+        if (NextCallDelay(now) is { } call)
+        {
+            Consider(call);
         }
 
         foreach (var tail in _tails)
@@ -480,6 +495,12 @@ public sealed partial class GroupServer : IVcspStateMachine
 
     private void Remove(Member member)
     {
+        // Leaving the group ends the member's call leg with a BYE (PROTOCOL.md §12.5).
+        if (member.Call is not null)
+        {
+            LeaveCall(member, sendBye: true);
+        }
+
         // Accepted messages are never lost: relay what is waiting before the member goes.
         RelayPending(member);
         CloseReassembly(member);
@@ -803,13 +824,13 @@ public sealed partial class GroupServer : IVcspStateMachine
 
         public void OnPong(in Pong packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnVoiceJoin(in VoiceJoin packet) => server.Drop(DropReason.UnexpectedKind, source);
+        public void OnVoiceJoin(in VoiceJoin packet) => server.OnVoiceJoin(packet, source);
 
         public void OnCodecReject(in CodecReject packet) => server.Drop(DropReason.UnexpectedKind, source);
 
-        public void OnVoiceFin(in VoiceFin packet) => server.Drop(DropReason.UnexpectedKind, source);
+        public void OnVoiceFin(in VoiceFin packet) => server.OnVoiceFin(packet, source);
 
-        public void OnMedia(in Media packet) => server.Drop(DropReason.UnexpectedKind, source);
+        public void OnMedia(in Media packet) => server.OnMedia(packet, source);
     }
 
     /// <summary>A member: its identity, its sequence state, its reassembly and its messages waiting for relay.</summary>
@@ -855,6 +876,11 @@ public sealed partial class GroupServer : IVcspStateMachine
         public int PendingCount { get; private set; }
 
         public bool IsAdministrator { get; init; }
+
+        // The member's call leg while it is being set up or is active (PROTOCOL.md §12), and when it was last told NotInCall.
+        public CallLeg? Call { get; set; }
+
+        public long? LastNotInCall { get; set; }
 
         /// <summary>The last command's request id and its reply, answered again when the command is repeated.</summary>
         public uint? LastCommandId { get; set; }
