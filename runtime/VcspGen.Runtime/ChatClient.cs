@@ -36,7 +36,7 @@ public sealed class ChatClient : IVcspStateMachine
     /// <param name="groupEvents">Where group events are reported.</param>
     /// <param name="directEvents">Where direct messages are delivered.</param>
     /// <param name="callOptions">The member's call settings, or null for a client without calls.</param>
-    /// <param name="sip">Where the call's SIP messages go (the client's <c>SipEndpoint</c>); required with <paramref name="callOptions"/>.</param>
+    /// <param name="sip">Where the call's SIP messages go (the client's <see cref="SipEndpoint"/>); required with <paramref name="callOptions"/>.</param>
     /// <param name="callEvents">Where the call reports; required with <paramref name="callOptions"/>.</param>
     /// <exception cref="ArgumentException">The name is not 1 to 32 bytes of UTF-8, or call options come without a SIP sink or call events.</exception>
     public ChatClient(

@@ -76,7 +76,7 @@ public sealed class GroupOptions
 
     /// <summary>
     /// The port of the group's SIP endpoint (PROTOCOL.md §12.2: 5060 by default), named in the server's Via, From and
-    /// Contact headers and in the SDP offer's origin. The host binds its <c>SipEndpoint</c> there.
+    /// Contact headers and in the SDP offer's origin. The host binds its <see cref="Sip.SipEndpoint"/> there.
     /// </summary>
     public int SipPort { get; init; } = 5060;
 

@@ -46,7 +46,7 @@ public sealed partial class GroupServer : IVcspStateMachine
     /// <param name="time">The clock; <see cref="TimeProvider.System"/> outside tests.</param>
     /// <param name="logger">Where drops are logged (at Debug, with their reason), or null for none.</param>
     /// <param name="sip">
-    /// Where the group's SIP messages go (a <c>SipEndpoint</c> on <see cref="GroupOptions.SipPort"/>); null for
+    /// Where the group's SIP messages go (a <see cref="SipEndpoint"/> on <see cref="GroupOptions.SipPort"/>); null for
     /// a group without a call, which drops VoiceJoin.
     /// </param>
     /// <exception cref="ArgumentException">The group name is not 1 to 32 bytes of UTF-8.</exception>
