@@ -72,7 +72,10 @@ public sealed class GroupOptions
     /// these that a VoiceJoin lists, and a CodecReject lists them all (at most 32). Defaults to Opus, PCMU, PCMA, G.722,
     /// H.264 and MPEG-2 TS.
     /// </summary>
-    public IReadOnlyList<byte> Codecs { get; init; } = [(byte)VcspCodec.Opus, (byte)VcspCodec.Pcmu, (byte)VcspCodec.Pcma, (byte)VcspCodec.G722, (byte)VcspCodec.H264, (byte)VcspCodec.Mp2t];
+    public IReadOnlyList<byte> Codecs { get; init; } = DefaultCodecs;
+
+    /// <summary>Every codec of PROTOCOL.md §12.1, in the default order of preference: Opus, PCMU, PCMA, G.722, H.264, MPEG-2 TS.</summary>
+    public static IReadOnlyList<byte> DefaultCodecs { get; } = [(byte)VcspCodec.Opus, (byte)VcspCodec.Pcmu, (byte)VcspCodec.Pcma, (byte)VcspCodec.G722, (byte)VcspCodec.H264, (byte)VcspCodec.Mp2t];
 
     /// <summary>
     /// The port of the group's SIP endpoint (PROTOCOL.md §12.2: 5060 by default), named in the server's Via, From and

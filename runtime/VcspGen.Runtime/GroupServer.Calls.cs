@@ -184,8 +184,9 @@ public sealed partial class GroupServer
     {
         if (_members.TryGetValue(source, out var member) && member.Call is { State: CallLegState.Active } leg && leg.Challenge == fin.Challenge)
         {
-            LeaveCall(member, sendBye: true);
+            // PROTOCOL.md §8.18: the reply with the just-released challenge, then the BYE.
             Send(new VoiceFin { Challenge = fin.Challenge }, source);
+            LeaveCall(member, sendBye: true);
             RememberFin(source, fin.Challenge);
             return;
         }

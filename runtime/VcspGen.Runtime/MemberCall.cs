@@ -70,7 +70,7 @@ public sealed class CallOptions
     public int MediaPort { get; init; }
 
     /// <summary>The codecs VC-INIT lists, most preferred first (1 to 32). Defaults to Opus, PCMU, PCMA, G.722, H.264 and MPEG-2 TS.</summary>
-    public IReadOnlyList<byte> Codecs { get; init; } = [(byte)VcspCodec.Opus, (byte)VcspCodec.Pcmu, (byte)VcspCodec.Pcma, (byte)VcspCodec.G722, (byte)VcspCodec.H264, (byte)VcspCodec.Mp2t];
+    public IReadOnlyList<byte> Codecs { get; init; } = GroupOptions.DefaultCodecs;
 
     /// <summary>The SIP timers of the user agent (200 OK retransmission, BYE). Defaults to T1 = 500 ms, T2 = 4 s.</summary>
     public SipTimers Timers { get; init; } = new();

@@ -56,7 +56,7 @@ public sealed class ClientVerbTests
         var port = FreePort();
         var server = new Terminal("server");
         using var stopServer = new CancellationTokenSource();
-        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--owner", "alice"], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
+        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(CultureInfo.InvariantCulture), "--owner", "alice"], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
         await server.WaitForAsync("group lobby on 127.0.0.1:" + port);
 
         // bob's input stays open: he only listens, until he is stopped like Ctrl-C would.
@@ -106,7 +106,7 @@ public sealed class ClientVerbTests
         var port = FreePort();
         var server = new Terminal("server");
         using var stopServer = new CancellationTokenSource();
-        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--owner", "alice"], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
+        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(CultureInfo.InvariantCulture), "--owner", "alice"], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
         await server.WaitForAsync("group lobby on 127.0.0.1:" + port);
 
         var carol = new Terminal("carol");
@@ -132,7 +132,7 @@ public sealed class ClientVerbTests
         var (lobby, games) = (FreePort(), FreePort());
         var server = new Terminal("server");
         using var stopServer = new CancellationTokenSource();
-        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--group", $"lobby:{lobby}", "--group", $"games:{games}"], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
+        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--group", $"lobby:{lobby}", "--group", $"games:{games}"], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
         await server.WaitForAsync("group games on 127.0.0.1:" + games);
 
         foreach (var (port, name) in new[] { (lobby, "lobby"), (games, "games") })
@@ -154,7 +154,7 @@ public sealed class ClientVerbTests
         var port = FreePort();
         var server = new Terminal("server");
         using var stopServer = new CancellationTokenSource();
-        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture)], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
+        var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(CultureInfo.InvariantCulture)], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
         await server.WaitForAsync("group lobby on 127.0.0.1:" + port);
 
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")

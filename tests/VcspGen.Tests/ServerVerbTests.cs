@@ -60,7 +60,7 @@ public sealed class ServerVerbTests
         }
 
         using var stop = new CancellationTokenSource();
-        var run = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--owner", "alice"], output, TextWriter.Null, stop.Token), TestContext.Current.CancellationToken);
+        var run = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--owner", "alice"], output, TextWriter.Null, stop.Token), TestContext.Current.CancellationToken);
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!Written().Contains("group lobby on 127.0.0.1:" + port, StringComparison.Ordinal))

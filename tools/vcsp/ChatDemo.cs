@@ -9,14 +9,16 @@ using System.Threading;
 using System.Threading.Tasks;
 using VcspGen;
 using VcspGen.Runtime;
+using VcspGen.Runtime.Sip;
 using VcspGen.Spec;
 
 namespace Vcsp.Cli;
 
 /// <summary>
 /// <c>vcsp demo</c>: a server and three clients in one process, each on its own UDP socket on 127.0.0.1, and a short
-/// conversation: joins, a group message, a fragmented one, a DM by name, LIST, INFO, PING and a QUIT. Every datagram
-/// is printed as it is sent, decoded by the generated dispatch table.
+/// conversation: joins, a group message, a fragmented one, a DM by name, LIST, INFO, PING, a short call (VC-INIT with
+/// its SIP dialog, MPEG-TS media relayed at once, VC-LEAVE with its BYE) and a QUIT. Every datagram is printed as it is
+/// sent, decoded by the generated dispatch table, and every SIP message by its start line.
 /// </summary>
 internal static class ChatDemo
 {
@@ -27,16 +29,22 @@ internal static class ChatDemo
         var print = TextWriter.Synchronized(output);
         var names = new ConcurrentDictionary<VcspAddress, string>();
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var hosts = new List<(UdpHost Host, Task Run)>();
+        var hosts = new List<(IDisposable Host, Task Run)>();
+        var sipNames = new ConcurrentDictionary<IPEndPoint, string>();
         try
         {
             var serverHost = new UdpHost(new IPEndPoint(IPAddress.Loopback, 0));
+            var serverSip = new SipEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
             names[serverHost.LocalAddress] = "server";
+            sipNames[serverSip.LocalEndPoint] = "server";
             var server = new GroupServer(
-                new GroupOptions { Name = "lobby", Address = serverHost.LocalAddress, Owner = "alice" },
+                new GroupOptions { Name = "lobby", Address = serverHost.LocalAddress, Owner = "alice", SipPort = serverSip.LocalEndPoint.Port },
                 new Tap(serverHost, "server", names, print),
-                TimeProvider.System);
+                TimeProvider.System,
+                null,
+                new SipTap(serverSip, "server", sipNames, print));
             hosts.Add((serverHost, serverHost.RunAsync(server, TimeProvider.System, run.Token)));
+            hosts.Add((serverSip, serverSip.RunAsync((m, p) => serverHost.Invoke(() => server.ReceiveSip(m, p)), run.Token)));
             print.WriteLine($"VCSP demo: a server and three clients in this process, each on its own UDP socket.");
             print.WriteLine($"Group 'lobby' on {serverHost.LocalEndPoint}; its owner, alice, is the administrator.");
             print.WriteLine("Lines starting with '>' are datagrams as sent, decoded by the generated dispatch table.");
@@ -45,16 +53,29 @@ internal static class ChatDemo
             foreach (var name in new[] { "alice", "bob", "carol" })
             {
                 var host = new UdpHost(new IPEndPoint(IPAddress.Loopback, 0));
+                var sip = new SipEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
                 names[host.LocalAddress] = name;
+                sipNames[sip.LocalEndPoint] = name;
                 var events = new Person(name, print);
+                var callOptions = new CallOptions
+                {
+                    SipEndPoint = sip.LocalEndPoint,
+                    ServerSipEndPoint = serverSip.LocalEndPoint,
+                    MediaPort = host.LocalEndPoint.Port,
+                    Codecs = [(byte)VcspCodec.Mp2t],
+                };
                 var client = new ChatClient(
                     new ClientOptions { Server = serverHost.LocalAddress, Name = name },
                     new Tap(host, name, names, print),
                     TimeProvider.System,
                     events,
+                    events,
+                    callOptions,
+                    new SipTap(sip, name, sipNames, print),
                     events);
                 events.Attach(host, client);
                 hosts.Add((host, host.RunAsync(client, TimeProvider.System, run.Token)));
+                hosts.Add((sip, sip.RunAsync((m, p) => host.Invoke(() => client.ReceiveSip(m, p)), run.Token)));
                 people[name] = events;
             }
 
@@ -97,14 +118,39 @@ internal static class ChatDemo
             carol.Do(c => c.Group.Ping());
             await carol.WaitForAsync("PING round trip", stop).ConfigureAwait(false);
 
-            Step(print, "7. bob QUITs (FIN 0xFF, answered by Response); alice lists again");
+            Step(print, "7. alice and carol join the call: VC-INIT (VoiceJoin 0x25), then SIP INVITE / 200 OK / ACK with a call challenge");
+            foreach (var person in new[] { alice, carol })
+            {
+                person.Do(c => c.Call!.Join());
+                await person.WaitForAsync("in the call", stop).ConfigureAwait(false);
+            }
+
+            Step(print, "8. alice sends three MPEG-TS packets as Media (0x3E); the server relays each at once to carol");
+            for (var i = 0; i < 3; i++)
+            {
+                var packet = new byte[TransportStreamSender.PacketSize];
+                packet[0] = TransportStreamSender.SyncByte;
+                packet[1] = 0x1F; // PID 0x1FFF: a null packet
+                packet[2] = 0xFF;
+                packet[3] = (byte)(0x10 | i);
+                var timestamp = (uint)(i * 3600);
+                alice.Do(c => c.Call!.TrySendMedia(packet, timestamp));
+            }
+
+            await carol.WaitForAsync("media", stop, occurrence: 3).ConfigureAwait(false);
+
+            Step(print, "9. carol leaves the call: VC-LEAVE (VoiceFin 0xEF, answered with 0xEF), and the server's BYE");
+            carol.Do(c => c.Call!.Leave());
+            await carol.WaitForAsync("call ended: left", stop).ConfigureAwait(false);
+
+            Step(print, "10. bob QUITs (FIN 0xFF, answered by Response); alice lists again");
             bob.Do(c => c.Quit());
             await bob.WaitForAsync("closed: left", stop).ConfigureAwait(false);
             alice.Do(c => c.Group.TrySendCommand(CommandCode.List, default));
             await alice.WaitForAsync("LIST:", stop, occurrence: 2).ConfigureAwait(false);
 
             var drops = Enum.GetValues<DropReason>().Sum(r => ReadOnServer(serverHost, () => server.Dropped(r)));
-            print.WriteLine($"\nDone: {ReadOnServer(serverHost, () => server.MemberCount)} members left in lobby, {drops} datagrams dropped by the server.");
+            print.WriteLine($"\nDone: {ReadOnServer(serverHost, () => server.MemberCount)} members left in lobby ({ReadOnServer(serverHost, () => server.CallMemberCount)} in the call), {drops} datagrams dropped by the server.");
             return 0;
         }
         catch (TimeoutException e)
@@ -148,8 +194,21 @@ internal static class ChatDemo
         }
     }
 
+    /// <summary>A SIP sink that prints each message's start line before the endpoint sends it.</summary>
+    private sealed class SipTap(SipEndpoint endpoint, string from, ConcurrentDictionary<IPEndPoint, string> names, TextWriter print) : ISipSink
+    {
+        public void Send(SipMessage message, SipPeer peer)
+        {
+            var to = names.TryGetValue(peer.EndPoint, out var name) ? name : peer.EndPoint.ToString();
+            var line = message.IsRequest ? $"{message.Method} {message.RequestUri}" : $"{message.StatusCode} {message.ReasonPhrase} ({message.Get("CSeq")})";
+            var sdp = message.Body.IsEmpty ? string.Empty : $", SDP {string.Join(" ", Encoding.UTF8.GetString(message.Body.Span).Split("\r\n").Where(l => l.StartsWith("m=", StringComparison.Ordinal) || l.StartsWith("a=vcsp", StringComparison.Ordinal)))}";
+            print.WriteLine($"  > {from,-6} -> {to,-6} SIP/{peer.Transport}: {line}{sdp}");
+            endpoint.Send(message, peer);
+        }
+    }
+
     /// <summary>One demo client: prints what it hears, and lets the script wait for it.</summary>
-    private sealed class Person(string name, TextWriter print) : IClientEvents, IDirectMessageEvents
+    private sealed class Person(string name, TextWriter print) : IClientEvents, IDirectMessageEvents, ICallEvents
     {
         private readonly ConcurrentQueue<string> _heard = new();
         private UdpHost? _host;
@@ -214,6 +273,15 @@ internal static class ChatDemo
 
         public void OnDirectMessage(in VcspAddress peer, ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message, bool firstContact) =>
             Hear($"[dm from {Encoding.UTF8.GetString(sender)}] {Encoding.UTF8.GetString(message)}");
+
+        public void OnCallStarted(byte codec, ushort? callChallenge) => Hear($"in the call: codec {codec}, call challenge {callChallenge}");
+
+        public void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs) => Hear($"call refused: {reason}");
+
+        public void OnCallEnded(string reason) => Hear("call ended: " + reason);
+
+        public void OnMedia(ushort source, uint timestamp, byte codec, ReadOnlySpan<byte> data) =>
+            Hear($"media from call member {source}: {data.Length} B, timestamp {timestamp}, codec {codec}");
 
         private void Hear(string line)
         {

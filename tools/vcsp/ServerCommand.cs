@@ -9,6 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using VcspGen;
 using VcspGen.Runtime;
+using VcspGen.Runtime.Sip;
 
 namespace Vcsp.Cli;
 
@@ -17,16 +18,21 @@ internal static class ServerCommand
 {
     public const string Usage = """
         usage: vcsp server [--bind ADDRESS] [--port PORT] [--group NAME[:PORT]]... [--owner NAME] [--policy reject|drop]
+                           [--sip-port PORT] [--codecs LIST]
 
           --bind ADDRESS   the local address to listen on (default 0.0.0.0, all IPv4 interfaces; :: for IPv6)
           --port PORT      the port of a group given without one (default 50429)
           --group NAME     a group to host, optionally on its own port; repeat for several (default: lobby)
           --owner NAME     the administrator's member name (default: none)
           --policy P       what to do with a join for another version or address: reject (default) or drop
+          --sip-port PORT  the SIP port (UDP and TCP) of the first group's call (default 5060); the next groups
+                           take the ports after it; 0 picks free ports
+          --codecs LIST    the call's codecs, most preferred first, comma-separated:
+                           opus, pcmu, pcma, g722, h264, mp2t or their ids (default: all six in that order)
         """;
 
     /// <summary>The parsed options.</summary>
-    internal sealed record Options(IPAddress Bind, List<(string Name, int Port)> Groups, string Owner, JoinPolicy Policy);
+    internal sealed record Options(IPAddress Bind, List<(string Name, int Port)> Groups, string Owner, JoinPolicy Policy, int SipPort, byte[]? Codecs);
 
     /// <summary>Parses the options, or returns an error message.</summary>
     public static (Options? Options, string? Error) Parse(IReadOnlyList<string> args)
@@ -36,6 +42,8 @@ internal static class ServerCommand
         var groups = new List<(string Name, int? Port)>();
         var owner = string.Empty;
         var policy = JoinPolicy.Reject;
+        var sipPort = 5060;
+        byte[]? codecs = null;
         for (var i = 0; i < args.Count; i++)
         {
             var option = args[i];
@@ -88,6 +96,16 @@ internal static class ServerCommand
                     break;
                 case "--policy":
                     return (null, $"policy must be reject or drop, not '{value}'");
+                case "--sip-port" when int.TryParse(value, out var sp) && sp is >= 0 and <= 65535:
+                    sipPort = sp;
+                    break;
+                case "--sip-port":
+                    return (null, $"'{value}' is not a SIP port (0 to 65535)");
+                case "--codecs" when CodecNames.TryParse(value, out var list):
+                    codecs = list;
+                    break;
+                case "--codecs":
+                    return (null, $"'{value}' is not a codec list: {CodecNames.Known}");
                 default:
                     return (null, $"unknown option '{option}'");
             }
@@ -109,7 +127,12 @@ internal static class ServerCommand
             return (null, "two groups cannot share a port");
         }
 
-        return (new Options(bind, resolved, owner, policy), null);
+        if (sipPort != 0 && sipPort + resolved.Count - 1 > 65535)
+        {
+            return (null, "the SIP ports of the groups run past 65535");
+        }
+
+        return (new Options(bind, resolved, owner, policy, sipPort, codecs), null);
     }
 
     /// <summary>Runs the groups until <paramref name="stop"/> is cancelled. Port 0 picks a free port (tests).</summary>
@@ -119,20 +142,35 @@ internal static class ServerCommand
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)
             .ToList();
-        var hosts = new List<UdpHost>();
+        var hosts = new List<IDisposable>();
+        var groups = new List<(UdpHost Host, GroupServer Server)>();
         var runs = new List<Task>();
+        using var running = new CancellationTokenSource();
         try
         {
-            foreach (var (name, port) in options.Groups)
+            for (var i = 0; i < options.Groups.Count; i++)
             {
+                var (name, port) = options.Groups[i];
                 var host = new UdpHost(new IPEndPoint(options.Bind, port));
                 hosts.Add(host);
-                var server = new GroupServer(
-                    new GroupOptions { Name = name, Address = host.LocalAddress, Owner = options.Owner, Policy = options.Policy, HostAddresses = hostAddresses },
-                    host,
-                    TimeProvider.System);
-                runs.Add(host.RunAsync(server, TimeProvider.System, stop));
-                output.WriteLine($"group {name} on {host.LocalEndPoint}");
+                var sip = new SipEndpoint(new IPEndPoint(options.Bind, options.SipPort == 0 ? 0 : options.SipPort + i));
+                hosts.Add(sip);
+                var groupOptions = new GroupOptions
+                {
+                    Name = name,
+                    Address = host.LocalAddress,
+                    Owner = options.Owner,
+                    Policy = options.Policy,
+                    HostAddresses = hostAddresses,
+                    SipPort = sip.LocalEndPoint.Port,
+                    Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
+                };
+
+                var server = new GroupServer(groupOptions, host, TimeProvider.System, null, sip);
+                groups.Add((host, server));
+                runs.Add(host.RunAsync(server, TimeProvider.System, running.Token));
+                runs.Add(sip.RunAsync((message, peer) => host.Invoke(() => server.ReceiveSip(message, peer)), running.Token));
+                output.WriteLine($"group {name} on {host.LocalEndPoint}, SIP on {sip.LocalEndPoint} (UDP and TCP), codecs {CodecNames.Describe(groupOptions.Codecs)}");
             }
         }
         catch (System.Net.Sockets.SocketException e)
@@ -147,6 +185,23 @@ internal static class ServerCommand
         }
 
         output.Flush();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or SIGTERM: the calls end with a BYE to every call member (PROTOCOL.md §12.5), given a moment
+            // to be answered, then the groups stop.
+            foreach (var (host, server) in groups)
+            {
+                host.Invoke(server.CloseCall);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(300), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await running.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(runs).ConfigureAwait(false);
         foreach (var host in hosts)
         {
