@@ -209,6 +209,83 @@ public sealed class ClientVerbTests
         Assert.Contains("vcsp client: could not join: the server did not answer", output.Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ClientsDrivenByStandardInputCallStreamAnMpegTsFileAndRecordIt()
+    {
+        var folder = Directory.CreateTempSubdirectory("vcsp-cli-call-").FullName;
+        try
+        {
+            var sent = Path.Combine(folder, "sent.ts");
+            var recorded = Path.Combine(folder, "bob.ts");
+            Assert.Equal(0, await RunProgramAsync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "2", "-c:v", "mpeg2video", "-b:v", "300k", "-c:a", "mp2", "-f", "mpegts", sent]));
+            var bytes = await File.ReadAllBytesAsync(sent, TestContext.Current.CancellationToken);
+
+            var port = FreePort();
+            var server = new Terminal("server");
+            using var stopServer = new CancellationTokenSource();
+            var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(CultureInfo.InvariantCulture), "--codecs", "mp2t,opus"], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
+            await server.WaitForAsync("codecs mp2t,opus");
+            var serverSip = System.Text.RegularExpressions.Regex.Match(server.Text, @"SIP on (127\.0\.0\.1:[0-9]+)").Groups[1].Value;
+
+            // bob records; alice streams the file once she is in the call. Both type their commands on standard input.
+            var bob = new Terminal("bob");
+            var bobInput = new Pipe();
+            var bobRun = Task.Run(() => Vcsp.Cli.Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "bob", "--server-sip", serverSip, "--codecs", "mp2t", "--record-media", recorded], bobInput.Reader.AsStream(), bob.Writer, bob.Writer, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+            await bob.WaitForAsync("joined lobby");
+            await bobInput.Writer.WriteAsync("/vc-init\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            await bob.WaitForAsync("call: in the call, codec mp2t");
+
+            var alice = new Terminal("alice");
+            var aliceInput = new Pipe();
+            var aliceRun = Task.Run(() => Vcsp.Cli.Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "alice", "--server-sip", serverSip, "--send-media", sent], aliceInput.Reader.AsStream(), alice.Writer, alice.Writer, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+            await alice.WaitForAsync("joined lobby");
+            await aliceInput.Writer.WriteAsync("/vc-init mp2t\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            await alice.WaitForAsync($"media: sent {bytes.Length / 188} packets");
+
+            var deadline = DateTime.UtcNow + Patience;
+            while (new FileInfo(recorded).Length < bytes.Length)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"bob recorded {new FileInfo(recorded).Length} of {bytes.Length} bytes");
+                await Task.Delay(10, TestContext.Current.CancellationToken);
+            }
+
+            // alice leaves the call, then the group; bob restarts his call, leaves it, and quits.
+            await aliceInput.Writer.WriteAsync("/vc-leave\n/quit\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            Assert.Equal(0, await aliceRun.WaitAsync(Patience, TestContext.Current.CancellationToken));
+            Assert.Contains("call: ended: left", alice.Text, StringComparison.Ordinal);
+            await bobInput.Writer.WriteAsync("/vc-restart\n/vc-leave\n/vc-leave\n/quit\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            Assert.Equal(0, await bobRun.WaitAsync(Patience, TestContext.Current.CancellationToken));
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(bob.Text, "call: in the call, codec mp2t").Count);
+            Assert.Contains("call: ended: left\n! vc-leave: not in the call", bob.Text, StringComparison.Ordinal);
+
+            Assert.Equal(bytes, await File.ReadAllBytesAsync(recorded, TestContext.Current.CancellationToken));
+            Assert.Equal(0, await RunProgramAsync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", recorded]));
+
+            await stopServer.CancelAsync();
+            Assert.Equal(0, await serverRun);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<int> RunProgramAsync(string program, string[] arguments)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.True(process.ExitCode == 0, $"{program}: {await output}{await error}");
+        return process.ExitCode;
+    }
+
     private static int FreePort()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

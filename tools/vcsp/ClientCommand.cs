@@ -12,6 +12,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using VcspGen;
 using VcspGen.Runtime;
+using VcspGen.Runtime.Sip;
 using VcspGen.Spec;
 
 namespace Vcsp.Cli;
@@ -24,11 +25,20 @@ namespace Vcsp.Cli;
 internal static class ClientCommand
 {
     public const string Usage = """
-        usage: vcsp client --server HOST[:PORT] --name NAME
+        usage: vcsp client --server HOST[:PORT] --name NAME [call options]
 
           --server HOST[:PORT]  the group to join: an IP address or host name, and its port (default 50429);
                                 IPv6 with a port is written [ADDRESS]:PORT
           --name NAME           your member name, 1 to 32 bytes of UTF-8, no control characters
+        Call options:
+          --codecs LIST         the codecs /vc-init offers, most preferred first (default: all six):
+                                opus, pcmu, pcma, g722, h264, mp2t or their ids
+          --sip-port PORT       the port of this client's SIP user agent (default 0: any free port)
+          --sip-transport T     udp (default) or tcp: how the server's INVITE reaches this client
+          --server-sip HOST:PORT  where the server's SIP endpoint is (default: the group's address, port 5060);
+                                INVITEs from anywhere else are dropped
+          --send-media FILE     an MPEG-TS file to stream (in real time) once in the call, one 188-byte packet per datagram
+          --record-media FILE   write the media data received in the call to FILE
 
         Every line you type goes to the group, except lines that start with '/':
           /list             the members (with their addresses when you are the administrator)
@@ -36,28 +46,45 @@ internal static class ClientCommand
           /ping             a VCSP echo to the server, with the round trip in milliseconds
           /dm NAME TEXT     a direct message, peer to peer (also /whisper and /tell; NAME may be HOST:PORT)
           /kick NAME        remove a member (the administrator only)
-          /res              leave and join again
+          /res              leave and join again (and the call, if in it)
+          /vc-init [LIST]   join the group's call (VoiceJoin, then SIP INVITE / 200 OK / ACK)
+          /vc-leave         leave the call (the member stays in the group)
+          /vc-restart       leave the call and join it again
           /quit             leave and exit
           /help             this list
         When standard input ends, the client stays in the group, printing, until Ctrl-C or SIGTERM.
         Exit codes: 0 after /quit, Ctrl-C or SIGTERM; 1 when the join fails or the server ends the session; 2 wrong arguments.
         """;
 
-    private const string Commands = "commands: /list /info /ping /dm NAME TEXT /kick NAME /res /quit /help";
+    private const string Commands = "commands: /list /info /ping /dm NAME TEXT /kick NAME /res /vc-init [CODECS] /vc-leave /vc-restart /quit /help";
     private static readonly TimeSpan AnswerPatience = TimeSpan.FromSeconds(10);
 
     /// <summary>The parsed options.</summary>
-    internal sealed record Options(string ServerHost, int Port, string Name);
+    internal sealed record Options(string ServerHost, int Port, string Name)
+    {
+        public byte[]? Codecs { get; init; }
+
+        public int SipPort { get; init; }
+
+        public SipTransport SipTransport { get; init; }
+
+        public string? ServerSip { get; init; }
+
+        public string? SendMedia { get; init; }
+
+        public string? RecordMedia { get; init; }
+    }
 
     /// <summary>Parses the options, or returns an error message.</summary>
     public static (Options? Options, string? Error) Parse(IReadOnlyList<string> args)
     {
         string? server = null;
         string? name = null;
+        var call = new Options(string.Empty, 0, string.Empty);
         for (var i = 0; i < args.Count; i++)
         {
             var option = args[i];
-            if (option is not ("--server" or "--name"))
+            if (option is not ("--server" or "--name" or "--codecs" or "--sip-port" or "--sip-transport" or "--server-sip" or "--send-media" or "--record-media"))
             {
                 return (null, $"unknown option '{option}'");
             }
@@ -68,13 +95,42 @@ internal static class ClientCommand
             }
 
             var value = args[++i];
-            if (option == "--server")
+            switch (option)
             {
-                server = value;
-            }
-            else
-            {
-                name = value;
+                case "--server":
+                    server = value;
+                    break;
+                case "--name":
+                    name = value;
+                    break;
+                case "--codecs" when CodecNames.TryParse(value, out var codecs):
+                    call = call with { Codecs = codecs };
+                    break;
+                case "--codecs":
+                    return (null, $"'{value}' is not a codec list: {CodecNames.Known}");
+                case "--sip-port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var sipPort) && sipPort <= 65535:
+                    call = call with { SipPort = sipPort };
+                    break;
+                case "--sip-port":
+                    return (null, $"'{value}' is not a SIP port (0 to 65535)");
+                case "--sip-transport" when value is "udp" or "tcp":
+                    call = call with { SipTransport = value == "tcp" ? SipTransport.Tcp : SipTransport.Udp };
+                    break;
+                case "--sip-transport":
+                    return (null, $"SIP transport must be udp or tcp, not '{value}'");
+                case "--server-sip" when IPEndPoint.TryParse(value, out var sipEndPoint) && sipEndPoint.Port != 0:
+                    call = call with { ServerSip = value };
+                    break;
+                case "--server-sip":
+                    return (null, $"'{value}' is not ADDRESS:PORT");
+                case "--send-media" when File.Exists(value):
+                    call = call with { SendMedia = value };
+                    break;
+                case "--send-media":
+                    return (null, $"no such file: '{value}'");
+                default:
+                    call = call with { RecordMedia = value };
+                    break;
             }
         }
 
@@ -93,7 +149,7 @@ internal static class ClientCommand
             return (null, $"'{server}' is not HOST[:PORT] with a port from 1 to 65535");
         }
 
-        return (new Options(host, port, name), null);
+        return (call with { ServerHost = host, Port = port, Name = name }, null);
     }
 
     /// <summary>Joins, chats until /quit, Ctrl-C or SIGTERM, then leaves with a FIN.</summary>
@@ -123,15 +179,43 @@ internal static class ClientCommand
             ? address
             : address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
         using var host = new UdpHost(new IPEndPoint(local, 0));
-        var console = new ConsoleEvents(output);
+        SipEndpoint sip;
+        FileStream? record;
+        try
+        {
+            sip = new SipEndpoint(new IPEndPoint(local, options.SipPort));
+            record = options.RecordMedia is { } path ? new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0) : null; // unbuffered: the file grows packet by packet
+        }
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"vcsp client: {e.Message}");
+            return 1;
+        }
+
+        using var sipEndpoint = sip;
+        await using var recording = record;
+        var console = new ConsoleEvents(output, record);
+        var callOptions = new CallOptions
+        {
+            SipEndPoint = new IPEndPoint(LocalAddressToward(server, local), sip.LocalEndPoint.Port),
+            SipTransport = options.SipTransport,
+            ServerSipEndPoint = options.ServerSip is { } serverSip ? IPEndPoint.Parse(serverSip) : null,
+            MediaPort = host.LocalEndPoint.Port,
+            Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
+        };
         var client = new ChatClient(
             new ClientOptions { Server = VcspAddress.FromEndPoint(server), Name = options.Name },
             host,
             TimeProvider.System,
             console,
+            console,
+            callOptions,
+            sip,
             console);
         using var hostStop = new CancellationTokenSource();
         var run = host.RunAsync(client, TimeProvider.System, hostStop.Token);
+        var sipRun = sip.RunAsync((message, peer) => host.Invoke(() => client.ReceiveSip(message, peer)), hostStop.Token);
+        var media = options.SendMedia is { } file ? StreamWhenInCallAsync(host, client, console, file, hostStop.Token) : Task.CompletedTask;
         try
         {
             return await ChatAsync(host, client, console, server, input, error, stop).ConfigureAwait(false);
@@ -139,7 +223,47 @@ internal static class ClientCommand
         finally
         {
             await hostStop.CancelAsync().ConfigureAwait(false);
-            await run.ConfigureAwait(false);
+            await Task.WhenAll(run, sipRun, media).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>--send-media: once the call has started (with a call challenge), streams the file in real time.</summary>
+    private static async Task StreamWhenInCallAsync(UdpHost host, ChatClient client, ConsoleEvents console, string file, CancellationToken stop)
+    {
+        if (!await console.WaitAsync(host, () => client.Call!.State == CallState.InCall && client.Call.CallChallenge is not null, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            await using var input = File.OpenRead(file);
+            var result = await new TransportStreamSender(host, client.Call!, TimeProvider.System).SendAsync(PipeReader.Create(input), stop).ConfigureAwait(false);
+            console.Print($"media: sent {result.PacketsSent} packets of {file}" + (result.PacketsRefused + result.BytesDiscarded > 0 ? $" ({result.PacketsRefused} refused, {result.BytesDiscarded} bytes not in whole packets)" : string.Empty));
+        }
+        catch (IOException e)
+        {
+            console.Print($"! media: {e.Message}");
+        }
+    }
+
+    /// <summary>The local address that packets to <paramref name="server"/> leave from (for the SDP answer and Contact).</summary>
+    private static IPAddress LocalAddressToward(IPEndPoint server, IPAddress bound)
+    {
+        if (!bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any))
+        {
+            return bound;
+        }
+
+        using var probe = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            probe.Connect(server); // a UDP connect sends nothing; it only picks the route
+            return ((IPEndPoint)probe.LocalEndPoint!).Address;
+        }
+        catch (SocketException)
+        {
+            return bound;
         }
     }
 
@@ -279,6 +403,46 @@ internal static class ClientCommand
             case "/dm" or "/whisper" or "/tell" when rest.IndexOf(' ', StringComparison.Ordinal) is > 0 and var gap:
                 await DirectAsync(host, client, console, rest[..gap], rest[(gap + 1)..], stop).ConfigureAwait(false);
                 return true;
+            case "/vc-init":
+                byte[]? codecs = null;
+                if (rest.Length > 0 && !CodecNames.TryParse(rest, out codecs))
+                {
+                    console.Print($"! vc-init: '{rest}' is not a codec list: {CodecNames.Known}");
+                    return true;
+                }
+
+                var joining = false;
+                host.Invoke(() => joining = client.Call!.Join(codecs));
+                if (!joining)
+                {
+                    console.Print("! vc-init: not a member of the group, or already in (or joining) the call");
+                    return true;
+                }
+
+                await WaitForCallAsync(host, client, console, stop).ConfigureAwait(false);
+                return true;
+            case "/vc-leave" when rest.Length == 0:
+                var leaving = false;
+                host.Invoke(() => leaving = client.Call!.Leave());
+                if (!leaving)
+                {
+                    console.Print("! vc-leave: not in the call");
+                    return true;
+                }
+
+                await WaitForCallAsync(host, client, console, stop).ConfigureAwait(false);
+                return true;
+            case "/vc-restart" when rest.Length == 0:
+                var restarting = false;
+                host.Invoke(() => restarting = client.RestartCall());
+                if (!restarting)
+                {
+                    console.Print("! vc-restart: not in the call");
+                    return true;
+                }
+
+                await WaitForCallAsync(host, client, console, stop).ConfigureAwait(false);
+                return true;
             case "/res" when rest.Length == 0:
                 var restarted = false;
                 host.Invoke(() => restarted = client.Restart());
@@ -293,6 +457,16 @@ internal static class ClientCommand
             default:
                 console.Print($"! '{line}' is not a command; {Commands}");
                 return true;
+        }
+    }
+
+    /// <summary>Waits until the call is settled: in it, or out of it (VC-INIT answered, VC-LEAVE done).</summary>
+    private static async Task WaitForCallAsync(UdpHost host, ChatClient client, ConsoleEvents console, CancellationToken stop)
+    {
+        // VC-INIT's VoiceJoin gives up after 7.75 s; a SIP set-up may take up to 64 × T1 (32 s) more.
+        if (!await console.WaitAsync(host, () => client.Call!.State is CallState.InCall or CallState.Idle, TimeSpan.FromSeconds(45), stop).ConfigureAwait(false))
+        {
+            console.Print("! call: no answer yet");
         }
     }
 
@@ -413,12 +587,13 @@ internal static class ClientCommand
     }
 
     /// <summary>Prints what the client hears, and wakes the console loop when something arrives.</summary>
-    private sealed class ConsoleEvents(TextWriter output) : IClientEvents, IDirectMessageEvents
+    private sealed class ConsoleEvents(TextWriter output, Stream? record) : IClientEvents, IDirectMessageEvents, ICallEvents
     {
         private readonly Lock _print = new();
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private bool _member;
+        private bool _recordFailed;
 
         public int Replies { get; private set; }
 
@@ -542,6 +717,46 @@ internal static class ClientCommand
             Print($"[dm {Encoding.UTF8.GetString(sender)}@{peer}] {Encoding.UTF8.GetString(message)}");
             Changed();
         }
+
+        public void OnCallStarted(byte codec, ushort? callChallenge)
+        {
+            Print($"call: in the call, codec {CodecNames.Describe([codec])}" + (callChallenge is null ? " (the peer's offer had no call challenge: no media)" : string.Empty));
+            Changed();
+        }
+
+        public void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs)
+        {
+            Print($"call: refused ({reason}); the server's codecs: {CodecNames.Describe(serverCodecs.ToArray())}");
+            Changed();
+        }
+
+        public void OnCallEnded(string reason)
+        {
+            Print("call: ended: " + reason);
+            Changed();
+        }
+
+        public void OnMedia(ushort source, uint timestamp, byte codec, ReadOnlySpan<byte> data)
+        {
+            // --record-media: the data as it comes (for one sender's MPEG-TS, a playable stream). Under the host's lock,
+            // so writes are in arrival order; a failing disk stops the recording, not the call.
+            if (record is not null && !_recordFailed)
+            {
+                try
+                {
+                    record.Write(data);
+                }
+                catch (IOException e)
+                {
+                    _recordFailed = true;
+                    Print("! record-media: " + e.Message);
+                }
+            }
+
+            MediaPackets++;
+        }
+
+        public long MediaPackets { get; private set; }
 
         private void Changed()
         {
