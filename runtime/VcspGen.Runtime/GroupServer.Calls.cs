@@ -441,14 +441,21 @@ public sealed partial class GroupServer
             }
         }
 
-        foreach (var leg in expired ?? [])
+        if (expired is not null)
         {
-            // Timer B or F: the peer never answered. A set-up fails; a BYE is given up (PROTOCOL.md §12.5).
-            LogSipTimeout(_logger, leg.Peer.EndPoint, leg.Request!.Method!);
-            EndLeg(leg);
+            foreach (var leg in expired)
+            {
+                // Timer B or F: the peer never answered. A set-up fails; a BYE is given up (PROTOCOL.md §12.5).
+                LogSipTimeout(_logger, leg.Peer.EndPoint, leg.Request!.Method!);
+                EndLeg(leg);
+            }
         }
 
-        _lingeringFins.RemoveAll(f => _time.GetElapsedTime(f.At, now) >= VoiceFinLinger);
+        // Oldest first: expired records leave from the front (no delegate, so a poll allocates nothing).
+        while (_lingeringFins.Count > 0 && _time.GetElapsedTime(_lingeringFins[0].At, now) >= VoiceFinLinger)
+        {
+            _lingeringFins.RemoveAt(0);
+        }
     }
 
     private TimeSpan? NextCallDelay(long now)

@@ -36,7 +36,12 @@ public sealed class CliTests
         Assert.Contains("members=3", output, System.StringComparison.Ordinal);
         Assert.Matches(@"carol  \| PING round trip [0-9.]+ ms", output);
         Assert.Contains("  bob    | closed: left", output, System.StringComparison.Ordinal);
-        Assert.Contains("Done: 2 members left in lobby, 0 datagrams dropped by the server.", output, System.StringComparison.Ordinal);
+        Assert.Matches(@"server -> alice  SIP/Udp: INVITE sip:alice@127\.0\.0\.1:\d+, SDP m=video \d+ RTP/AVP 33 a=vcsp-challenge:\d+", output);
+        Assert.Contains("SIP/Udp: ACK sip:carol@", output, System.StringComparison.Ordinal);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(output, @"carol  \| media from call member \d+: 188 B").Count);
+        Assert.Contains("SIP/Udp: BYE sip:carol@", output, System.StringComparison.Ordinal);
+        Assert.Contains("  carol  | call ended: left", output, System.StringComparison.Ordinal);
+        Assert.Contains("Done: 2 members left in lobby (1 in the call), 0 datagrams dropped by the server.", output, System.StringComparison.Ordinal);
     }
 
     [Fact]
