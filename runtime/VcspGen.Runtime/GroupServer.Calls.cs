@@ -166,8 +166,10 @@ public sealed partial class GroupServer
         }
 
         var endPoint = new IPEndPoint(member.Address.ToIPEndPoint().Address, join.SipPort);
-        var leg = new CallLeg(new SipPeer(endPoint, join.SipTransport), SipHeaders.NewCallId(CallAddress(endPoint)), SipHeaders.NewTag())
+        var local = CallAddress(member);
+        var leg = new CallLeg(new SipPeer(endPoint, join.SipTransport), SipHeaders.NewCallId(local), SipHeaders.NewTag())
         {
+            LocalAddress = local,
             Owner = member,
             Challenge = callChallenge,
             MemberId = NextCallMemberId(),
@@ -493,7 +495,7 @@ public sealed partial class GroupServer
 
     private SipMessage BuildInvite(Member member, CallLeg leg)
     {
-        var local = new IPEndPoint(CallAddress(leg.Peer.EndPoint), _options.SipPort);
+        var local = new IPEndPoint(leg.LocalAddress, _options.SipPort);
         var name = Encoding.UTF8.GetString(member.Name);
         leg.RemoteTarget = $"sip:{SipHeaders.EscapeUser(name)}@{SipHeaders.HostPort(leg.Peer.EndPoint)}";
         leg.LocalUri = $"sip:vcsp@{SipHeaders.HostPort(local)}";
@@ -538,25 +540,13 @@ public sealed partial class GroupServer
     }
 
     private string Via(CallLeg leg, string branch) =>
-        $"SIP/2.0/{(leg.Peer.Transport == SipTransport.Tcp ? "TCP" : "UDP")} {SipHeaders.HostPort(new IPEndPoint(CallAddress(leg.Peer.EndPoint), _options.SipPort))};branch={branch}";
+        $"SIP/2.0/{(leg.Peer.Transport == SipTransport.Tcp ? "TCP" : "UDP")} {SipHeaders.HostPort(new IPEndPoint(leg.LocalAddress, _options.SipPort))};branch={branch}";
 
-    private IPAddress CallAddress(IPEndPoint peer)
+    private IPAddress CallAddress(Member member)
     {
-        // The group's own address; a server bound to a wildcard names one of its host addresses of the peer's family.
-        if (!_wildcard)
-        {
-            return _boundAddress;
-        }
-
-        foreach (var host in _hostAddresses)
-        {
-            if (host.AddressFamily == peer.AddressFamily)
-            {
-                return host;
-            }
-        }
-
-        return peer.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        // The group's own address; a server bound to a wildcard names the host address the member joined through,
+        // which is where the member expects SIP and media from (PROTOCOL.md §12.4).
+        return _wildcard ? member.GroupAddress.ToIPEndPoint().Address : _boundAddress;
     }
 
     private ushort NextCallMemberId()
@@ -651,6 +641,8 @@ public sealed partial class GroupServer
         public string CallId { get; } = callId;
 
         public string LocalTag { get; } = localTag;
+
+        public required IPAddress LocalAddress { get; init; }
 
         public Member? Owner { get; set; }
 

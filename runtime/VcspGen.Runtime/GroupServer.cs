@@ -237,6 +237,7 @@ public sealed partial class GroupServer : IVcspStateMachine
             LastHeard = _time.GetTimestamp(),
             JoinedAt = _time.GetTimestamp(),
             IsAdministrator = isOwnerName,
+            GroupAddress = request.Server,
         };
         _members.Add(source, joined);
         VcspMetrics.Members.Add(1, _groupTag);
@@ -365,7 +366,7 @@ public sealed partial class GroupServer : IVcspStateMachine
         }
 
         RelayPending(member);
-        Send(new Response { Challenge = member.Challenge, Sequence = fin.Sequence, InReplyTo = ResponseTo.Fin, Server = _options.Address, GroupName = _groupName }, source);
+        Send(new Response { Challenge = member.Challenge, Sequence = fin.Sequence, InReplyTo = ResponseTo.Fin, Server = member.GroupAddress, GroupName = _groupName }, source);
         Remove(member);
     }
 
@@ -408,7 +409,7 @@ public sealed partial class GroupServer : IVcspStateMachine
 
                 return (CommandStatus.Ok, Encoding.UTF8.GetBytes(text.ToString()));
             case CommandCode.Info when argument.IsEmpty:
-                text.Append("address=").Append(_options.Address.ToString()).Append('\n')
+                text.Append("address=").Append(requester.GroupAddress.ToString()).Append('\n')
                     .Append("name=").Append(_options.Name).Append('\n')
                     .Append("owner=").Append(_options.Owner).Append('\n')
                     .Append("members=").Append(_members.Count).Append('\n');
@@ -738,7 +739,7 @@ public sealed partial class GroupServer : IVcspStateMachine
         Send(new Error { Challenge = member.Challenge, Sequence = sequence, Code = code, Expected = member.Expected }, member.Address);
 
     private void SendJoinResponse(Member member, uint requestSequence) =>
-        Send(new Response { Challenge = member.Challenge, Sequence = requestSequence, InReplyTo = ResponseTo.JoinRequest, Server = _options.Address, GroupName = _groupName }, member.Address);
+        Send(new Response { Challenge = member.Challenge, Sequence = requestSequence, InReplyTo = ResponseTo.JoinRequest, Server = member.GroupAddress, GroupName = _groupName }, member.Address);
 
     private void RefuseJoin(in VcspAddress source, uint sequence, RejectReason reason, string text)
     {
@@ -876,6 +877,9 @@ public sealed partial class GroupServer : IVcspStateMachine
         public int PendingCount { get; private set; }
 
         public bool IsAdministrator { get; init; }
+
+        // The group's address as this member named it (for a server on a wildcard address, the host address it used).
+        public VcspAddress GroupAddress { get; init; }
 
         // The member's call leg while it is being set up or is active (PROTOCOL.md §12), and when it was last told NotInCall.
         public CallLeg? Call { get; set; }

@@ -47,6 +47,22 @@ public sealed class CallTests
     }
 
     [Fact]
+    public void AServerOnAWildcardAddressAnswersAndCallsFromTheAddressTheMemberJoinedThrough()
+    {
+        // Bound to 0.0.0.0 (a server on every interface): the Response echoes 127.0.0.1, and the SIP and SDP name it.
+        var lab = new CallLab(new GroupOptions { Name = "lobby", Address = VcspAddress.IPv4([0, 0, 0, 0], 5000), RelayQuiet = TimeSpan.Zero });
+        var alice = lab.JoinCall("alice");
+        Assert.Equal(ClientState.Member, alice.Client.Group.State);
+        var invite = lab.Sip.Log[0].Message;
+        Assert.StartsWith("SIP/2.0/UDP 127.0.0.1:5060;", invite.Get("Via"), StringComparison.Ordinal);
+        Assert.True(SdpSession.TryParse(invite.Body.Span, out var offer, out _));
+        Assert.Equal(IPAddress.Loopback, offer!.ConnectionAddress);
+        Assert.True(alice.Client.Group.TrySendCommand(CommandCode.Info, default));
+        lab.Pump();
+        Assert.Contains("address=127.0.0.1:5000", alice.Events.Replies.Single().Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NoCommonCodecIsAnsweredWithTheServersList()
     {
         var lab = new CallLab();
