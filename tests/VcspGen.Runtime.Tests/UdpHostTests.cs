@@ -71,4 +71,12 @@ public sealed class UdpHostTests
         var n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
         return buffer[..n];
     }
+
+    [Fact]
+    public void AHostAsksForALargerSocketBufferThanTheSystemDefault()
+    {
+        using var plain = new UdpHost(new IPEndPoint(IPAddress.Loopback, 0), socketBufferSize: 0);
+        using var large = new UdpHost(new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.True(large.ReceiveBufferSize > plain.ReceiveBufferSize, $"{large.ReceiveBufferSize} <= {plain.ReceiveBufferSize}");
+    }
 }
