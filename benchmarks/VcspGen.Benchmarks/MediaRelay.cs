@@ -82,7 +82,6 @@ public class MediaRelay
 
     private const byte Codec = (byte)VcspCodec.Mp2t;
     private const int StampOffset = 4; // after the 4-byte TS header
-    private const int SocketBuffer = 4 << 20;
     private const int PollMicroseconds = 100_000;
     private const int LatencySamples = 1 << 22;
     private const ushort RawChallenge = 0x4D45;
@@ -116,19 +115,19 @@ public class MediaRelay
     [GlobalSetup(Target = nameof(RawFanOut))]
     public void SetUpRaw()
     {
-        _sender = NewSocket();
+        _sender = RawRelay.NewSocket();
         _receivers = new Receiver[Receivers];
         var targets = new SocketAddress[Receivers];
         for (var k = 0; k < Receivers; k++)
         {
-            _receivers[k] = new Receiver(NewSocket());
+            _receivers[k] = new Receiver(RawRelay.NewSocket());
             targets[k] = _receivers[k].Socket.LocalEndPoint!.Serialize();
         }
 
-        var relay = NewSocket();
+        var relay = RawRelay.NewSocket();
         _rawSocket = relay;
         _relay = relay.LocalEndPoint!.Serialize();
-        _rawThread = new Thread(() => FanOut(relay, targets)) { IsBackground = true, Name = "raw fan-out" };
+        _rawThread = new Thread(() => RawRelay.FanOut(relay, targets)) { IsBackground = true, Name = "raw fan-out" };
         _rawThread.Start();
         StartReceiving();
     }
@@ -170,7 +169,7 @@ public class MediaRelay
         _receivers = new Receiver[Receivers + 1];
         for (var k = 0; k <= Receivers; k++)
         {
-            _receivers[k] = new Receiver(NewSocket());
+            _receivers[k] = new Receiver(RawRelay.NewSocket());
             _receivers[k].Attach(k < Receivers ? "receiver" + k : "sender", host.LocalAddress, _relay, sip);
         }
 
@@ -182,7 +181,7 @@ public class MediaRelay
         PumpUntil(sip, () => Array.TrueForAll(_receivers, r => r.Client!.Group.State == ClientState.Member), "every member joined the group");
         foreach (var member in _receivers)
         {
-            Check(member.Client!.Call!.Join(), "VC-INIT did not start");
+            RawRelay.Check(member.Client!.Call!.Join(), "VC-INIT did not start");
         }
 
         PumpUntil(
@@ -261,50 +260,6 @@ public class MediaRelay
         payload[2] = 0x00;
         payload[3] = 0x10;
         return payload;
-    }
-
-    private static Socket NewSocket()
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
-        {
-            ReceiveBufferSize = SocketBuffer,
-            SendBufferSize = SocketBuffer,
-        };
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return socket;
-    }
-
-    /// <summary>The raw relay: receive a datagram, send it to every receiver, nothing else.</summary>
-    private static void FanOut(Socket relay, SocketAddress[] targets)
-    {
-        var buffer = new byte[2048];
-        var source = new SocketAddress(AddressFamily.InterNetwork);
-        while (true)
-        {
-            int received;
-            try
-            {
-                received = relay.ReceiveFrom(buffer, SocketFlags.None, source);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            var datagram = buffer.AsSpan(0, received);
-            foreach (var target in targets)
-            {
-                relay.SendTo(datagram, SocketFlags.None, target);
-            }
-        }
-    }
-
-    private static void Check(bool condition, string what)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException(what);
-        }
     }
 
     private int ServerCallMembers()
@@ -660,8 +615,8 @@ public class MediaRelay
             while (_queue.TryDequeue(out var item))
             {
                 any = true;
-                Check(SipMessage.TryParse(item.Bytes, stream: false, out var message, out _) == SipParseStatus.Ok, "a SIP message did not parse");
-                Check(_endpoints.TryGetValue(item.To, out var receive), $"SIP to {item.To}, which is nobody");
+                RawRelay.Check(SipMessage.TryParse(item.Bytes, stream: false, out var message, out _) == SipParseStatus.Ok, "a SIP message did not parse");
+                RawRelay.Check(_endpoints.TryGetValue(item.To, out var receive), $"SIP to {item.To}, which is nobody");
                 receive!(message!, item.From);
             }
 

@@ -51,7 +51,6 @@ public class RelayThroughput
     /// <summary>How many messages may be on their way (sent, not yet received by every member).</summary>
     public const int Window = 128;
 
-    private const int SocketBuffer = 4 << 20;
     private const int PollMicroseconds = 100_000;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private static readonly byte[] Text = Encoding.UTF8.GetBytes(new string('m', 64));
@@ -81,19 +80,19 @@ public class RelayThroughput
     [GlobalSetup(Target = nameof(RawFanOut))]
     public void SetUpRaw()
     {
-        _sender = NewSocket();
+        _sender = RawRelay.NewSocket();
         _receivers = new Receiver[Members];
         var targets = new SocketAddress[Members];
         for (var k = 0; k < Members; k++)
         {
-            _receivers[k] = new Receiver(NewSocket(), Syn.Flag);
+            _receivers[k] = new Receiver(RawRelay.NewSocket(), Syn.Flag);
             targets[k] = _receivers[k].Socket.LocalEndPoint!.Serialize();
         }
 
-        var relay = NewSocket();
+        var relay = RawRelay.NewSocket();
         _rawSocket = relay;
         _relay = relay.LocalEndPoint!.Serialize();
-        _rawThread = new Thread(() => FanOut(relay, targets)) { IsBackground = true, Name = "raw fan-out" };
+        _rawThread = new Thread(() => RawRelay.FanOut(relay, targets)) { IsBackground = true, Name = "raw fan-out" };
         _rawThread.Start();
         StartReceiving();
     }
@@ -114,13 +113,13 @@ public class RelayThroughput
         _receivers = new Receiver[Members];
         for (var k = 0; k < Members; k++)
         {
-            _receivers[k] = new Receiver(NewSocket(), Msg.Flag);
+            _receivers[k] = new Receiver(RawRelay.NewSocket(), Msg.Flag);
             Join(_receivers[k].Socket, "member" + k);
         }
 
-        _sender = NewSocket();
+        _sender = RawRelay.NewSocket();
         (_challenge, _sequence) = Join(_sender, "sender");
-        Check(_server.MemberCount == Members + 1, $"{_server.MemberCount} members joined, expected {Members + 1}");
+        RawRelay.Check(_server.MemberCount == Members + 1, $"{_server.MemberCount} members joined, expected {Members + 1}");
         StartReceiving();
     }
 
@@ -153,50 +152,6 @@ public class RelayThroughput
     [Benchmark(OperationsPerInvoke = MessagesPerInvoke)]
     public void VcspRelay() => SendAndAwaitDelivery();
 
-    private static Socket NewSocket()
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
-        {
-            ReceiveBufferSize = SocketBuffer,
-            SendBufferSize = SocketBuffer,
-        };
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return socket;
-    }
-
-    /// <summary>The raw relay: receive a datagram, send it to every member, nothing else.</summary>
-    private static void FanOut(Socket relay, SocketAddress[] targets)
-    {
-        var buffer = new byte[2048];
-        var source = new SocketAddress(AddressFamily.InterNetwork);
-        while (true)
-        {
-            int received;
-            try
-            {
-                received = relay.ReceiveFrom(buffer, SocketFlags.None, source);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            var datagram = buffer.AsSpan(0, received);
-            foreach (var target in targets)
-            {
-                relay.SendTo(datagram, SocketFlags.None, target);
-            }
-        }
-    }
-
-    private static void Check(bool condition, string what)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException(what);
-        }
-    }
-
     private (ushort Challenge, uint NextSequence) Join(Socket socket, string name)
     {
         var first = (uint)Random.Shared.Next();
@@ -207,13 +162,13 @@ public class RelayThroughput
             Server = _host!.LocalAddress,
             Name = Encoding.UTF8.GetBytes(name),
         };
-        Check(request.TryEncode(_datagram, out var written) == VcspEncodeStatus.Ok, "a join request did not encode");
+        RawRelay.Check(request.TryEncode(_datagram, out var written) == VcspEncodeStatus.Ok, "a join request did not encode");
         socket.SendTo(_datagram.AsSpan(0, written), SocketFlags.None, _host.LocalEndPoint);
 
         socket.ReceiveTimeout = (int)Patience.TotalMilliseconds;
         var received = socket.Receive(_inbox);
-        Check(Response.TryDecode(_inbox.AsSpan(0, received), out var response) == VcspDecodeStatus.Ok, $"{name}'s join was not answered with a Response");
-        Check(response.InReplyTo == ResponseTo.JoinRequest && response.Sequence == first, $"{name} got a Response to something else");
+        RawRelay.Check(Response.TryDecode(_inbox.AsSpan(0, received), out var response) == VcspDecodeStatus.Ok, $"{name}'s join was not answered with a Response");
+        RawRelay.Check(response.InReplyTo == ResponseTo.JoinRequest && response.Sequence == first, $"{name} got a Response to something else");
         return (response.Challenge, unchecked(first + 1));
     }
 

@@ -502,19 +502,7 @@ public sealed partial class GroupServer
         leg.From = $"{SipHeaders.Quote(_options.Name)} <{leg.LocalUri}>;tag={leg.LocalTag}";
         leg.To = $"<{leg.RemoteTarget}>";
         leg.InviteBranch = SipHeaders.NewBranch();
-        var groupPort = _options.Address.ToIPEndPoint().Port;
-        var sessionId = (ulong)SecureRandom.Sequence();
-        var offer = new SdpSession
-        {
-            SessionId = sessionId,
-            SessionVersion = sessionId,
-            OriginAddress = local.Address,
-            ConnectionAddress = local.Address,
-            MediaType = SdpSession.MediaTypeOf(leg.Codec),
-            MediaPort = groupPort,
-            Formats = [leg.Codec],
-            CallChallenge = leg.Challenge,
-        };
+        var offer = SdpSession.ForCall(local.Address, SdpSession.MediaTypeOf(leg.Codec), _options.Address.ToIPEndPoint().Port, leg.Codec, leg.Challenge);
         return SipMessage.Request("INVITE", leg.RemoteTarget)
             .With("Via", Via(leg, leg.InviteBranch))
             .With("Max-Forwards", "70")

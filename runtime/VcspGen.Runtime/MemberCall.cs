@@ -441,17 +441,7 @@ public sealed class MemberCall
         _inviteCSeq = invite.Get("CSeq");
         _localCSeq = 0;
         var local = _options.SipEndPoint;
-        var sessionId = (ulong)SecureRandom.Sequence();
-        var answer = new SdpSession
-        {
-            SessionId = sessionId,
-            SessionVersion = sessionId,
-            OriginAddress = local.Address,
-            ConnectionAddress = local.Address,
-            MediaType = offer.MediaType,
-            MediaPort = _options.MediaPort,
-            Formats = [Codec],
-        };
+        var answer = SdpSession.ForCall(local.Address, offer.MediaType, _options.MediaPort, Codec, callChallenge: null);
         _answer = Response(invite, 200, "OK", _localTo)
             .With("Contact", $"<sip:{_user}@{SipHeaders.HostPort(local)}{(peer.Transport == SipTransport.Tcp ? ";transport=tcp" : string.Empty)}>")
             .WithBody("application/sdp", answer.ToBytes());

@@ -173,27 +173,7 @@ public sealed class UdpHost : IDatagramSink, IDisposable
         }
     }
 
-    private void WakeReceiver()
-    {
-        var address = LocalEndPoint.Address;
-        if (address.Equals(IPAddress.Any))
-        {
-            address = IPAddress.Loopback;
-        }
-        else if (address.Equals(IPAddress.IPv6Any))
-        {
-            address = IPAddress.IPv6Loopback;
-        }
-
-        try
-        {
-            _socket.SendTo(ReadOnlySpan<byte>.Empty, SocketFlags.None, new IPEndPoint(address, LocalEndPoint.Port));
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Closed already: the receive has ended or will end with it.
-        }
-    }
+    private void WakeReceiver() => SocketAddresses.WakeReceiver(_socket, LocalEndPoint);
 
     /// <summary>
     /// On the system clock the poll loop has a thread of its own that sleeps on the token's wait handle: no timer and

@@ -47,6 +47,32 @@ public sealed class SdpSession
     /// <summary>The <c>a=vcsp-challenge</c> value, or null when the line is absent (it is never 255 or 65535 in a valid offer).</summary>
     public int? CallChallenge { get; init; }
 
+    /// <summary>
+    /// A VCSP offer or answer (PROTOCOL.md §12.3, §12.4): one address for origin and connection, one media line with
+    /// one codec, and a random session id that is also the version.
+    /// </summary>
+    /// <param name="address">The origin and connection address.</param>
+    /// <param name="mediaType">The media type, <c>audio</c> or <c>video</c>.</param>
+    /// <param name="port">The media port.</param>
+    /// <param name="codec">The codec id.</param>
+    /// <param name="callChallenge">The call challenge (an offer), or null (an answer).</param>
+    /// <returns>The description.</returns>
+    public static SdpSession ForCall(IPAddress address, string mediaType, int port, byte codec, int? callChallenge)
+    {
+        var sessionId = (ulong)SecureRandom.Sequence();
+        return new SdpSession
+        {
+            SessionId = sessionId,
+            SessionVersion = sessionId,
+            OriginAddress = address,
+            ConnectionAddress = address,
+            MediaType = mediaType,
+            MediaPort = port,
+            Formats = [codec],
+            CallChallenge = callChallenge,
+        };
+    }
+
     /// <summary>The SDP media type of a codec id (PROTOCOL.md §12.1): <c>video</c> for 33 (MP2T) and 96 (H264), otherwise <c>audio</c>.</summary>
     /// <param name="codec">A codec id.</param>
     /// <returns>The media type.</returns>

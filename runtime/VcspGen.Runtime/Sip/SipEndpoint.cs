@@ -312,27 +312,7 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
         }
     }
 
-    private void WakeReceiver()
-    {
-        var address = LocalEndPoint.Address;
-        if (address.Equals(IPAddress.Any))
-        {
-            address = IPAddress.Loopback;
-        }
-        else if (address.Equals(IPAddress.IPv6Any))
-        {
-            address = IPAddress.IPv6Loopback;
-        }
-
-        try
-        {
-            _udp.SendTo(ReadOnlySpan<byte>.Empty, SocketFlags.None, new IPEndPoint(address, LocalEndPoint.Port));
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Closed already: the receive has ended or will end with it.
-        }
-    }
+    private void WakeReceiver() => SocketAddresses.WakeReceiver(_udp, LocalEndPoint);
 
     /// <summary>Runs <paramref name="body"/> on a background thread of its own; the task ends (or faults) with it.</summary>
     private Task StartThread(string name, Action body)
