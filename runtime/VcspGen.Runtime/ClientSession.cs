@@ -89,6 +89,9 @@ public sealed class ClientSession : IVcspStateMachine
     // Further apart than this, two sequences of one sender belong to different sequence spaces (it joined again).
     private const long FarAway = 4096;
 
+    // Sequence spaces (memberships) tracked per sender name: one per time it joined, the least recently heard forgotten.
+    private const int StreamsPerSender = 4;
+
     private readonly ClientOptions _options;
     private readonly IDatagramSink _sink;
     private readonly TimeProvider _time;
@@ -99,8 +102,9 @@ public sealed class ClientSession : IVcspStateMachine
     private readonly byte[][] _held = new byte[HeldSlots][];
     private readonly int[] _heldLength = new int[HeldSlots];
     private readonly uint[] _heldSequence = new uint[HeldSlots];
-    private readonly Dictionary<string, Incoming> _incoming = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Incoming>.AlternateLookup<ReadOnlySpan<char>> _incomingByName;
+    private readonly Dictionary<string, Sender> _senders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Sender>.AlternateLookup<ReadOnlySpan<char>> _sendersByName;
+    private readonly List<Incoming> _incoming = [];
     private readonly byte[] _messageBuffer = new byte[Fragmentation.MaxMessageLength(VcspWire.TextPayloadLimit)];
 
     private byte[] _request = [];
@@ -148,7 +152,7 @@ public sealed class ClientSession : IVcspStateMachine
         }
 
         _chunk = Fragmentation.ChunkSize(_name.Length);
-        _incomingByName = _incoming.GetAlternateLookup<ReadOnlySpan<char>>();
+        _sendersByName = _senders.GetAlternateLookup<ReadOnlySpan<char>>();
         for (var i = 0; i < HeldSlots; i++)
         {
             _held[i] = new byte[VcspWire.TextDatagramLimit];
@@ -364,7 +368,7 @@ public sealed class ClientSession : IVcspStateMachine
             StartPing();
         }
 
-        foreach (var incoming in _incoming.Values)
+        foreach (var incoming in _incoming)
         {
             PollIncoming(incoming, now);
         }
@@ -387,7 +391,7 @@ public sealed class ClientSession : IVcspStateMachine
                 Consider(_lastSynAt + Ticks(_options.FlushAfter));
             }
 
-            foreach (var incoming in _incoming.Values)
+            foreach (var incoming in _incoming)
             {
                 if (incoming.NeedTries > 0)
                 {
@@ -488,7 +492,7 @@ public sealed class ClientSession : IVcspStateMachine
 
     private void OnStreamStart(uint request, uint first)
     {
-        foreach (var incoming in _incoming.Values)
+        foreach (var incoming in _incoming)
         {
             if (incoming.Probing && incoming.NeedFrom == request)
             {
@@ -539,8 +543,7 @@ public sealed class ClientSession : IVcspStateMachine
     /// </summary>
     private void OnMsg(in Msg msg)
     {
-        var incoming = IncomingFrom(msg.Sender);
-        incoming.LastHeard = _time.GetTimestamp();
+        var incoming = IncomingFrom(msg.Sender, msg.Sequence);
         var reassembly = incoming.Reassembly;
         var whole = msg.FragmentOffset == VcspWire.WholeMessage;
         uint? start = whole ? msg.Sequence
@@ -582,15 +585,6 @@ public sealed class ClientSession : IVcspStateMachine
 
             expected = start.Value;
             incoming.Expected = expected;
-        }
-
-        // A sender that joined again starts a new random sequence: far from the old one, in either direction.
-        if (SerialNumber.Distance(expected, msg.Sequence) > FarAway && SerialNumber.Distance(msg.Sequence, expected) > FarAway)
-        {
-            Forget(incoming);
-            incoming.Probed = false;
-            OnMsg(msg);
-            return;
         }
 
         if (SerialNumber.IsOlder(msg.Sequence, expected))
@@ -732,35 +726,93 @@ public sealed class ClientSession : IVcspStateMachine
         incoming.Probing = false;
     }
 
-    private Incoming IncomingFrom(ReadOnlySpan<byte> senderName)
+    /// <summary>
+    /// The stream a relayed datagram belongs to: its sender's stream whose sequence is near, else one that has lost its
+    /// place (and takes the next message that starts), else a new one. A sender that joined again starts a new random
+    /// sequence far from the old one (PROTOCOL.md §7.5), so each of its memberships is taken in order on its own, and
+    /// late copies of an old one (its tail repeats) are recognised as such.
+    /// </summary>
+    private Incoming IncomingFrom(ReadOnlySpan<byte> senderName, uint sequence)
+    {
+        var now = _time.GetTimestamp();
+        var sender = SenderFrom(senderName);
+        sender.LastHeard = now;
+        Incoming? lost = null;
+        Incoming? leastRecent = null;
+        foreach (var stream in sender.Streams)
+        {
+            if (stream.Current is not { } current)
+            {
+                lost ??= stream;
+            }
+            else if (!IsFar(current, sequence))
+            {
+                stream.LastHeard = now;
+                return stream;
+            }
+
+            leastRecent = leastRecent is null || stream.LastHeard < leastRecent.LastHeard ? stream : leastRecent;
+        }
+
+        if (lost is null)
+        {
+            if (sender.Streams.Count == StreamsPerSender)
+            {
+                Remove(sender, leastRecent!);
+            }
+
+            lost = new Incoming();
+            sender.Streams.Add(lost);
+            _incoming.Add(lost);
+        }
+
+        lost.LastHeard = now;
+        return lost;
+    }
+
+    private Sender SenderFrom(ReadOnlySpan<byte> senderName)
     {
         Span<char> name = stackalloc char[Encoding.UTF8.GetMaxCharCount(32)];
         var chars = Encoding.UTF8.GetChars(senderName, name);
-        if (_incomingByName.TryGetValue(name[..chars], out var incoming))
+        if (_sendersByName.TryGetValue(name[..chars], out var sender))
         {
-            return incoming;
+            return sender;
         }
 
-        if (_incoming.Count >= _options.MaxSenders)
+        if (_senders.Count >= _options.MaxSenders)
         {
             // Bounded: forget the sender heard from least recently.
             string? oldest = null;
-            foreach (var (key, value) in _incoming)
+            foreach (var (key, value) in _senders)
             {
-                if (oldest is null || value.LastHeard < _incoming[oldest].LastHeard)
+                if (oldest is null || value.LastHeard < _senders[oldest].LastHeard)
                 {
                     oldest = key;
                 }
             }
 
-            _incoming[oldest!].Reassembly.Reset();
-            _incoming.Remove(oldest!);
+            var forgotten = _senders[oldest!];
+            while (forgotten.Streams.Count > 0)
+            {
+                Remove(forgotten, forgotten.Streams[^1]);
+            }
+
+            _senders.Remove(oldest!);
         }
 
-        incoming = new Incoming();
-        _incoming[name[..chars].ToString()] = incoming;
-        return incoming;
+        sender = new Sender();
+        _senders[name[..chars].ToString()] = sender;
+        return sender;
     }
+
+    private void Remove(Sender sender, Incoming stream)
+    {
+        stream.Reassembly.Reset();
+        sender.Streams.Remove(stream);
+        _incoming.Remove(stream);
+    }
+
+    private static bool IsFar(uint a, uint b) => SerialNumber.Distance(a, b) > FarAway && SerialNumber.Distance(b, a) > FarAway;
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
@@ -814,10 +866,24 @@ public sealed class ClientSession : IVcspStateMachine
         _events.OnClosed(reason);
     }
 
-    /// <summary>One sender's relayed messages: the next sequence expected, the message being put together, and what is being asked for.</summary>
+    /// <summary>A sender name's streams (one per membership), at most <see cref="StreamsPerSender"/>.</summary>
+    private sealed class Sender
+    {
+        public List<Incoming> Streams { get; } = new(StreamsPerSender);
+
+        public long LastHeard { get; set; }
+    }
+
+    /// <summary>
+    /// One stream of a sender's relayed messages (one membership: one sequence space): the next sequence expected, the
+    /// message being put together, and what is being asked for.
+    /// </summary>
     private sealed class Incoming
     {
         public uint? Expected { get; set; }
+
+        /// <summary>Where this stream is: the next sequence expected, or while probing the newest datagram heard; null when it has lost its place.</summary>
+        public uint? Current => Expected ?? (Probing ? NeedUpTo : null);
 
         /// <summary>Whether the session asked (or is asking) where this sender's stream begins.</summary>
         public bool Probed { get; set; }

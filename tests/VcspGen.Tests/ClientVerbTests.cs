@@ -86,7 +86,7 @@ public sealed class ClientVerbTests
 
         await bob.WaitForAsync("<alice> still here");
         var heard = bob.Text;
-        Assert.Contains("<alice> hello everyone\n", heard, StringComparison.Ordinal);
+        Assert.True(heard.Contains("<alice> hello everyone\n", StringComparison.Ordinal), $"bob heard:\n{heard}\nalice said:\n{said}");
         Assert.Contains("<alice> " + longLine.TrimEnd(), heard, StringComparison.Ordinal);
         Assert.Contains("[dm alice@127.0.0.1:", heard, StringComparison.Ordinal);
         Assert.Contains("] just for you", heard, StringComparison.Ordinal);
