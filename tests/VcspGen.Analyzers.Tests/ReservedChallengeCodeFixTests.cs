@@ -1,0 +1,54 @@
+using System.Threading.Tasks;
+using Xunit;
+
+namespace VcspGen.Analyzers.Tests;
+
+/// <summary>The VCSP010 fix: the raw value becomes VcspChallenge's named constant.</summary>
+public sealed class ReservedChallengeCodeFixTests
+{
+    [Fact]
+    public Task TheRawValueBecomesTheNamedConstant() => Verify.CodeFixAsync<ChallengeAnalyzer, VcspGen.Analyzers.CodeFixes.ReservedChallengeCodeFix>(
+        Verify.Usings + """
+        static class C
+        {
+            static bool Check(Msg msg, ushort challenge) => msg.Challenge == {|VCSP010:0xFFFF|} && challenge != {|VCSP010:255|};
+
+            static Reject Refuse() => new Reject { Challenge = {|VCSP010:(ushort)65535|} };
+        }
+        """,
+        Verify.Usings + """
+        static class C
+        {
+            static bool Check(Msg msg, ushort challenge) => msg.Challenge == VcspChallenge.None && challenge != VcspChallenge.FirstContact;
+
+            static Reject Refuse() => new Reject { Challenge = VcspChallenge.None };
+        }
+        """);
+
+    [Fact]
+    public Task WithoutAUsingTheConstantIsQualifiedAndANarrowTargetGetsACast() => Verify.CodeFixAsync<ChallengeAnalyzer, VcspGen.Analyzers.CodeFixes.ReservedChallengeCodeFix>(
+        """
+        static class C
+        {
+            const int Hello = 0xFF;
+
+            static int Use()
+            {
+                byte challenge = {|VCSP010:Hello|};
+                return VcspGen.VcspChallenge.IsReserved({|VCSP010:0xFFFF|}) ? challenge : 0;
+            }
+        }
+        """,
+        """
+        static class C
+        {
+            const int Hello = 0xFF;
+
+            static int Use()
+            {
+                byte challenge = (byte)VcspGen.VcspChallenge.FirstContact;
+                return VcspGen.VcspChallenge.IsReserved(VcspGen.VcspChallenge.None) ? challenge : 0;
+            }
+        }
+        """);
+}
