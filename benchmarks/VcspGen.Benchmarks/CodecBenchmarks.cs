@@ -129,7 +129,7 @@ public class FinCodec : CodecBenchmarkBase
     [Benchmark, BenchmarkCategory("Encode")]
     public int GeneratedEncode()
     {
-        _packet.TryEncode(Output, out var n);
+        _ = _packet.TryEncode(Output, out var n);
         return n;
     }
 
@@ -142,7 +142,7 @@ public class FinCodec : CodecBenchmarkBase
     public long GeneratedDispatch()
     {
         var handler = new SumHandler();
-        VcspPacketDispatcher.Dispatch(_datagram, ref handler);
+        _ = VcspPacketDispatcher.Dispatch(_datagram, ref handler);
         return handler.Sum;
     }
 }
@@ -158,7 +158,7 @@ public class SynCodec : CodecBenchmarkBase
     public SynCodec()
     {
         _datagram = new byte[74];
-        new Syn { Challenge = 0x1234, Sequence = 0x10, Data = Message }.TryEncode(_datagram, out _);
+        _ = new Syn { Challenge = 0x1234, Sequence = 0x10, Data = Message }.TryEncode(_datagram, out _);
     }
 
     /// <summary>Baseline decode.</summary>
@@ -177,7 +177,7 @@ public class SynCodec : CodecBenchmarkBase
     [Benchmark, BenchmarkCategory("Encode")]
     public int GeneratedEncode()
     {
-        new Syn { Challenge = 0x1234, Sequence = 0x10, Data = Message }.TryEncode(Output, out var n);
+        _ = new Syn { Challenge = 0x1234, Sequence = 0x10, Data = Message }.TryEncode(Output, out var n);
         return n;
     }
 
@@ -190,7 +190,7 @@ public class SynCodec : CodecBenchmarkBase
     public long GeneratedDispatch()
     {
         var handler = new SumHandler();
-        VcspPacketDispatcher.Dispatch(_datagram, ref handler);
+        _ = VcspPacketDispatcher.Dispatch(_datagram, ref handler);
         return handler.Sum;
     }
 }
@@ -201,7 +201,7 @@ public class JoinRequestCodec : CodecBenchmarkBase
     private static readonly byte[] Name = "alice"u8.ToArray();
     private static readonly VcspAddress Server = VcspAddress.FromEndPoint(new IPEndPoint(IPAddress.Loopback, 50429));
     private readonly byte[] _datagram = Convert.FromHexString("011F00FF12345678000E0400C4FD7F00000105616C696365");
-    private readonly HandWritten.TextHeader _header = new() { Flag = 0x1F, Challenge = 0x00FF, Sequence = 0x12345678 };
+    private readonly HandWritten.TextHeader _header = new() { Flag = 0x1F, Challenge = VcspChallenge.FirstContact, Sequence = 0x12345678 };
 
     /// <summary>Baseline decode.</summary>
     [Benchmark(Baseline = true), BenchmarkCategory("Decode")]
@@ -221,7 +221,7 @@ public class JoinRequestCodec : CodecBenchmarkBase
     [Benchmark, BenchmarkCategory("Encode")]
     public int GeneratedEncode()
     {
-        new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 0x12345678, Server = Server, Name = Name }.TryEncode(Output, out var n);
+        _ = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 0x12345678, Server = Server, Name = Name }.TryEncode(Output, out var n);
         return n;
     }
 
@@ -234,7 +234,7 @@ public class JoinRequestCodec : CodecBenchmarkBase
     public long GeneratedDispatch()
     {
         var handler = new SumHandler();
-        VcspPacketDispatcher.Dispatch(_datagram, ref handler);
+        _ = VcspPacketDispatcher.Dispatch(_datagram, ref handler);
         return handler.Sum;
     }
 }
@@ -250,7 +250,7 @@ public class MediaCodec : CodecBenchmarkBase
     {
         TsPacket[0] = 0x47;
         _datagram = new byte[200];
-        new Media { Challenge = 0x9ABC, Timestamp = 90000, Codec = 33, Data = TsPacket }.TryEncode(_datagram, out _);
+        _ = new Media { Challenge = 0x9ABC, Timestamp = 90000, Codec = 33, Data = TsPacket }.TryEncode(_datagram, out _);
     }
 
     /// <summary>Baseline decode.</summary>
@@ -269,7 +269,7 @@ public class MediaCodec : CodecBenchmarkBase
     [Benchmark, BenchmarkCategory("Encode")]
     public int GeneratedEncode()
     {
-        new Media { Challenge = 0x9ABC, Timestamp = 90000, Codec = 33, Data = TsPacket }.TryEncode(Output, out var n);
+        _ = new Media { Challenge = 0x9ABC, Timestamp = 90000, Codec = 33, Data = TsPacket }.TryEncode(Output, out var n);
         return n;
     }
 
@@ -282,7 +282,7 @@ public class MediaCodec : CodecBenchmarkBase
     public long GeneratedDispatch()
     {
         var handler = new SumHandler();
-        VcspPacketDispatcher.Dispatch(_datagram, ref handler);
+        _ = VcspPacketDispatcher.Dispatch(_datagram, ref handler);
         return handler.Sum;
     }
 }

@@ -54,7 +54,7 @@ public static class HandWritten
         destination[9] = (byte)payloadLength;
     }
 
-    private static bool IsReserved(ushort challenge) => challenge is 0x00FF or 0xFFFF;
+    private static bool IsReserved(ushort challenge) => challenge is VcspChallenge.FirstContact or VcspChallenge.None;
 
     /// <summary>FIN: header only.</summary>
     public static bool TryDecodeFin(ReadOnlySpan<byte> datagram, out TextHeader header) =>
@@ -105,7 +105,7 @@ public static class HandWritten
         port = 0;
         addressHigh = addressLow = 0;
         name = default;
-        if (!TryReadTextHeader(datagram, 0x1F, out header, out var payload) || header.FragmentOffset != 0 || header.Challenge != 0x00FF)
+        if (!TryReadTextHeader(datagram, 0x1F, out header, out var payload) || header.FragmentOffset != 0 || header.Challenge != VcspChallenge.FirstContact)
         {
             return false;
         }
@@ -151,7 +151,7 @@ public static class HandWritten
     public static int EncodeJoinRequest(Span<byte> destination, in TextHeader header, ushort port, uint address, ReadOnlySpan<byte> name)
     {
         var size = 10 + 8 + 1 + name.Length;
-        if (header.Challenge != 0x00FF || name.Length is < 1 or > 32 || destination.Length < size)
+        if (header.Challenge != VcspChallenge.FirstContact || name.Length is < 1 or > 32 || destination.Length < size)
         {
             return -1;
         }

@@ -385,7 +385,7 @@ public class MediaRelay
         else
         {
             var media = new Media { Challenge = RawChallenge, Timestamp = _counter, Source = 0, Codec = Codec, Data = _payload };
-            media.TryEncode(_datagram, out var written);
+            _ = media.TryEncode(_datagram, out var written); // checked once in set-up; the hot loop only sends
             _sender!.SendTo(_datagram.AsSpan(0, written), SocketFlags.None, _relay!);
         }
 

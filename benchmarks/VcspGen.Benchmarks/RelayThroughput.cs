@@ -200,7 +200,7 @@ public class RelayThroughput
             while (sent < limit)
             {
                 var syn = new Syn { Challenge = _challenge, Sequence = _sequence, FragmentOffset = VcspWire.WholeMessage, Data = Text };
-                syn.TryEncode(_datagram, out var written);
+                _ = syn.TryEncode(_datagram, out var written); // always Ok: a fixed short text
                 sender.SendTo(_datagram.AsSpan(0, written), SocketFlags.None, relay);
                 _sequence = unchecked(_sequence + 1);
                 sent++;

@@ -210,7 +210,11 @@ public sealed class ClientSession : IVcspStateMachine
                 Data = Fragmentation.Chunk(message, k, _chunk),
             };
             var slot = (int)(_next % HeldSlots);
-            syn.TryEncode(_held[slot], out _heldLength[slot]);
+            if (syn.TryEncode(_held[slot], out _heldLength[slot]) != VcspEncodeStatus.Ok)
+            {
+                return false; // cannot happen: the length was checked and the chunks fit (nothing of a refusal is sent)
+            }
+
             _heldSequence[slot] = _next;
             _sink.Send(_held[slot].AsSpan(0, _heldLength[slot]), _options.Server);
             _next = unchecked(_next + 1);
@@ -837,7 +841,12 @@ public sealed class ClientSession : IVcspStateMachine
             _request = new byte[VcspWire.TextDatagramLimit];
         }
 
-        packet.TryEncode(_request, out _requestLength);
+        if (packet.TryEncode(_request, out _requestLength) != VcspEncodeStatus.Ok)
+        {
+            _requestLength = 0; // nothing outstanding: callers check the arguments, so this does not happen
+            return;
+        }
+
         _tries = 0;
         _timeout = _options.RetryTimeout;
         SendRequestAgain();

@@ -93,7 +93,11 @@ public sealed class DirectMessenger : IVcspStateMachine
                 Sender = _name,
                 Data = Fragmentation.Chunk(message, k, _chunk),
             };
-            dm.TryEncode(_scratch, out var written);
+            if (dm.TryEncode(_scratch, out var written) != VcspEncodeStatus.Ok)
+            {
+                return false; // cannot happen: the name and the length were checked
+            }
+
             _sink.Send(_scratch.AsSpan(0, written), peer);
         }
 
@@ -160,8 +164,10 @@ public sealed class DirectMessenger : IVcspStateMachine
             {
                 conversation.LastSilent = now;
                 var silent = new Silent { Challenge = conversation.Challenge, Sequence = dm.Sequence, Peer = source };
-                silent.TryEncode(_scratch, out var written);
-                _sink.Send(_scratch.AsSpan(0, written), source);
+                if (silent.TryEncode(_scratch, out var written) == VcspEncodeStatus.Ok)
+                {
+                    _sink.Send(_scratch.AsSpan(0, written), source);
+                }
             }
         }
         else if (dm.Challenge == conversation.Challenge)

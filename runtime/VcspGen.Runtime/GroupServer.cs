@@ -677,7 +677,11 @@ public sealed partial class GroupServer : IVcspStateMachine
     private int RelayDatagram(Member sender, uint sequence, byte fragmentOffset, ReadOnlySpan<byte> data, long now)
     {
         var msg = new Msg { Challenge = VcspChallenge.None, Sequence = sequence, FragmentOffset = fragmentOffset, Sender = sender.Name, Data = data };
-        msg.TryEncode(_scratch, out var written);
+        if (msg.TryEncode(_scratch, out var written) != VcspEncodeStatus.Ok)
+        {
+            return -1; // cannot happen: the Syn decoded with the same limits, and the relay is 1:1 (PROTOCOL.md §7.3)
+        }
+
         var slot = _relayCache.Add(_scratch.AsSpan(0, written), sequence, sender, now);
         foreach (var member in _order)
         {

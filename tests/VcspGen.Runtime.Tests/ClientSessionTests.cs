@@ -296,7 +296,7 @@ public sealed class ClientSessionTests
 
         var command = new Command { Challenge = alice.Challenge, Sequence = 1, Code = CommandCode.Kick, Argument = "bob"u8 };
         var buffer = new byte[128];
-        command.TryEncode(buffer, out var n);
+        Assert.Equal(VcspEncodeStatus.Ok, command.TryEncode(buffer, out var n));
         server.Receive(buffer.AsSpan(0, n), AliceAddress);
         network.Pump();
         Assert.Equal(ClientState.Closed, bob.State);

@@ -257,7 +257,7 @@ public sealed class GroupServerTests
         // Alice never fell quiet for 100 ms, but her first message waited 1 s: everything so far went out, in order.
         var relayed = _sink.Take();
         Assert.Equal(20, relayed.Count);
-        var sequences = relayed.Select(r => { Msg.TryDecode(r.Datagram, out var m); return m.Sequence; }).ToArray();
+        var sequences = relayed.Select(r => { Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(r.Datagram, out var m)); return m.Sequence; }).ToArray();
         Assert.Equal(sequences.Order().ToArray(), sequences);
     }
 
@@ -275,7 +275,7 @@ public sealed class GroupServerTests
         Assert.Equal(4, _sink.Sent.Count); // the third and fifth message each found the queue full
         _time.Advance(TimeSpan.FromMilliseconds(100));
         server.Poll();
-        var sequences = _sink.Take().Select(r => { Msg.TryDecode(r.Datagram, out var m); return m.Sequence; }).ToArray();
+        var sequences = _sink.Take().Select(r => { Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(r.Datagram, out var m)); return m.Sequence; }).ToArray();
         Assert.Equal(Enumerable.Range(0, 5).Select(i => seq + (uint)i).ToArray(), sequences);
     }
 

@@ -36,7 +36,7 @@ public sealed class UdpHostTests
 
         var syn = new Syn { Challenge = aliceChallenge, Sequence = 501, Data = "hello over UDP"u8 };
         var buffer = new byte[128];
-        syn.TryEncode(buffer, out var n);
+        Assert.Equal(VcspEncodeStatus.Ok, syn.TryEncode(buffer, out var n));
         await alice.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, host.LocalEndPoint, TestContext.Current.CancellationToken);
 
         var received = await ReceiveAsync(bob);
@@ -55,7 +55,7 @@ public sealed class UdpHostTests
     {
         var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = s0, Server = host.LocalAddress, Name = Encoding.UTF8.GetBytes(name) };
         var buffer = new byte[128];
-        request.TryEncode(buffer, out var n);
+        Assert.Equal(VcspEncodeStatus.Ok, request.TryEncode(buffer, out var n));
         await client.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, host.LocalEndPoint, TestContext.Current.CancellationToken);
         var reply = await ReceiveAsync(client);
         Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(reply, out var response));

@@ -118,6 +118,7 @@ public sealed class RefusalTests
     [Fact]
     public void ChallengeRulesRefuseExactlyTheReservedValuesTheProtocolNames()
     {
+#pragma warning disable VCSP010 // the raw values are the point: they pin what PROTOCOL.md §5.1 reserves
         Assert.False(VcspChallenge.IsAllowed(VcspChallengeRule.Member, 0x00FF));
         Assert.False(VcspChallenge.IsAllowed(VcspChallengeRule.Member, 0xFFFF));
         Assert.True(VcspChallenge.IsAllowed(VcspChallengeRule.Member, 0x0100));
@@ -127,6 +128,7 @@ public sealed class RefusalTests
         Assert.False(VcspChallenge.IsAllowed(VcspChallengeRule.None, 0x1234));
         Assert.True(VcspChallenge.IsAllowed(VcspChallengeRule.NoneOrMember, 0xFFFF));
         Assert.False(VcspChallenge.IsAllowed(VcspChallengeRule.NoneOrMember, 0x00FF));
+#pragma warning restore VCSP010
     }
 
     [Theory]

@@ -74,7 +74,7 @@ public sealed class ServerVerbTests
         var server = new IPEndPoint(IPAddress.Loopback, port);
         var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 42, Server = VcspAddress.FromEndPoint(server), Name = "bob"u8 };
         var buffer = new byte[128];
-        request.TryEncode(buffer, out var n);
+        Assert.Equal(VcspEncodeStatus.Ok, request.TryEncode(buffer, out var n));
         await client.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, server, TestContext.Current.CancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));

@@ -189,7 +189,7 @@ internal static class ChatDemo
         {
             var to = names.TryGetValue(destination, out var name) ? name : destination.ToString();
             var printer = new Printer(print, $"  > {from,-6} -> {to,-6} {datagram.Length,3} B  ", maxText: 24);
-            VcspPacketDispatcher.Dispatch(datagram, ref printer);
+            _ = VcspPacketDispatcher.Dispatch(datagram, ref printer); // the printer shows what decoded; our own datagrams always do
             socket.Send(datagram, destination);
         }
     }

@@ -82,7 +82,7 @@ internal static class CodecDemo
         Send("alice>", fin.TryEncode(buffer, out n), n);
 
         output.WriteLine("\nRefusals: decoders return a reason and never throw.");
-        fin.TryEncode(buffer, out n);
+        _ = fin.TryEncode(buffer, out n); // encoded above already
         Refuse(output, "a FIN cut short", buffer.AsSpan(0, n - 1), ref printer);
         Refuse(output, "a FIN with the 'first contact' challenge", Patch(buffer.AsSpan(0, n), 2, 0x00, 0xFF), ref printer);
         Refuse(output, "version 2", Patch(buffer.AsSpan(0, n), 0, 0x02), ref printer);
