@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Threading.Tasks;
+using System.Xml.Linq;
+using Xunit;
+
+namespace VcspGen.Packaging.Tests;
+
+/// <summary>
+/// The user's workflow, from the packages only (issue 6): pack, reference VcspGen and VcspGen.Runtime from a fresh
+/// project outside the repository, declare a packet kind, build (the generator runs from the package), run, and get
+/// the analyzers' diagnostics in the build.
+/// </summary>
+public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<PackedFeed>
+{
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public void PackagesHoldTheLibrariesTheRoslynComponentsAndTheirMetadata()
+    {
+        var vcspGen = Entries(feed.PackagePath("VcspGen"));
+        foreach (var expected in new[]
+        {
+            "lib/net10.0/VcspGen.dll", "lib/net10.0/VcspGen.xml", "README.md",
+            "analyzers/dotnet/cs/VcspGen.Generator.dll", "analyzers/dotnet/cs/VcspGen.Analyzers.dll", "analyzers/dotnet/cs/VcspGen.Analyzers.CodeFixes.dll",
+        })
+        {
+            Assert.True(vcspGen.Contains(expected), $"VcspGen lacks {expected}: {string.Join(", ", vcspGen)}");
+        }
+
+        var runtime = Entries(feed.PackagePath("VcspGen.Runtime"));
+        foreach (var expected in new[] { "lib/net10.0/VcspGen.Runtime.dll", "lib/net10.0/VcspGen.Runtime.xml", "lib/net10.0/VcspGen.Spec.dll", "lib/net10.0/VcspGen.Spec.xml", "README.md" })
+        {
+            Assert.True(runtime.Contains(expected), $"VcspGen.Runtime lacks {expected}: {string.Join(", ", runtime)}");
+        }
+
+        Assert.Contains("lib/net10.0/VcspGen.pdb", Entries(feed.PackagePath("VcspGen", symbols: true)));
+        var runtimeSymbols = Entries(feed.PackagePath("VcspGen.Runtime", symbols: true));
+        Assert.Contains("lib/net10.0/VcspGen.Runtime.pdb", runtimeSymbols);
+        Assert.Contains("lib/net10.0/VcspGen.Spec.pdb", runtimeSymbols);
+
+        // VcspGen depends on nothing (the Roslyn components are inside it); the runtime depends on VcspGen at the
+        // same version and on its NuGet dependencies, not on VcspGen.Spec, which it carries.
+        var (vcspGenLicense, vcspGenDependencies) = Nuspec(feed.PackagePath("VcspGen"));
+        Assert.Equal("MIT", vcspGenLicense);
+        Assert.Empty(vcspGenDependencies);
+        var (runtimeLicense, runtimeDependencies) = Nuspec(feed.PackagePath("VcspGen.Runtime"));
+        Assert.Equal("MIT", runtimeLicense);
+        Assert.Equal(feed.Version, runtimeDependencies.GetValueOrDefault("VcspGen"));
+        Assert.True(runtimeDependencies.ContainsKey("Microsoft.Extensions.Logging.Abstractions"), string.Join(", ", runtimeDependencies.Keys));
+        Assert.Equal(2, runtimeDependencies.Count);
+    }
+
+    [Fact]
+    public async Task AConsumerDeclaresAPacketBuildsWithTheGeneratorFromThePackageAndRuns()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var folder = Path.Combine(feed.Root, "consumer");
+        ConsumerApp.Write(folder, feed.Feed, feed.Version);
+
+        var build = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), BuildTimeout, cancel, "build", ConsumerApp.AssemblyName + ".csproj", "-nologo", "-tl:off", "-v:minimal");
+        Report(build);
+        Assert.True(build.ExitCode == 0, "The consumer did not build. " + build.Describe());
+
+        // The packages came from the feed into the consumer's private packages folder, and the generator that wrote
+        // Nudge's codec is the one in the VcspGen package.
+        var generatorInPackage = Path.Combine(feed.ConsumerPackages, "vcspgen", feed.Version.ToLowerInvariant(), "analyzers", "dotnet", "cs", "VcspGen.Generator.dll");
+        Assert.True(File.Exists(generatorInPackage), $"No {generatorInPackage}. " + build.Describe());
+        var generated = Path.Combine(folder, "obj", "Debug", "net10.0", "generated", "VcspGen.Generator");
+        var generatedFiles = Directory.Exists(generated) ? Directory.EnumerateFiles(generated, "*.cs", SearchOption.AllDirectories).Select(Path.GetFileName).ToList() : [];
+        Assert.True(generatedFiles.Any(f => f!.Contains("Nudge", StringComparison.Ordinal)), $"No generated Nudge source under {generated}: {string.Join(", ", generatedFiles)}");
+
+        var run = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), RunTimeout, cancel, Path.Combine(folder, "bin", "Debug", "net10.0", ConsumerApp.AssemblyName + ".dll"));
+        Report(run);
+        Assert.True(run.ExitCode == 0, "The consumer failed. " + run.Describe());
+        Assert.True(run.Output.Split('\n').Contains(ConsumerApp.SuccessLine), "The consumer did not print its success line. " + run.Describe());
+    }
+
+    [Fact]
+    public async Task ARawReservedChallengeInTheConsumerFailsItsBuildWithVcsp010()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var folder = Path.Combine(feed.Root, "consumer-reserved");
+        ConsumerApp.Write(folder, feed.Feed, feed.Version);
+        ConsumerApp.AddRawReservedChallenge(folder);
+
+        // The consumer sets TreatWarningsAsErrors, so VCSP010 fails the build whether it is a warning or an error.
+        var build = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), BuildTimeout, cancel, "build", ConsumerApp.AssemblyName + ".csproj", "-nologo", "-tl:off", "-v:minimal");
+        Report(build);
+        var diagnostics = build.Output.Split('\n').Where(l => l.Contains("VCSP010", StringComparison.Ordinal)).ToList();
+        Assert.True(
+            diagnostics.Any(l => l.Contains(ConsumerApp.ReservedChallengeFile, StringComparison.Ordinal)),
+            $"No VCSP010 reported in {ConsumerApp.ReservedChallengeFile}. " + build.Describe());
+        Assert.True(build.ExitCode != 0, "The build succeeded despite VCSP010. " + build.Describe());
+    }
+
+    /// <summary>Puts how long a command took (and how long packing took) into the test's output.</summary>
+    private void Report(DotnetResult result)
+    {
+        var output = TestContext.Current.TestOutputHelper;
+        output?.WriteLine($"packing took {feed.Pack?.Elapsed.TotalSeconds:F1} s");
+        output?.WriteLine($"`{result.CommandLine}`: exit code {result.ExitCode} after {result.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>
+    /// The consumers restore into a private packages folder: even with a unique version, nothing may come from a
+    /// global packages folder that an earlier run or another tool filled.
+    /// </summary>
+    private Dictionary<string, string> ConsumerEnvironment() => new() { ["NUGET_PACKAGES"] = feed.ConsumerPackages };
+
+    private static HashSet<string> Entries(string package)
+    {
+        Assert.True(File.Exists(package), $"No package {package}.");
+        using var zip = ZipFile.OpenRead(package);
+        return zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static (string? License, Dictionary<string, string> Dependencies) Nuspec(string package)
+    {
+        using var zip = ZipFile.OpenRead(package);
+        var entry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal) && !e.FullName.Contains('/', StringComparison.Ordinal));
+        using var stream = entry.Open();
+        var nuspec = XDocument.Load(stream);
+        var license = nuspec.Descendants().FirstOrDefault(e => e.Name.LocalName == "license")?.Value;
+        var dependencies = nuspec.Descendants()
+            .Where(e => e.Name.LocalName == "dependency")
+            .ToDictionary(e => (string)e.Attribute("id")!, e => (string)e.Attribute("version")!, StringComparer.Ordinal);
+        return (license, dependencies);
+    }
+}
