@@ -16,14 +16,16 @@ namespace VcspGen.Analyzers.CodeFixes;
 /// <summary>
 /// Fixes VCSP010: replaces a raw reserved challenge value (0x00FF / 0xFFFF, or a constant of the user's that holds
 /// one) with <c>VcspChallenge.FirstContact</c> or <c>VcspChallenge.None</c>, with a cast where the target type needs
-/// one. The namespace is added as a qualifier and simplified away where <c>using VcspGen;</c> is in scope.
+/// one; and VCSP011 where the packet's rule names exactly one value (FirstContact or None): that value. The namespace
+/// is added as a qualifier and simplified away where <c>using VcspGen;</c> is in scope.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReservedChallengeCodeFix))]
 [Shared]
 public sealed class ReservedChallengeCodeFix : CodeFixProvider
 {
     /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(UsageDiagnostics.RawReservedChallenge.Id);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } =
+        ImmutableArray.Create(UsageDiagnostics.RawReservedChallenge.Id, UsageDiagnostics.ChallengeRefusedByRule.Id);
 
     /// <inheritdoc/>
     public override FixAllProvider GetFixAllProvider() =>

@@ -185,8 +185,13 @@ public sealed class ChallengeAnalyzer : DiagnosticAnalyzer
         if (!allowed)
         {
             var ruleName = rule switch { 0 => "Member", 1 => "FirstContact", 2 => "None", _ => "NoneOrMember" };
+
+            // A rule that names exactly one value has a mechanical fix: that value.
+            var properties = rule is 1 or 2
+                ? ImmutableDictionary<string, string?>.Empty.Add(UsageDiagnostics.ConstantName, ruleName)
+                : ImmutableDictionary<string, string?>.Empty;
             context.ReportDiagnostic(Diagnostic.Create(
-                UsageDiagnostics.ChallengeRefusedByRule, value.Syntax.GetLocation(), field.ContainingType.Name, ruleName, $"0x{constant:X4}", "is refused: " + why));
+                UsageDiagnostics.ChallengeRefusedByRule, value.Syntax.GetLocation(), properties, field.ContainingType.Name, ruleName, $"0x{constant:X4}", "is refused: " + why));
         }
     }
 

@@ -82,16 +82,29 @@ public sealed class CodecUsageAnalyzer : DiagnosticAnalyzer
 
         var maxSize = method.ContainingType.GetMembers("MaxDatagramSize").OfType<IFieldSymbol>().FirstOrDefault(f => f.HasConstantValue)?.ConstantValue as int?;
         var destination = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value;
-        if (maxSize is not { } largest || destination is null || KnownLength(destination, context, depth: 0) is not { } length || length >= largest)
+        if (maxSize is not { } largest || destination is null || KnownLength(destination, context, depth: 0) is not { } known || known.Length >= largest)
         {
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(UsageDiagnostics.BufferTooSmall, destination.Syntax.GetLocation(), method.ContainingType.Name, largest, length));
+        // Where the size is written as an array or stackalloc size, the fix can put the packet's largest size there.
+        var properties = ImmutableDictionary<string, string?>.Empty;
+        var additional = Enumerable.Empty<Location>();
+        if (known.Size is { } size)
+        {
+            var name = invocation.SemanticModel is { } model && model.SyntaxTree == size.SyntaxTree
+                ? method.ContainingType.ToMinimalDisplayString(model, size.SpanStart)
+                : method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            properties = properties.Add(UsageDiagnostics.PacketType, name);
+            additional = [size.GetLocation()];
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            UsageDiagnostics.BufferTooSmall, destination.Syntax.GetLocation(), additional, properties, method.ContainingType.Name, largest, known.Length));
     }
 
     /// <summary>The length of a buffer expression when it is known at compile time.</summary>
-    private static int? KnownLength(IOperation operation, OperationAnalysisContext context, int depth)
+    private static (int Length, SyntaxNode? Size)? KnownLength(IOperation operation, OperationAnalysisContext context, int depth)
     {
         while (operation is IConversionOperation conversion)
         {
@@ -106,10 +119,10 @@ public sealed class CodecUsageAnalyzer : DiagnosticAnalyzer
         switch (operation)
         {
             case IArrayCreationOperation { DimensionSizes.Length: 1 } array:
-                return ConstantInt(array.DimensionSizes[0]);
+                return ConstantInt(array.DimensionSizes[0]) is { } dimension ? (dimension, array.DimensionSizes[0].Syntax) : null;
             case IInvocationOperation { TargetMethod.Name: "AsSpan" or "Slice" or "AsMemory" } slice:
                 var lengthArgument = slice.Arguments.FirstOrDefault(a => a.Parameter?.Name == "length");
-                return lengthArgument is null ? null : ConstantInt(lengthArgument.Value);
+                return lengthArgument is not null && ConstantInt(lengthArgument.Value) is { } sliced ? (sliced, null) : null;
             case ILocalReferenceOperation local when local.Local.DeclaringSyntaxReferences.Length == 1:
                 return FromDeclaration(local.Local, local.Local.DeclaringSyntaxReferences[0].GetSyntax(context.CancellationToken), operation, context, depth);
             case IFieldReferenceOperation field when field.Field.IsReadOnly && field.Field.DeclaringSyntaxReferences.Length == 1:
@@ -121,14 +134,15 @@ public sealed class CodecUsageAnalyzer : DiagnosticAnalyzer
         {
             StackAllocArrayCreationExpressionSyntax { Type: ArrayTypeSyntax { RankSpecifiers.Count: 1 } arrayType } explicitStackalloc
                 => arrayType.RankSpecifiers[0].Sizes.Count == 1
-                    && operation.SemanticModel?.GetConstantValue(arrayType.RankSpecifiers[0].Sizes[0], context.CancellationToken) is { HasValue: true, Value: int n } ? n
-                    : explicitStackalloc.Initializer?.Expressions.Count,
-            ImplicitStackAllocArrayCreationExpressionSyntax implicitStackalloc => implicitStackalloc.Initializer.Expressions.Count,
+                    && operation.SemanticModel?.GetConstantValue(arrayType.RankSpecifiers[0].Sizes[0], context.CancellationToken) is { HasValue: true, Value: int n }
+                    ? (n, explicitStackalloc.Initializer is null ? arrayType.RankSpecifiers[0].Sizes[0] : null)
+                    : explicitStackalloc.Initializer is { } initializer ? (initializer.Expressions.Count, null) : null,
+            ImplicitStackAllocArrayCreationExpressionSyntax implicitStackalloc => (implicitStackalloc.Initializer.Expressions.Count, null),
             _ => null,
         };
     }
 
-    private static int? FromDeclaration(ISymbol symbol, SyntaxNode declaration, IOperation use, OperationAnalysisContext context, int depth)
+    private static (int Length, SyntaxNode? Size)? FromDeclaration(ISymbol symbol, SyntaxNode declaration, IOperation use, OperationAnalysisContext context, int depth)
     {
         if (declaration is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } || use.SemanticModel is not { } model
             || initializer.SyntaxTree != model.SyntaxTree || IsAssignedElsewhere(symbol, declaration, model, context))

@@ -8,8 +8,11 @@ namespace VcspGen.Analyzers;
 /// </summary>
 internal static class UsageDiagnostics
 {
-    /// <summary>The property of a <see cref="RawReservedChallenge"/> diagnostic that names the constant to use.</summary>
+    /// <summary>The property of a <see cref="RawReservedChallenge"/> (or <see cref="ChallengeRefusedByRule"/>) diagnostic that names the constant to use.</summary>
     public const string ConstantName = "Constant";
+
+    /// <summary>The property of a <see cref="BufferTooSmall"/> diagnostic that names the packet type whose size the fix writes, as it can be written where the size is.</summary>
+    public const string PacketType = "PacketType";
 
     /// <summary>The property of a <see cref="RawReservedChallenge"/> diagnostic that names a cast the fix needs, if any.</summary>
     public const string CastTo = "CastTo";

@@ -51,4 +51,27 @@ public sealed class ReservedChallengeCodeFixTests
             }
         }
         """);
+
+    [Fact]
+    public Task AChallengeThatTheRuleNamesExactlyIsFixedToThatValue() => Verify.CodeFixAsync<ChallengeAnalyzer, VcspGen.Analyzers.CodeFixes.ReservedChallengeCodeFix>(
+        Verify.Usings + """
+        static class C
+        {
+            static Msg Relay(Msg msg) => msg with { Challenge = {|VCSP011:0x1234|} };
+
+            static JoinRequest Join() => new JoinRequest { Challenge = {|VCSP011:VcspChallenge.None|} };
+
+            static Response Welcome() => new Response { Challenge = {|VCSP011:VcspChallenge.None|} }; // Member: no single right value, no fix
+        }
+        """,
+        Verify.Usings + """
+        static class C
+        {
+            static Msg Relay(Msg msg) => msg with { Challenge = VcspChallenge.None };
+
+            static JoinRequest Join() => new JoinRequest { Challenge = VcspChallenge.FirstContact };
+
+            static Response Welcome() => new Response { Challenge = {|VCSP011:VcspChallenge.None|} }; // Member: no single right value, no fix
+        }
+        """);
 }
