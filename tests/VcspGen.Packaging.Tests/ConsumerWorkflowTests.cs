@@ -98,6 +98,33 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
         Assert.True(build.ExitCode != 0, "The build succeeded despite VCSP010. " + build.Describe());
     }
 
+    [Fact]
+    public async Task TheCodeFixFromThePackageRewritesTheRawChallengeAndVcsp011ThenNamesTheRealMistake()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var folder = Path.Combine(feed.Root, "consumer-fix");
+        ConsumerApp.Write(folder, feed.Feed, feed.Version);
+        ConsumerApp.AddRawReservedChallenge(folder);
+        var file = Path.Combine(folder, ConsumerApp.ReservedChallengeFile);
+
+        // dotnet format applies the code fixes that the project's analyzer packages carry, as an IDE's "Fix all" does.
+        var format = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), BuildTimeout, cancel, "format", "analyzers", ConsumerApp.AssemblyName + ".csproj", "--diagnostics", "VCSP010", "--severity", "warn");
+        Report(format);
+        Assert.True(format.ExitCode == 0, "dotnet format failed. " + format.Describe());
+        var fixedText = await File.ReadAllTextAsync(file, cancel);
+        Assert.Contains("Challenge = VcspGen.VcspChallenge.None", fixedText, StringComparison.Ordinal);
+        Assert.DoesNotContain("0xFFFF", fixedText, StringComparison.Ordinal);
+
+        // The value is now named, so VCSP010 is gone; and a member packet cannot carry None, which VCSP011 says.
+        var build = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), BuildTimeout, cancel, "build", ConsumerApp.AssemblyName + ".csproj", "-nologo", "-tl:off", "-v:minimal");
+        Report(build);
+        Assert.DoesNotContain("VCSP010", build.Output, StringComparison.Ordinal);
+        Assert.True(
+            build.Output.Split('\n').Any(l => l.Contains("VCSP011", StringComparison.Ordinal) && l.Contains(ConsumerApp.ReservedChallengeFile, StringComparison.Ordinal)),
+            "No VCSP011 after the fix. " + build.Describe());
+        Assert.True(build.ExitCode != 0, "The build succeeded despite VCSP011. " + build.Describe());
+    }
+
     /// <summary>Puts how long a command took (and how long packing took) into the test's output.</summary>
     private void Report(DotnetResult result)
     {
