@@ -5,6 +5,8 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using VcspGen.Analyzers;
 using Xunit;
 
 namespace VcspGen.Generator.Tests;
@@ -25,6 +27,11 @@ public sealed partial class ReadmeSampleTests
         var (output, compiler, analyzer, _) = await TestCompilation.BuildAsync("MyApp", blocks);
         Assert.Empty(analyzer);
         Assert.Empty(compiler);
+
+        // The samples use packets and challenges the way the usage rules (VCSP010-014) ask.
+        var usage = await output.WithAnalyzers([new ChallengeAnalyzer(), new CodecUsageAnalyzer(), new ReferencedFlagAnalyzer()])
+            .GetAnalyzerDiagnosticsAsync(TestContext.Current.CancellationToken);
+        Assert.Empty(usage);
 
         using var stream = new MemoryStream();
         var emit = output.Emit(stream, cancellationToken: TestContext.Current.CancellationToken);

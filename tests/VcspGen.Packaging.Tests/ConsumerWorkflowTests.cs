@@ -125,6 +125,36 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
         Assert.True(build.ExitCode != 0, "The build succeeded despite VCSP011. " + build.Describe());
     }
 
+    /// <summary>
+    /// The C# samples of a package's README (PACKAGE.md, packed as README.md) build in a fresh consumer that references
+    /// only the packages, warnings as errors and the analyzers on, and print what their comments say.
+    /// </summary>
+    [Theory]
+    [InlineData("spec/VcspGen/PACKAGE.md", "3")]
+    [InlineData("runtime/VcspGen.Runtime/PACKAGE.md", "ping 7, ")]
+    public async Task APackagesReadmeSamplesBuildAndRunInAConsumer(string readme, string printed)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var folder = Path.Combine(feed.Root, "samples-" + Path.GetFileName(Path.GetDirectoryName(readme)));
+        ConsumerApp.Write(folder, feed.Feed, feed.Version);
+        File.Delete(Path.Combine(folder, "Program.cs"));
+        var text = await File.ReadAllTextAsync(Path.Combine(PackedFeed.FindRepositoryRoot(), readme), cancel);
+        var samples = System.Text.RegularExpressions.Regex.Matches(text, "```cs\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.NotEmpty(samples);
+        for (var i = 0; i < samples.Count; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, $"Sample{i}.cs"), samples[i].Groups[1].Value, cancel);
+        }
+
+        var build = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), BuildTimeout, cancel, "build", ConsumerApp.AssemblyName + ".csproj", "-nologo", "-tl:off", "-v:minimal");
+        Report(build);
+        Assert.True(build.ExitCode == 0, $"The samples of {readme} did not build. " + build.Describe());
+
+        var run = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), RunTimeout, cancel, Path.Combine(folder, "bin", "Debug", "net10.0", ConsumerApp.AssemblyName + ".dll"));
+        Report(run);
+        Assert.True(run.ExitCode == 0 && run.Output.Split('\n').Any(l => l.StartsWith(printed, StringComparison.Ordinal)), $"The samples of {readme} did not print '{printed}'. " + run.Describe());
+    }
+
     /// <summary>Puts how long a command took (and how long packing took) into the test's output.</summary>
     private void Report(DotnetResult result)
     {

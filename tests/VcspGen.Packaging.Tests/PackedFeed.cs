@@ -111,7 +111,9 @@ public sealed class PackedFeed : IAsyncLifetime
         return Directory.Exists(path) ? path : null;
     }
 
-    private static string FindRepositoryRoot()
+    /// <summary>The repository's root folder (where VcspGen.sln is), found from the test's output folder.</summary>
+    /// <returns>Its path.</returns>
+    public static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
