@@ -113,24 +113,21 @@ public sealed class ChallengeAnalyzer : DiagnosticAnalyzer
     private static void OnConstantPattern(OperationAnalysisContext context, Symbols symbols)
     {
         var pattern = (IConstantPatternOperation)context.Operation;
-        IOperation? input = null;
-        for (var parent = pattern.Parent; parent is not null && input is null; parent = parent.Parent)
-        {
-            input = parent switch
-            {
-                IIsPatternOperation isPattern => isPattern.Value,
-                ISwitchExpressionOperation switchExpression => switchExpression.Value,
-                ISwitchOperation switchStatement => switchStatement.Value,
-                _ => null,
-            };
-            if (parent is IPatternOperation or IIsPatternOperation or ISwitchExpressionArmOperation or ISwitchExpressionOperation
-                or IPatternCaseClauseOperation or ISwitchCaseOperation or ISwitchOperation)
-            {
-                continue;
-            }
 
-            break;
+        // Up through the enclosing patterns and arms to what is being matched.
+        var parent = pattern.Parent;
+        while (parent is IPatternOperation or ISwitchExpressionArmOperation or IPatternCaseClauseOperation or ISwitchCaseOperation)
+        {
+            parent = parent.Parent;
         }
+
+        var input = parent switch
+        {
+            IIsPatternOperation isPattern => isPattern.Value,
+            ISwitchExpressionOperation switchExpression => switchExpression.Value,
+            ISwitchOperation switchStatement => switchStatement.Value,
+            _ => null,
+        };
 
         if (input is not null && ReferencedSymbol(input) is { } symbol && IsChallenge(symbol))
         {

@@ -667,10 +667,7 @@ public sealed partial class GroupServer : IVcspStateMachine
             ArrayPool<byte>.Shared.Return(message.Buffer);
         }
 
-        if (lastSlot >= 0)
-        {
-            RememberTail(sender, lastSlot, lastSequence, now);
-        }
+        RememberTail(sender, lastSlot, lastSequence, now); // -1: nothing was relayed
     }
 
     /// <summary>Relays one Syn datagram as one Msg to every other member, and keeps it in the relay cache.</summary>
@@ -697,7 +694,7 @@ public sealed partial class GroupServer : IVcspStateMachine
 
     private void RememberTail(Member sender, int slot, uint sequence, long now)
     {
-        if (_options.TailRepeats.Count == 0)
+        if (slot < 0 || _options.TailRepeats.Count == 0)
         {
             return;
         }

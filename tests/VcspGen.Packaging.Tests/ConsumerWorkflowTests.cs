@@ -58,12 +58,10 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
     [Fact]
     public async Task AConsumerDeclaresAPacketBuildsWithTheGeneratorFromThePackageAndRuns()
     {
-        var cancel = TestContext.Current.CancellationToken;
         var folder = Path.Combine(feed.Root, "consumer");
         ConsumerApp.Write(folder, feed.Feed, feed.Version);
 
-        var build = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), BuildTimeout, cancel, "build", ConsumerApp.AssemblyName + ".csproj", "-nologo", "-tl:off", "-v:minimal");
-        Report(build);
+        var build = await BuildConsumerAsync(folder);
         Assert.True(build.ExitCode == 0, "The consumer did not build. " + build.Describe());
 
         // The packages came from the feed into the consumer's private packages folder, and the generator that wrote
@@ -74,8 +72,7 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
         var generatedFiles = Directory.Exists(generated) ? Directory.EnumerateFiles(generated, "*.cs", SearchOption.AllDirectories).Select(Path.GetFileName).ToList() : [];
         Assert.True(generatedFiles.Any(f => f!.Contains("Nudge", StringComparison.Ordinal)), $"No generated Nudge source under {generated}: {string.Join(", ", generatedFiles)}");
 
-        var run = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), RunTimeout, cancel, Path.Combine(folder, "bin", "Debug", "net10.0", ConsumerApp.AssemblyName + ".dll"));
-        Report(run);
+        var run = await RunConsumerAsync(folder);
         Assert.True(run.ExitCode == 0, "The consumer failed. " + run.Describe());
         Assert.True(run.Output.Split('\n').Contains(ConsumerApp.SuccessLine), "The consumer did not print its success line. " + run.Describe());
     }
@@ -83,14 +80,12 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
     [Fact]
     public async Task ARawReservedChallengeInTheConsumerFailsItsBuildWithVcsp010()
     {
-        var cancel = TestContext.Current.CancellationToken;
         var folder = Path.Combine(feed.Root, "consumer-reserved");
         ConsumerApp.Write(folder, feed.Feed, feed.Version);
         ConsumerApp.AddRawReservedChallenge(folder);
 
         // The consumer sets TreatWarningsAsErrors, so VCSP010 fails the build whether it is a warning or an error.
-        var build = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), BuildTimeout, cancel, "build", ConsumerApp.AssemblyName + ".csproj", "-nologo", "-tl:off", "-v:minimal");
-        Report(build);
+        var build = await BuildConsumerAsync(folder);
         var diagnostics = build.Output.Split('\n').Where(l => l.Contains("VCSP010", StringComparison.Ordinal)).ToList();
         Assert.True(
             diagnostics.Any(l => l.Contains(ConsumerApp.ReservedChallengeFile, StringComparison.Ordinal)),
@@ -108,16 +103,14 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
         var file = Path.Combine(folder, ConsumerApp.ReservedChallengeFile);
 
         // dotnet format applies the code fixes that the project's analyzer packages carry, as an IDE's "Fix all" does.
-        var format = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), BuildTimeout, cancel, "format", "analyzers", ConsumerApp.AssemblyName + ".csproj", "--diagnostics", "VCSP010", "--severity", "warn");
-        Report(format);
+        var format = await DotnetAsync(folder, BuildTimeout, "format", "analyzers", ConsumerApp.AssemblyName + ".csproj", "--diagnostics", "VCSP010", "--severity", "warn");
         Assert.True(format.ExitCode == 0, "dotnet format failed. " + format.Describe());
         var fixedText = await File.ReadAllTextAsync(file, cancel);
         Assert.Contains("Challenge = VcspGen.VcspChallenge.None", fixedText, StringComparison.Ordinal);
         Assert.DoesNotContain("0xFFFF", fixedText, StringComparison.Ordinal);
 
         // The value is now named, so VCSP010 is gone; and a member packet cannot carry None, which VCSP011 says.
-        var build = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), BuildTimeout, cancel, "build", ConsumerApp.AssemblyName + ".csproj", "-nologo", "-tl:off", "-v:minimal");
-        Report(build);
+        var build = await BuildConsumerAsync(folder);
         Assert.DoesNotContain("VCSP010", build.Output, StringComparison.Ordinal);
         Assert.True(
             build.Output.Split('\n').Any(l => l.Contains("VCSP011", StringComparison.Ordinal) && l.Contains(ConsumerApp.ReservedChallengeFile, StringComparison.Ordinal)),
@@ -146,13 +139,27 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
             await File.WriteAllTextAsync(Path.Combine(folder, $"Sample{i}.cs"), samples[i].Groups[1].Value, cancel);
         }
 
-        var build = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), BuildTimeout, cancel, "build", ConsumerApp.AssemblyName + ".csproj", "-nologo", "-tl:off", "-v:minimal");
-        Report(build);
+        var build = await BuildConsumerAsync(folder);
         Assert.True(build.ExitCode == 0, $"The samples of {readme} did not build. " + build.Describe());
 
-        var run = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), RunTimeout, cancel, Path.Combine(folder, "bin", "Debug", "net10.0", ConsumerApp.AssemblyName + ".dll"));
-        Report(run);
+        var run = await RunConsumerAsync(folder);
         Assert.True(run.ExitCode == 0 && run.Output.Split('\n').Any(l => l.StartsWith(printed, StringComparison.Ordinal)), $"The samples of {readme} did not print '{printed}'. " + run.Describe());
+    }
+
+    /// <summary>Builds the consumer in <paramref name="folder"/> (Debug, as a user's first build).</summary>
+    private Task<DotnetResult> BuildConsumerAsync(string folder) =>
+        DotnetAsync(folder, BuildTimeout, "build", ConsumerApp.AssemblyName + ".csproj", "-nologo", "-tl:off", "-v:minimal");
+
+    /// <summary>Runs the consumer built in <paramref name="folder"/>.</summary>
+    private Task<DotnetResult> RunConsumerAsync(string folder) =>
+        DotnetAsync(folder, RunTimeout, Path.Combine(folder, "bin", "Debug", "net10.0", ConsumerApp.AssemblyName + ".dll"));
+
+    /// <summary>Runs dotnet in a consumer's folder with the consumers' environment, and reports how long it took.</summary>
+    private async Task<DotnetResult> DotnetAsync(string folder, TimeSpan timeout, params string[] arguments)
+    {
+        var result = await DotnetCli.RunAsync(folder, ConsumerEnvironment(), timeout, TestContext.Current.CancellationToken, arguments);
+        Report(result);
+        return result;
     }
 
     /// <summary>Puts how long a command took (and how long packing took) into the test's output.</summary>
