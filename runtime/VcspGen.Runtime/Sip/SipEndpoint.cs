@@ -116,7 +116,7 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
 
         using var registration = cancellationToken.Register(static state => ((SipEndpoint)state!).Stop(), this);
         _started.TrySetResult();
-        var receiving = StartThread("SIP receive ", ReceiveLoop);
+        var receiving = DedicatedThread.Start("SIP receive " + LocalEndPoint, ReceiveLoop, _ => Stop()); // the rest stops with it, so RunAsync reports the fault
         var accepting = AcceptLoopAsync();
         try
         {
@@ -313,31 +313,6 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
     }
 
     private void WakeReceiver() => SocketAddresses.WakeReceiver(_udp, LocalEndPoint);
-
-    /// <summary>Runs <paramref name="body"/> on a background thread of its own; the task ends (or faults) with it.</summary>
-    private Task StartThread(string name, Action body)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                body();
-                done.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                Stop(); // the rest of the endpoint stops with it, so RunAsync ends and reports the fault
-                done.TrySetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = name + LocalEndPoint,
-        };
-        thread.Start();
-        return done.Task;
-    }
 
     // ---- TCP ----
 

@@ -63,4 +63,65 @@ public static class Fragmentation
         var start = (index - 1) * chunkSize;
         return message.Slice(start, Math.Min(chunkSize, message.Length - start));
     }
+
+    /// <summary>
+    /// The one way a message is cut into datagrams: <c>foreach (var fragment in Fragmentation.Split(message, chunk))</c>
+    /// gives each datagram's 1-based index, its fragmentation offset and its data, in order. An empty message is one
+    /// datagram with no data (a command reply that says nothing).
+    /// </summary>
+    /// <param name="message">The whole message, at most 255 chunks.</param>
+    /// <param name="chunkSize">Data bytes per datagram.</param>
+    /// <returns>The fragments.</returns>
+    public static FragmentEnumerator Split(ReadOnlySpan<byte> message, int chunkSize) => new(message, chunkSize);
+}
+
+/// <summary>The fragments of one message (<see cref="Fragmentation.Split"/>).</summary>
+public ref struct FragmentEnumerator
+{
+    private readonly ReadOnlySpan<byte> _message;
+    private readonly int _chunkSize;
+    private readonly int _count;
+    private int _index;
+
+    internal FragmentEnumerator(ReadOnlySpan<byte> message, int chunkSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        _message = message;
+        _chunkSize = chunkSize;
+        _count = message.IsEmpty ? 1 : Fragmentation.CountFragments(message.Length, chunkSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_count, Fragmentation.MaxFragments, nameof(message));
+    }
+
+    /// <summary>How many datagrams the message takes.</summary>
+    public readonly int Count => _count;
+
+    /// <summary>The current fragment.</summary>
+    public readonly Fragment Current => new(
+        _index,
+        Fragmentation.OffsetOf(_index, _count),
+        _message.IsEmpty ? default : Fragmentation.Chunk(_message, _index, _chunkSize));
+
+    /// <summary>Moves to the next fragment.</summary>
+    /// <returns>False after the last.</returns>
+    public bool MoveNext() => ++_index <= _count;
+
+    /// <summary>Returns this enumerator, for <c>foreach</c>.</summary>
+    /// <returns>This.</returns>
+    public readonly FragmentEnumerator GetEnumerator() => this;
+}
+
+/// <summary>One datagram's share of a message.</summary>
+/// <param name="Index">Its 1-based position: add <c>Index - 1</c> to the message's first sequence number.</param>
+/// <param name="Offset">Its fragmentation offset (0 whole, 1, 2, …, 0xFF last).</param>
+/// <param name="Data">Its data.</param>
+public readonly ref struct Fragment(int Index, byte Offset, ReadOnlySpan<byte> Data)
+{
+    /// <summary>Its 1-based position in the message.</summary>
+    public int Index { get; } = Index;
+
+    /// <summary>Its fragmentation offset.</summary>
+    public byte Offset { get; } = Offset;
+
+    /// <summary>Its data.</summary>
+    public ReadOnlySpan<byte> Data { get; } = Data;
 }

@@ -4,7 +4,7 @@ namespace VcspGen.Runtime;
 
 /// <summary>
 /// The runtime's instruments, on the meter <c>VcspGen.Runtime</c> (collect them with dotnet-counters,
-/// OpenTelemetry or a <see cref="MeterListener"/>). Every measurement carries a <c>group</c> tag; drops also a
+/// OpenTelemetry or a <see cref="MeterListener"/>). Every measurement of a group carries a <c>group</c> tag; drops also a
 /// <c>reason</c> tag (a <see cref="DropReason"/> name). Recording allocates nothing.
 /// </summary>
 public static class VcspMetrics
@@ -23,6 +23,9 @@ public static class VcspMetrics
 
     /// <summary>Datagrams a server dropped, by reason.</summary>
     public static readonly Counter<long> Drops = Meter.CreateCounter<long>("vcsp.server.drops", "{datagram}", "Datagrams dropped by a group, by reason.");
+
+    /// <summary>Datagrams a host's socket refused to send (a destination that cannot be reached, such as port 0).</summary>
+    public static readonly Counter<long> SendFailures = Meter.CreateCounter<long>("vcsp.host.send.failures", "{datagram}", "Datagrams a UDP host could not send.");
 
     /// <summary>Members of a group.</summary>
     public static readonly UpDownCounter<long> Members = Meter.CreateUpDownCounter<long>("vcsp.server.members", "{member}", "Members of a group.");

@@ -26,4 +26,7 @@ public enum DropReason
 
     /// <summary>A fragment that contradicts the message it belongs to.</summary>
     Inconsistent,
+
+    /// <summary>A source no reply can reach (UDP port 0): dropped before it is read, so nothing is sent towards it.</summary>
+    UnreachableSource,
 }

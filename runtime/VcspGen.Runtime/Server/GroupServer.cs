@@ -93,6 +93,12 @@ public sealed partial class GroupServer : IVcspStateMachine
     public void Receive(ReadOnlySpan<byte> datagram, in VcspAddress source)
     {
         VcspMetrics.DatagramsIn.Add(1, _groupTag);
+        if (source.Port == 0)
+        {
+            Drop(DropReason.UnreachableSource, source); // no UDP datagram comes from port 0 but a forged one (issue 11)
+            return;
+        }
+
         var handler = new Handler(this, source);
         var status = VcspPacketDispatcher.Dispatch(datagram, ref handler);
         if (status == VcspDecodeStatus.Ok)
