@@ -22,11 +22,11 @@ internal static class ServerCommand
 
           --bind ADDRESS   the local address to listen on (default 0.0.0.0, all IPv4 interfaces; :: for IPv6)
           --port PORT      the port of a group given without one (default 50429)
-          --group NAME     a group to host, optionally on its own port; repeat for several (default: lobby)
+          --group NAME     a group to host, optionally on its own port (NAME:PORT; 0 picks a free one); repeat
+                           for several (default: lobby)
           --owner NAME     the administrator's member name (default: none)
           --policy P       what to do with a join for another version or address: reject (default) or drop
-          --sip-port PORT  the SIP port (UDP and TCP) of the first group's call (default 5060); the next groups
-                           take the ports after it; 0 picks free ports
+          --sip-port PORT  the SIP port (UDP and TCP) every group's call shares (default 5060); 0 picks a free one
           --codecs LIST    the call's codecs, most preferred first, comma-separated:
                            opus, pcmu, pcma, g722, h264, mp2t or their ids (default: all six in that order)
         """;
@@ -71,7 +71,7 @@ internal static class ServerCommand
                     int? groupPort = null;
                     if (colon >= 0)
                     {
-                        if (!int.TryParse(value[(colon + 1)..], out var gp) || gp is < 1 or > 65535)
+                        if (!int.TryParse(value[(colon + 1)..], out var gp) || gp is < 0 or > 65535)
                         {
                             return (null, $"'{value}' has no valid port after ':'");
                         }
@@ -122,14 +122,10 @@ internal static class ServerCommand
         }
 
         var resolved = groups.Select(g => (g.Name, g.Port ?? port)).ToList();
-        if (resolved.Select(g => g.Item2).Distinct().Count() != resolved.Count)
+        var fixedPorts = resolved.Select(g => g.Item2).Where(p => p != 0).ToList();
+        if (fixedPorts.Distinct().Count() != fixedPorts.Count)
         {
             return (null, "two groups cannot share a port");
-        }
-
-        if (sipPort != 0 && sipPort + resolved.Count - 1 > 65535)
-        {
-            return (null, "the SIP ports of the groups run past 65535");
         }
 
         return (new Options(bind, resolved, owner, policy, sipPort, codecs), null);
@@ -142,70 +138,49 @@ internal static class ServerCommand
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)
             .ToList();
-        var hosts = new List<IDisposable>();
-        var groups = new List<(UdpHost Host, GroupServer Server)>();
-        var runs = new List<Task>();
-        using var running = new CancellationTokenSource();
+        VcspServerHost host;
         try
         {
-            for (var i = 0; i < options.Groups.Count; i++)
-            {
-                var (name, port) = options.Groups[i];
-                var host = new UdpHost(new IPEndPoint(options.Bind, port));
-                hosts.Add(host);
-                var sip = new SipEndpoint(new IPEndPoint(options.Bind, options.SipPort == 0 ? 0 : options.SipPort + i));
-                hosts.Add(sip);
-                var groupOptions = new GroupOptions
-                {
-                    Name = name,
-                    Address = host.LocalAddress,
-                    Owner = options.Owner,
-                    Policy = options.Policy,
-                    HostAddresses = hostAddresses,
-                    SipPort = sip.LocalEndPoint.Port,
-                    Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
-                };
-
-                var server = new GroupServer(groupOptions, host, TimeProvider.System, null, sip);
-                groups.Add((host, server));
-                runs.Add(host.RunAsync(server, TimeProvider.System, running.Token));
-                runs.Add(sip.RunAsync((message, peer) => host.Invoke(() => server.ReceiveSip(message, peer)), running.Token));
-                output.WriteLine($"group {name} on {host.LocalEndPoint}, SIP on {sip.LocalEndPoint} (UDP and TCP), codecs {CodecNames.Describe(groupOptions.Codecs)}");
-            }
+            host = new VcspServerHost(options.Bind, options.SipPort);
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            error.WriteLine($"vcsp server: cannot listen: {e.Message}");
-            foreach (var host in hosts)
-            {
-                host.Dispose();
-            }
-
+            error.WriteLine($"vcsp server: cannot listen for SIP on {options.Bind}:{options.SipPort} (UDP and TCP): {e.Message}");
             return 1;
         }
 
-        output.Flush();
-        try
+        using (host)
         {
-            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl-C or SIGTERM: the calls end with a BYE to every call member (PROTOCOL.md §12.5), given a moment
-            // to be answered, then the groups stop.
-            foreach (var (host, server) in groups)
+            foreach (var (name, port) in options.Groups)
             {
-                host.Invoke(server.CloseCall);
+                HostedGroup group;
+                try
+                {
+                    group = host.AddGroup(port, binding => new GroupOptions
+                    {
+                        Name = name,
+                        Address = binding.Address,
+                        Owner = options.Owner,
+                        Policy = options.Policy,
+                        HostAddresses = hostAddresses,
+                        SipPort = binding.SipPort,
+                        Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
+                    });
+                }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    error.WriteLine($"vcsp server: cannot listen for group {name} on {options.Bind}:{port} (UDP): {e.Message}");
+                    return 1;
+                }
+
+                output.WriteLine($"group {name} on {group.LocalEndPoint}, SIP on {host.SipEndPoint} (UDP and TCP), codecs {CodecNames.Describe(options.Codecs ?? GroupOptions.DefaultCodecs)}");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(300), CancellationToken.None).ConfigureAwait(false);
-        }
+            output.Flush();
 
-        await running.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(runs).ConfigureAwait(false);
-        foreach (var host in hosts)
-        {
-            host.Dispose();
+            // Ctrl-C or SIGTERM: the calls end with a BYE to every call member (PROTOCOL.md §12.5), given a moment to
+            // be answered, then the groups stop.
+            await host.RunAsync(stop).ConfigureAwait(false);
         }
 
         output.WriteLine("stopped");

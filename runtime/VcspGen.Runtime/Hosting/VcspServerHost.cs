@@ -1,0 +1,196 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using VcspGen.Runtime.Sip;
+
+namespace VcspGen.Runtime;
+
+/// <summary>What a group is given by its <see cref="VcspServerHost"/> before its options are made.</summary>
+/// <param name="Address">The group's bound UDP address and port.</param>
+/// <param name="SipPort">The port of the host's SIP endpoint (UDP and TCP), 0 when the host has none.</param>
+public readonly record struct GroupBinding(VcspAddress Address, int SipPort);
+
+/// <summary>
+/// A server process's groups: each group on a UDP port of its own (memo §3: a server keeps several groups apart),
+/// all of them served by a few event loop threads (one per core by default, whatever the group count), and one SIP
+/// endpoint (UDP and TCP on one port) for all their calls, whose messages are routed to their group. The host owns
+/// the wiring and the locks: user code reaches a group only through <see cref="HostedGroup.Invoke"/>.
+/// </summary>
+public sealed class VcspServerHost : IDisposable
+{
+    private readonly IPAddress _bind;
+    private readonly ILoggerFactory _loggers;
+    private readonly EventLoop[] _loops;
+    private readonly List<HostedGroup> _groups = [];
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _running = new();
+    private readonly SipEndpoint? _sip;
+    private readonly SipRouter _router;
+    private readonly Task _sipRunning = Task.CompletedTask;
+    private int _disposed;
+
+    /// <summary>Creates the host; it binds its SIP endpoint now, and each group's port in <see cref="AddGroup"/>.</summary>
+    /// <param name="bind">The address every socket binds to (a wildcard for all interfaces).</param>
+    /// <param name="sipPort">The SIP endpoint's port (UDP and TCP; 0 picks a free one), or null for groups without calls.</param>
+    /// <param name="loggers">Where the groups, sockets and SIP endpoint log, or null for nowhere.</param>
+    /// <param name="eventLoops">How many event loop threads serve the groups; 0 for one per core.</param>
+    /// <exception cref="System.Net.Sockets.SocketException">The SIP port cannot be bound.</exception>
+    public VcspServerHost(IPAddress bind, int? sipPort = 5060, ILoggerFactory? loggers = null, int eventLoops = 0)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        _bind = bind;
+        _loggers = loggers ?? NullLoggerFactory.Instance;
+        _loops = new EventLoop[eventLoops > 0 ? eventLoops : Environment.ProcessorCount];
+        for (var i = 0; i < _loops.Length; i++)
+        {
+            _loops[i] = new EventLoop($"VCSP loop {i}");
+        }
+
+        _router = new SipRouter(_loggers.CreateLogger<SipEndpoint>());
+        if (sipPort is { } port)
+        {
+            _sip = new SipEndpoint(new IPEndPoint(bind, port), _loggers.CreateLogger<SipEndpoint>());
+            _sipRunning = _sip.RunAsync(_router.Route, _running.Token);
+        }
+    }
+
+    /// <summary>The SIP endpoint shared by every group's call, or null when the host has none.</summary>
+    public IPEndPoint? SipEndPoint => _sip?.LocalEndPoint;
+
+    /// <summary>The groups, in the order they were added.</summary>
+    public IReadOnlyList<HostedGroup> Groups
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _groups];
+            }
+        }
+    }
+
+    /// <summary>SIP messages that named no group (counted, not answered).</summary>
+    public long SipUnroutable => _router.Unroutable;
+
+    /// <summary>How many event loop threads serve the groups.</summary>
+    public int EventLoopCount => _loops.Length;
+
+    /// <summary>Binds a group's UDP port and starts serving it at once.</summary>
+    /// <param name="port">The group's port (0 picks a free one).</param>
+    /// <param name="options">Makes the group's options from where it is bound (its address, and the SIP port to put in them).</param>
+    /// <returns>The group.</returns>
+    /// <exception cref="System.Net.Sockets.SocketException">The port cannot be bound.</exception>
+    /// <exception cref="ArgumentException">The options are invalid (see <see cref="GroupServer"/>), or a group has that name already.</exception>
+    public HostedGroup AddGroup(int port, Func<GroupBinding, GroupOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var host = new UdpHost(new IPEndPoint(_bind, port), logger: _loggers.CreateLogger<UdpHost>());
+        try
+        {
+            var groupOptions = options(new GroupBinding(host.LocalAddress, _sip?.LocalEndPoint.Port ?? 0));
+            lock (_gate)
+            {
+                if (_groups.Exists(g => g.Name == groupOptions.Name))
+                {
+                    throw new ArgumentException($"A group named '{groupOptions.Name}' is hosted already.", nameof(options));
+                }
+
+                // The sink is made before the group so the group can be given it; it learns the group once made.
+                var sink = new LateSink();
+                var server = new GroupServer(groupOptions, host, TimeProvider.System, _loggers.CreateLogger<GroupServer>(), _sip is null ? null : sink);
+                var loop = LeastLoaded();
+                var group = new HostedGroup(groupOptions.Name, host, server, host.RunAsync(server, TimeProvider.System, loop, _running.Token));
+                sink.Target = _sip is null ? null : _router.SinkFor(group, _sip);
+                _router.Add(group);
+                _groups.Add(group);
+                return group;
+            }
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Serves until <paramref name="cancellationToken"/> is cancelled, then ends every call with a BYE to each call
+    /// member (PROTOCOL.md §12.5), gives the BYEs <paramref name="grace"/> to be answered, and stops every group.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the host.</param>
+    /// <param name="grace">How long the BYEs are given; default 300 ms.</param>
+    /// <returns>A task that ends when every group has stopped.</returns>
+    public async Task RunAsync(CancellationToken cancellationToken, TimeSpan? grace = null)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The normal way out.
+        }
+
+        foreach (var group in Groups)
+        {
+            group.Invoke(static server => server.CloseCall());
+        }
+
+        await Task.Delay(grace ?? TimeSpan.FromMilliseconds(300), CancellationToken.None).ConfigureAwait(false);
+        await _running.CancelAsync().ConfigureAwait(false);
+        var runs = new List<Task> { _sipRunning };
+        foreach (var group in Groups)
+        {
+            runs.Add(group.Running);
+        }
+
+        await Task.WhenAll(runs).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes every socket and stops the event loops.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _running.Cancel();
+        foreach (var group in Groups)
+        {
+            group.Host.Dispose();
+        }
+
+        _sip?.Dispose();
+        foreach (var loop in _loops)
+        {
+            loop.Dispose();
+        }
+
+        _running.Dispose();
+    }
+
+    private EventLoop LeastLoaded()
+    {
+        var best = _loops[0];
+        foreach (var loop in _loops)
+        {
+            best = loop.HostCount < best.HostCount ? loop : best;
+        }
+
+        return best;
+    }
+
+    /// <summary>A SIP sink whose target is set once the group it serves exists.</summary>
+    private sealed class LateSink : ISipSink
+    {
+        public ISipSink? Target { get; set; }
+
+        public void Send(SipMessage message, SipPeer peer) => Target?.Send(message, peer);
+    }
+}
