@@ -38,25 +38,19 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
     private const int BindAttempts = 8;
     private const int Backlog = 64;
     private static readonly TimeSpan ReceiveCheck = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan AcceptRetry = TimeSpan.FromMilliseconds(50);
 
     private readonly Socket _udp;
     private readonly Socket _listener;
     private readonly ILogger _logger;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<IPEndPoint, Connection> _byPeer = [];
-    private readonly HashSet<Connection> _live = [];
+    private readonly SipTcpTransport _tcp;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationToken _stopToken;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Action<SipMessage, SipPeer>? _onMessage;
-    private bool _stopping;
     private int _disposed;
     private long _received;
     private long _malformed;
     private long _sendFailures;
-    private long _refusedConnections;
 
     /// <summary>
     /// Binds a UDP socket and a TCP listener to <paramref name="bind"/>. With port 0 a free UDP port is picked and
@@ -71,6 +65,7 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
         _logger = logger ?? NullLogger.Instance;
         _stopToken = _stop.Token;
         (_udp, _listener) = Bind(bind);
+        _tcp = new SipTcpTransport(this, _listener, _logger);
 
         // The receive thread blocks in ReceiveFrom; a timeout makes it look at the stop token at least this often,
         // should the wake-up datagram it is sent on stopping ever not arrive.
@@ -91,7 +86,7 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
     public long SendFailures => Interlocked.Read(ref _sendFailures);
 
     /// <summary>TCP connections accepted and closed at once because <see cref="MaxConnections"/> were open.</summary>
-    public long RefusedConnections => Interlocked.Read(ref _refusedConnections);
+    public long RefusedConnections => _tcp.Refused;
 
     /// <summary>
     /// Receives until <paramref name="cancellationToken"/> is cancelled: UDP on a thread of its own (blocking
@@ -117,7 +112,7 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
         using var registration = cancellationToken.Register(static state => ((SipEndpoint)state!).Stop(), this);
         _started.TrySetResult();
         var receiving = DedicatedThread.Start("SIP receive " + LocalEndPoint, ReceiveLoop, _ => Stop()); // the rest stops with it, so RunAsync reports the fault
-        var accepting = AcceptLoopAsync();
+        var accepting = _tcp.AcceptLoopAsync();
         try
         {
             await Task.WhenAll(receiving, accepting).ConfigureAwait(false);
@@ -125,7 +120,7 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
         finally
         {
             Stop();
-            await CloseConnectionsAsync().ConfigureAwait(false);
+            await _tcp.CloseConnectionsAsync().ConfigureAwait(false);
         }
     }
 
@@ -152,7 +147,7 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
                 SendDatagram(message.ToBytes(), peer.EndPoint);
                 break;
             case SipTransport.Tcp:
-                SendOnConnection(message.ToBytes(), peer.EndPoint);
+                _tcp.Send(message.ToBytes(), peer.EndPoint);
                 break;
             default:
                 throw new ArgumentException($"Unknown SIP transport {peer.Transport}.", nameof(peer));
@@ -167,21 +162,11 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
             return;
         }
 
-        Connection[] open;
-        lock (_gate)
-        {
-            _stopping = true;
-            open = [.. _live];
-        }
-
         Stop();
         _started.TrySetCanceled();
         _listener.Dispose();
         _udp.Dispose();
-        foreach (var connection in open)
-        {
-            Close(connection);
-        }
+        _tcp.CloseAll();
     }
 
     private static (Socket Udp, Socket Listener) Bind(IPEndPoint bind)
@@ -214,7 +199,8 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
         }
     }
 
-    private void Stop()
+    /// <summary>Stops receiving (UDP and TCP); idempotent.</summary>
+    internal void Stop()
     {
         try
         {
@@ -226,7 +212,8 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
         }
     }
 
-    private void Deliver(SipMessage message, SipPeer peer)
+    /// <summary>Hands a whole message to the callback; a callback that throws is logged, and the endpoint goes on.</summary>
+    internal void Deliver(SipMessage message, SipPeer peer)
     {
         Interlocked.Increment(ref _received);
         try
@@ -240,11 +227,25 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
         }
     }
 
-    private void CountSendFailure(IPEndPoint destination, SipTransport transport, string reason)
+    /// <summary>Counts and logs a message that could not be sent.</summary>
+    internal void CountSendFailure(IPEndPoint destination, SipTransport transport, string reason)
     {
         Interlocked.Increment(ref _sendFailures);
         LogSendFailed(_logger, destination, transport, reason);
     }
+
+    /// <summary>Counts and logs data the parser refused.</summary>
+    internal void CountMalformed(SipTransport transport, IPEndPoint source, SipParseStatus status)
+    {
+        Interlocked.Increment(ref _malformed);
+        LogMalformed(_logger, transport, source, status);
+    }
+
+    /// <summary>Cancelled when the endpoint stops.</summary>
+    internal CancellationToken StopToken => _stopToken;
+
+    /// <summary>Completes when <see cref="RunAsync"/> has a callback (connections opened before it wait for it).</summary>
+    internal Task Started => _started.Task;
 
     // ---- UDP ----
 
@@ -306,405 +307,12 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
             }
             else
             {
-                Interlocked.Increment(ref _malformed);
-                LogMalformed(_logger, SipTransport.Udp, source, status);
+                CountMalformed(SipTransport.Udp, source, status);
             }
         }
     }
 
     private void WakeReceiver() => SocketAddresses.WakeReceiver(_udp, LocalEndPoint);
-
-    // ---- TCP ----
-
-    private async Task AcceptLoopAsync()
-    {
-        try
-        {
-            await AcceptUntilStoppedAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            Stop(); // should accepting fail, the rest of the endpoint stops with it, so RunAsync ends and reports it
-        }
-    }
-
-    private async Task AcceptUntilStoppedAsync()
-    {
-        while (!_stopToken.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stopToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                if (_stopToken.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                // A connection reset before it was accepted, or out of descriptors: try again, not in a tight loop.
-                LogAcceptFailed(_logger, e.SocketErrorCode);
-                try
-                {
-                    await Task.Delay(AcceptRetry, _stopToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            Accept(socket);
-        }
-    }
-
-    private void Accept(Socket socket)
-    {
-        IPEndPoint remote;
-        try
-        {
-            remote = (IPEndPoint)socket.RemoteEndPoint!;
-            socket.NoDelay = true;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            socket.Dispose(); // reset already
-            return;
-        }
-
-        lock (_gate)
-        {
-            if (_stopping)
-            {
-                socket.Dispose();
-                return;
-            }
-
-            if (_live.Count < MaxConnections)
-            {
-                Register(new Connection(socket, remote), outbound: false);
-                return;
-            }
-        }
-
-        Interlocked.Increment(ref _refusedConnections);
-        LogConnectionRefused(_logger, remote, MaxConnections);
-        socket.Dispose();
-    }
-
-    private void SendOnConnection(byte[] bytes, IPEndPoint destination)
-    {
-        Connection? connection;
-        string? refusal = null;
-        lock (_gate)
-        {
-            if (!_byPeer.TryGetValue(destination, out connection))
-            {
-                if (_stopping)
-                {
-                    refusal = "the endpoint has stopped";
-                }
-                else if (_live.Count >= MaxConnections)
-                {
-                    refusal = "too many connections";
-                }
-                else
-                {
-                    try
-                    {
-                        connection = new Connection(new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp), destination);
-                        Register(connection, outbound: true);
-                    }
-                    catch (SocketException e)
-                    {
-                        refusal = e.Message;
-                    }
-                }
-            }
-        }
-
-        if (connection is null)
-        {
-            CountSendFailure(destination, SipTransport.Tcp, refusal!);
-        }
-        else if (!connection.TryEnqueue(bytes))
-        {
-            CountSendFailure(destination, SipTransport.Tcp, connection.IsClosed ? "the connection is closed" : "the connection's queue is full");
-        }
-    }
-
-    /// <summary>Registers a connection under its peer and starts it; called under the lock.</summary>
-    private void Register(Connection connection, bool outbound)
-    {
-        _byPeer[connection.Peer] = connection; // a newer connection from the same endpoint takes the key over
-        _live.Add(connection);
-
-        // Task.Run, so that the connection starts after the lock is released, and its task is known before.
-        connection.Task = Task.Run(() => RunConnectionAsync(connection, outbound));
-    }
-
-    private async Task RunConnectionAsync(Connection connection, bool outbound)
-    {
-        try
-        {
-            if (outbound && !await ConnectAsync(connection).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            using var stream = new NetworkStream(connection.Socket, ownsSocket: false);
-            var writing = WriteLoopAsync(connection, stream);
-            var remoteClosed = false;
-            try
-            {
-                // A connection opened before RunAsync waits for the callback to exist before it is read from.
-                await _started.Task.WaitAsync(_stopToken).ConfigureAwait(false);
-                remoteClosed = await ReadLoopAsync(connection, stream).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
-            {
-                LogConnectionEnded(_logger, connection.Peer, e.Message);
-            }
-            finally
-            {
-                if (remoteClosed)
-                {
-                    // The remote has finished sending: what the callback answered to its last messages is still
-                    // written, then the connection closes. New messages to that endpoint open a new connection.
-                    Unregister(connection);
-                    connection.EndQueue();
-                }
-                else
-                {
-                    Close(connection);
-                }
-
-                await writing.ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            Close(connection);
-            lock (_gate)
-            {
-                _live.Remove(connection);
-            }
-        }
-    }
-
-    private async Task<bool> ConnectAsync(Connection connection)
-    {
-        try
-        {
-            var local = LocalEndPoint.Address;
-            if (local.AddressFamily == connection.Peer.AddressFamily && !local.Equals(IPAddress.Any) && !local.Equals(IPAddress.IPv6Any))
-            {
-                connection.Socket.Bind(new IPEndPoint(local, 0)); // leave from the address we are bound to
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopToken);
-            timeout.CancelAfter(ConnectTimeout);
-            await connection.Socket.ConnectAsync(connection.Peer, timeout.Token).ConfigureAwait(false);
-            connection.Socket.NoDelay = true;
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            LogConnectFailed(_logger, connection.Peer, e.Message);
-            return false; // closing the connection counts the messages waiting in its queue as failures
-        }
-    }
-
-    private async Task WriteLoopAsync(Connection connection, NetworkStream stream)
-    {
-        try
-        {
-            while (await connection.Queue.WaitToReadAsync().ConfigureAwait(false))
-            {
-                while (connection.TryDequeue(out var bytes))
-                {
-                    try
-                    {
-                        await stream.WriteAsync(bytes).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-                    {
-                        CountSendFailure(connection.Peer, SipTransport.Tcp, e.Message);
-                        return;
-                    }
-                }
-            }
-        }
-        finally
-        {
-            Close(connection);
-        }
-    }
-
-    /// <summary>Reads and delivers messages; true when the remote closed its side, false when the stream was refused.</summary>
-    private async Task<bool> ReadLoopAsync(Connection connection, NetworkStream stream)
-    {
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-        try
-        {
-            while (true)
-            {
-                var result = await reader.ReadAsync(_stopToken).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                var whole = DeliverFrames(connection.Peer, ref buffer, out var failure);
-                var left = buffer.Length;
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (!whole)
-                {
-                    Interlocked.Increment(ref _malformed);
-                    LogMalformed(_logger, SipTransport.Tcp, connection.Peer, failure);
-                    return false;
-                }
-
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    if (left > 0)
-                    {
-                        LogTruncated(_logger, connection.Peer, left);
-                    }
-
-                    return true;
-                }
-            }
-        }
-        finally
-        {
-            await reader.CompleteAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Delivers every whole message at the start of <paramref name="buffer"/> and slices them (and the line ends
-    /// between them) off. Returns false, with the parser's reason, when the stream cannot go on.
-    /// </summary>
-    private bool DeliverFrames(IPEndPoint peer, ref ReadOnlySequence<byte> buffer, out SipParseStatus failure)
-    {
-        failure = SipParseStatus.Ok;
-        while (true)
-        {
-            buffer = buffer.Slice(LeadingLineEnds(buffer)); // CRLF keep-alives between messages (RFC 5626 §3.5.1)
-            if (buffer.IsEmpty)
-            {
-                return true;
-            }
-
-            SipParseStatus status;
-            SipMessage? message;
-            int consumed;
-            if (buffer.IsSingleSegment)
-            {
-                status = SipMessage.TryParse(buffer.FirstSpan, stream: true, out message, out consumed);
-            }
-            else
-            {
-                // A whole message fits in MaxSize bytes; one more lets the parser see that a header block is too long.
-                var length = (int)Math.Min(buffer.Length, SipMessage.MaxSize + 1);
-                var copy = ArrayPool<byte>.Shared.Rent(length);
-                try
-                {
-                    buffer.Slice(0, length).CopyTo(copy);
-                    status = SipMessage.TryParse(copy.AsSpan(0, length), stream: true, out message, out consumed);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(copy);
-                }
-            }
-
-            switch (status)
-            {
-                case SipParseStatus.Ok:
-                    buffer = buffer.Slice(consumed);
-                    Deliver(message!, new SipPeer(peer, SipTransport.Tcp));
-                    break;
-                case SipParseStatus.Incomplete when buffer.Length <= SipMessage.MaxSize:
-                    return true; // wait for more
-                case SipParseStatus.Incomplete:
-                    failure = SipParseStatus.TooLarge; // more buffered than any whole message can take
-                    return false;
-                default:
-                    failure = status;
-                    return false;
-            }
-        }
-    }
-
-    private static long LeadingLineEnds(in ReadOnlySequence<byte> buffer)
-    {
-        long count = 0;
-        foreach (var segment in buffer)
-        {
-            var span = segment.Span;
-            var other = span.IndexOfAnyExcept((byte)'\r', (byte)'\n');
-            if (other >= 0)
-            {
-                return count + other;
-            }
-
-            count += span.Length;
-        }
-
-        return count;
-    }
-
-    /// <summary>Closes a connection (once): its key, its queue (what waits there counts as failed) and its socket.</summary>
-    private void Close(Connection connection)
-    {
-        if (!connection.TryClose())
-        {
-            return;
-        }
-
-        Unregister(connection);
-        while (connection.TryDequeue(out _))
-        {
-            CountSendFailure(connection.Peer, SipTransport.Tcp, "the connection closed first");
-        }
-    }
-
-    /// <summary>Removes a connection's key, unless a newer connection has taken it over.</summary>
-    private void Unregister(Connection connection)
-    {
-        lock (_gate)
-        {
-            if (_byPeer.TryGetValue(connection.Peer, out var current) && ReferenceEquals(current, connection))
-            {
-                _byPeer.Remove(connection.Peer);
-            }
-        }
-    }
-
-    private async Task CloseConnectionsAsync()
-    {
-        Connection[] open;
-        lock (_gate)
-        {
-            _stopping = true;
-            open = [.. _live];
-        }
-
-        var running = new Task[open.Length];
-        for (var i = 0; i < open.Length; i++)
-        {
-            Close(open[i]);
-            running[i] = open[i].Task;
-        }
-
-        await Task.WhenAll(running).ConfigureAwait(false);
-    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Dropped SIP data over {Transport} from {Source}: {Status}")]
     private static partial void LogMalformed(ILogger logger, SipTransport transport, IPEndPoint source, SipParseStatus status);
@@ -712,81 +320,9 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Could not send a SIP message over {Transport} to {Destination}: {Reason}")]
     private static partial void LogSendFailed(ILogger logger, IPEndPoint destination, SipTransport transport, string reason);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Could not connect to {Destination} over TCP: {Reason}")]
-    private static partial void LogConnectFailed(ILogger logger, IPEndPoint destination, string reason);
-
-    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Refused a TCP connection from {Remote}: {Max} connections are open")]
-    private static partial void LogConnectionRefused(ILogger logger, IPEndPoint remote, int max);
-
-    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "The TCP connection with {Peer} ended: {Reason}")]
-    private static partial void LogConnectionEnded(ILogger logger, IPEndPoint peer, string reason);
-
-    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "The TCP connection with {Peer} closed in the middle of a message ({Bytes} bytes)")]
-    private static partial void LogTruncated(ILogger logger, IPEndPoint peer, long bytes);
-
-    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Accepting a TCP connection failed: {Error}")]
-    private static partial void LogAcceptFailed(ILogger logger, SocketError error);
-
     [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "The SIP message callback threw on a message from {Peer}")]
     private static partial void LogCallbackFailed(ILogger logger, IPEndPoint peer, Exception exception);
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "Stopping the SIP endpoint threw")]
     private static partial void LogStopFailed(ILogger logger, Exception exception);
-
-    /// <summary>One TCP connection: its socket, the endpoint it is keyed by, and the queue of bytes to write.</summary>
-    private sealed class Connection(Socket socket, IPEndPoint peer)
-    {
-        private readonly Channel<byte[]> _queue = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-        private long _queuedBytes;
-        private int _closed;
-
-        public Socket Socket { get; } = socket;
-
-        public IPEndPoint Peer { get; } = peer;
-
-        /// <summary>The connection's life (connect, read, write, close); set under the endpoint's lock.</summary>
-        public Task Task { get; set; } = Task.CompletedTask;
-
-        public ChannelReader<byte[]> Queue => _queue.Reader;
-
-        public bool IsClosed => Volatile.Read(ref _closed) != 0;
-
-        public bool TryEnqueue(byte[] bytes)
-        {
-            if (Interlocked.Add(ref _queuedBytes, bytes.Length) <= MaxQueuedBytes && _queue.Writer.TryWrite(bytes))
-            {
-                return true;
-            }
-
-            Interlocked.Add(ref _queuedBytes, -bytes.Length);
-            return false;
-        }
-
-        public bool TryDequeue(out byte[] bytes)
-        {
-            if (_queue.Reader.TryRead(out bytes!))
-            {
-                Interlocked.Add(ref _queuedBytes, -bytes.Length);
-                return true;
-            }
-
-            return false;
-        }
-
-        /// <summary>Closes the queue to new bytes; the writer ends once it has written what waits there.</summary>
-        public void EndQueue() => _queue.Writer.TryComplete();
-
-        /// <summary>Closes the queue to new bytes and the socket; false when closed already.</summary>
-        public bool TryClose()
-        {
-            if (Interlocked.Exchange(ref _closed, 1) != 0)
-            {
-                return false;
-            }
-
-            _queue.Writer.TryComplete();
-            Socket.Dispose();
-            return true;
-        }
-    }
 }

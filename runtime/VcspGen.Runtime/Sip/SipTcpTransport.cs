@@ -1,0 +1,393 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using VcspGen.Spec;
+
+namespace VcspGen.Runtime.Sip;
+
+/// <summary>
+/// The TCP half of a <see cref="SipEndpoint"/> (RFC 3261 §18): the listener's accept loop, connections keyed by the
+/// remote endpoint (an accepted one by its remote endpoint, one this side opens by its destination), each with a
+/// write queue and a reader that frames messages through <see cref="SipStreamFramer"/>. At most
+/// <see cref="SipEndpoint.MaxConnections"/> at once; more are refused and counted.
+/// </summary>
+internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket listener, ILogger logger)
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan AcceptRetry = TimeSpan.FromMilliseconds(50);
+
+    private readonly SipEndpoint _endpoint = endpoint;
+    private readonly Socket _listener = listener;
+    private readonly ILogger _logger = logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<IPEndPoint, SipConnection> _byPeer = [];
+    private readonly HashSet<SipConnection> _live = [];
+    private bool _stopping;
+    private long _refused;
+
+    /// <summary>Connections accepted and closed at once because <see cref="SipEndpoint.MaxConnections"/> were open.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Accepts connections until the endpoint stops (the endpoint stops too should accepting fail).</summary>
+    public async Task AcceptLoopAsync()
+    {
+        try
+        {
+            await AcceptUntilStoppedAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _endpoint.Stop();
+        }
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> on the connection keyed by <paramref name="destination"/>, or a new one to it.</summary>
+    public void Send(byte[] bytes, IPEndPoint destination) => SendOnConnection(bytes, destination);
+
+    /// <summary>Closes every connection now (disposal).</summary>
+    public void CloseAll()
+    {
+        SipConnection[] open;
+        lock (_gate)
+        {
+            _stopping = true;
+            open = [.. _live];
+        }
+
+        foreach (var connection in open)
+        {
+            Close(connection);
+        }
+    }
+
+
+    private async Task AcceptUntilStoppedAsync()
+    {
+        while (!_endpoint.StopToken.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_endpoint.StopToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                if (_endpoint.StopToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                // A connection reset before it was accepted, or out of descriptors: try again, not in a tight loop.
+                LogAcceptFailed(_logger, e.SocketErrorCode);
+                try
+                {
+                    await Task.Delay(AcceptRetry, _endpoint.StopToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            Accept(socket);
+        }
+    }
+
+    private void Accept(Socket socket)
+    {
+        IPEndPoint remote;
+        try
+        {
+            remote = (IPEndPoint)socket.RemoteEndPoint!;
+            socket.NoDelay = true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose(); // reset already
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                socket.Dispose();
+                return;
+            }
+
+            if (_live.Count < SipEndpoint.MaxConnections)
+            {
+                Register(new SipConnection(socket, remote), outbound: false);
+                return;
+            }
+        }
+
+        Interlocked.Increment(ref _refused);
+        LogConnectionRefused(_logger, remote, SipEndpoint.MaxConnections);
+        socket.Dispose();
+    }
+
+    private void SendOnConnection(byte[] bytes, IPEndPoint destination)
+    {
+        SipConnection? connection;
+        string? refusal = null;
+        lock (_gate)
+        {
+            if (!_byPeer.TryGetValue(destination, out connection))
+            {
+                if (_stopping)
+                {
+                    refusal = "the endpoint has stopped";
+                }
+                else if (_live.Count >= SipEndpoint.MaxConnections)
+                {
+                    refusal = "too many connections";
+                }
+                else
+                {
+                    try
+                    {
+                        connection = new SipConnection(new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp), destination);
+                        Register(connection, outbound: true);
+                    }
+                    catch (SocketException e)
+                    {
+                        refusal = e.Message;
+                    }
+                }
+            }
+        }
+
+        if (connection is null)
+        {
+            _endpoint.CountSendFailure(destination, SipTransport.Tcp, refusal!);
+        }
+        else if (!connection.TryEnqueue(bytes))
+        {
+            _endpoint.CountSendFailure(destination, SipTransport.Tcp, connection.IsClosed ? "the connection is closed" : "the connection's queue is full");
+        }
+    }
+
+    /// <summary>Registers a connection under its peer and starts it; called under the lock.</summary>
+    private void Register(SipConnection connection, bool outbound)
+    {
+        _byPeer[connection.Peer] = connection; // a newer connection from the same endpoint takes the key over
+        _live.Add(connection);
+
+        // Task.Run, so that the connection starts after the lock is released, and its task is known before.
+        connection.Task = Task.Run(() => RunConnectionAsync(connection, outbound));
+    }
+
+    private async Task RunConnectionAsync(SipConnection connection, bool outbound)
+    {
+        try
+        {
+            if (outbound && !await ConnectAsync(connection).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            using var stream = new NetworkStream(connection.Socket, ownsSocket: false);
+            var writing = WriteLoopAsync(connection, stream);
+            var remoteClosed = false;
+            try
+            {
+                // A connection opened before RunAsync waits for the callback to exist before it is read from.
+                await _endpoint.Started.WaitAsync(_endpoint.StopToken).ConfigureAwait(false);
+                remoteClosed = await ReadLoopAsync(connection, stream).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+            {
+                LogConnectionEnded(_logger, connection.Peer, e.Message);
+            }
+            finally
+            {
+                if (remoteClosed)
+                {
+                    // The remote has finished sending: what the callback answered to its last messages is still
+                    // written, then the connection closes. New messages to that endpoint open a new connection.
+                    Unregister(connection);
+                    connection.EndQueue();
+                }
+                else
+                {
+                    Close(connection);
+                }
+
+                await writing.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Close(connection);
+            lock (_gate)
+            {
+                _live.Remove(connection);
+            }
+        }
+    }
+
+    private async Task<bool> ConnectAsync(SipConnection connection)
+    {
+        try
+        {
+            var local = _endpoint.LocalEndPoint.Address;
+            if (local.AddressFamily == connection.Peer.AddressFamily && !local.Equals(IPAddress.Any) && !local.Equals(IPAddress.IPv6Any))
+            {
+                connection.Socket.Bind(new IPEndPoint(local, 0)); // leave from the address we are bound to
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_endpoint.StopToken);
+            timeout.CancelAfter(ConnectTimeout);
+            await connection.Socket.ConnectAsync(connection.Peer, timeout.Token).ConfigureAwait(false);
+            connection.Socket.NoDelay = true;
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            LogConnectFailed(_logger, connection.Peer, e.Message);
+            return false; // closing the connection counts the messages waiting in its queue as failures
+        }
+    }
+
+    private async Task WriteLoopAsync(SipConnection connection, NetworkStream stream)
+    {
+        try
+        {
+            while (await connection.Queue.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (connection.TryDequeue(out var bytes))
+                {
+                    try
+                    {
+                        await stream.WriteAsync(bytes).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+                    {
+                        _endpoint.CountSendFailure(connection.Peer, SipTransport.Tcp, e.Message);
+                        return;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Close(connection);
+        }
+    }
+
+    /// <summary>Reads and delivers messages; true when the remote closed its side, false when the stream was refused.</summary>
+    private async Task<bool> ReadLoopAsync(SipConnection connection, NetworkStream stream)
+    {
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(_endpoint.StopToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                SipParseStatus status;
+                while ((status = SipStreamFramer.Next(ref buffer, out var message)) == SipParseStatus.Ok)
+                {
+                    _endpoint.Deliver(message!, new SipPeer(connection.Peer, SipTransport.Tcp));
+                }
+
+                var left = buffer.Length;
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (status != SipParseStatus.Incomplete)
+                {
+                    _endpoint.CountMalformed(SipTransport.Tcp, connection.Peer, status);
+                    return false;
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    if (left > 0)
+                    {
+                        LogTruncated(_logger, connection.Peer, left);
+                    }
+
+                    return true;
+                }
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes a connection (once): its key, its queue (what waits there counts as failed) and its socket.</summary>
+    private void Close(SipConnection connection)
+    {
+        if (!connection.TryClose())
+        {
+            return;
+        }
+
+        Unregister(connection);
+        while (connection.TryDequeue(out _))
+        {
+            _endpoint.CountSendFailure(connection.Peer, SipTransport.Tcp, "the connection closed first");
+        }
+    }
+
+    /// <summary>Removes a connection's key, unless a newer connection has taken it over.</summary>
+    private void Unregister(SipConnection connection)
+    {
+        lock (_gate)
+        {
+            if (_byPeer.TryGetValue(connection.Peer, out var current) && ReferenceEquals(current, connection))
+            {
+                _byPeer.Remove(connection.Peer);
+            }
+        }
+    }
+
+    /// <summary>Closes every connection and waits for each to end (the endpoint has stopped).</summary>
+    public async Task CloseConnectionsAsync()
+    {
+        SipConnection[] open;
+        lock (_gate)
+        {
+            _stopping = true;
+            open = [.. _live];
+        }
+
+        var running = new Task[open.Length];
+        for (var i = 0; i < open.Length; i++)
+        {
+            Close(open[i]);
+            running[i] = open[i].Task;
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Could not connect to {Destination} over TCP: {Reason}")]
+    private static partial void LogConnectFailed(ILogger logger, IPEndPoint destination, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Refused a TCP connection from {Remote}: {Max} connections are open")]
+    private static partial void LogConnectionRefused(ILogger logger, IPEndPoint remote, int max);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "The TCP connection with {Peer} ended: {Reason}")]
+    private static partial void LogConnectionEnded(ILogger logger, IPEndPoint peer, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "The TCP connection with {Peer} closed in the middle of a message ({Bytes} bytes)")]
+    private static partial void LogTruncated(ILogger logger, IPEndPoint peer, long bytes);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Accepting a TCP connection failed: {Error}")]
+    private static partial void LogAcceptFailed(ILogger logger, SocketError error);
+}
