@@ -24,7 +24,6 @@ namespace VcspGen.Runtime;
 /// </remarks>
 public sealed class GroupServer : IVcspStateMachine
 {
-    private readonly GroupOptions _options;
     private readonly TimeProvider _time;
     private readonly byte[] _groupName;
     private readonly KeyValuePair<string, object?> _groupTag;
@@ -52,7 +51,6 @@ public sealed class GroupServer : IVcspStateMachine
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentNullException.ThrowIfNull(time);
-        _options = options;
         _time = time;
         _groupName = Encoding.UTF8.GetBytes(options.Name);
         if (_groupName.Length is < 1 or > 32)
