@@ -1,80 +1,10 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Net;
 using VcspGen.Runtime.Sip;
 using VcspGen.Spec;
 
 namespace VcspGen.Runtime;
-
-/// <summary>Where a member's side of the group call is (PROTOCOL.md §11.9, §12).</summary>
-public enum CallState
-{
-    /// <summary>Not in the call; <see cref="MemberCall.Join"/> starts VC-INIT.</summary>
-    Idle,
-
-    /// <summary>A VoiceJoin is out, waiting for the server's INVITE (or a CodecReject).</summary>
-    Joining,
-
-    /// <summary>The INVITE was answered 200 OK; waiting for the ACK.</summary>
-    Answered,
-
-    /// <summary>In the call: Media flows.</summary>
-    InCall,
-
-    /// <summary>VC-LEAVE: a VoiceFin (or a BYE) is out, waiting for its answer.</summary>
-    Leaving,
-}
-
-/// <summary>What a <see cref="MemberCall"/> tells its application. Spans are valid only during the call.</summary>
-public interface ICallEvents
-{
-    /// <summary>The dialog is complete (the ACK arrived): the member is in the call.</summary>
-    /// <param name="codec">The negotiated codec id.</param>
-    /// <param name="callChallenge">The call challenge, or null when the peer's offer had none (a plain SIP peer: no VCSP media).</param>
-    void OnCallStarted(byte codec, ushort? callChallenge);
-
-    /// <summary>The server refused VC-INIT with a CodecReject.</summary>
-    /// <param name="reason">Why.</param>
-    /// <param name="serverCodecs">The server's codecs, most preferred first.</param>
-    void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs);
-
-    /// <summary>The member is out of the call (VC-LEAVE done, a BYE, NotInCall, or a set-up that failed).</summary>
-    /// <param name="reason">Why, in a few words.</param>
-    void OnCallEnded(string reason);
-
-    /// <summary>A Media datagram arrived from another call member.</summary>
-    /// <param name="source">The sender's call-member id.</param>
-    /// <param name="timestamp">The sender's 90 kHz media clock.</param>
-    /// <param name="codec">The codec of <paramref name="data"/>.</param>
-    /// <param name="data">The media data.</param>
-    void OnMedia(ushort source, uint timestamp, byte codec, ReadOnlySpan<byte> data);
-}
-
-/// <summary>The settings of a member's call: its SIP user agent and the codecs it offers.</summary>
-public sealed class CallOptions
-{
-    /// <summary>Where this member's SIP user agent listens: its port goes in the VoiceJoin, its address in Contact and the SDP answer.</summary>
-    public required IPEndPoint SipEndPoint { get; init; }
-
-    /// <summary>The transport the user agent takes INVITEs on (the VoiceJoin's SipTransport). Defaults to UDP.</summary>
-    public SipTransport SipTransport { get; init; } = SipTransport.Udp;
-
-    /// <summary>
-    /// The server's SIP endpoint: INVITEs from any other IP address (over UDP, any other port) are dropped without an
-    /// answer (PROTOCOL.md §12.4). Defaults to the group's IP address and port 5060.
-    /// </summary>
-    public IPEndPoint? ServerSipEndPoint { get; init; }
-
-    /// <summary>The port of this member's VCSP socket, named in the SDP answer (informational, PROTOCOL.md §12.4).</summary>
-    public int MediaPort { get; init; }
-
-    /// <summary>The codecs VC-INIT lists, most preferred first (1 to 32). Defaults to Opus, PCMU, PCMA, G.722, H.264 and MPEG-2 TS.</summary>
-    public IReadOnlyList<byte> Codecs { get; init; } = GroupOptions.DefaultCodecs;
-
-    /// <summary>The SIP timers of the user agent (200 OK retransmission, BYE). Defaults to T1 = 500 ms, T2 = 4 s.</summary>
-    public SipTimers Timers { get; init; } = new();
-}
 
 /// <summary>
 /// A member's side of the group call (PROTOCOL.md §11.9, §12): VC-INIT (VoiceJoin, retransmitted until the INVITE or a
@@ -88,41 +18,21 @@ public sealed class MemberCall
     public const int MaxMediaData = VcspWire.MediaDatagramLimit - 12;
 
     private const int MaxTries = 5;
+    private static readonly RetryPolicy RequestPolicy = RetryPolicy.Request(TimeSpan.FromMilliseconds(250), MaxTries);
 
     private readonly ClientSession _session;
     private readonly VcspAddress _server;
     private readonly CallOptions _options;
-    private readonly IPEndPoint _serverSip;
-    private readonly IDatagramSink _sink;
-    private readonly ISipSink _sip;
+    private readonly PacketSender _sender;
     private readonly TimeProvider _time;
     private readonly ICallEvents _events;
-    private readonly byte[] _scratch = new byte[VcspWire.MediaDatagramLimit];
-    private readonly string _user;
+    private readonly SipCallee _callee;
 
     private byte[] _codecs = [];
     private uint _requestId = SecureRandom.Sequence();
-    private int _tries;
-    private long _deadline;
-    private TimeSpan _timeout;
 
-    // The dialog (this side is the UAS).
-    private SipPeer _peer;
-    private string? _callId;
-    private string? _localTag;
-    private string? _remoteFrom;
-    private string? _localTo;
-    private string? _remoteTarget;
-    private string? _inviteCSeq;
-    private SipMessage? _answer;
-    private long? _answerRetransmit;
-    private TimeSpan _answerInterval;
-    private long _answerGiveUp;
-    private uint _localCSeq;
-    private SipMessage? _bye;
-    private long? _byeRetransmit;
-    private TimeSpan _byeInterval;
-    private long _byeGiveUp;
+    // The VoiceJoin (Joining) or VoiceFin (Leaving) out, retried until the server answers (PROTOCOL.md §11.1).
+    private RetransmitSchedule _request;
 
     /// <summary>Creates the member's call; nothing is sent until <see cref="Join"/>.</summary>
     /// <param name="session">The member's group session (its text challenge authenticates VoiceJoin).</param>
@@ -136,13 +46,13 @@ public sealed class MemberCall
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
-        _sip = sip ?? throw new ArgumentNullException(nameof(sip));
+        _sender = new PacketSender(sink ?? throw new ArgumentNullException(nameof(sink)), VcspWire.MediaDatagramLimit);
+        ArgumentNullException.ThrowIfNull(sip);
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _events = events ?? throw new ArgumentNullException(nameof(events));
         _server = server;
-        _serverSip = options.ServerSipEndPoint ?? new IPEndPoint(server.ToIPEndPoint().Address, 5060);
-        _user = SipHeaders.EscapeUser(session.Name);
+        var serverSip = options.ServerSipEndPoint ?? new IPEndPoint(server.ToIPEndPoint().Address, 5060);
+        _callee = new SipCallee(sip, time, options.Timers, options.SipEndPoint, SipHeaders.EscapeUser(session.Name), serverSip);
     }
 
     /// <summary>Where the call is.</summary>
@@ -179,9 +89,8 @@ public sealed class MemberCall
 
         _codecs = [.. list];
         _requestId++;
-        _tries = 0;
-        _timeout = TimeSpan.FromMilliseconds(250);
         State = CallState.Joining;
+        _request.Start(RequestPolicy, _time);
         SendVoiceJoin();
         return true;
     }
@@ -201,13 +110,12 @@ public sealed class MemberCall
                 return true;
             case CallState.InCall or CallState.Answered when CallChallenge is not null:
                 State = CallState.Leaving;
-                _tries = 0;
-                _timeout = TimeSpan.FromMilliseconds(250);
-                _answerRetransmit = null;
+                _callee.StopAnswering();
+                _request.Start(RequestPolicy, _time);
                 SendVoiceFin();
                 return true;
             case CallState.InCall or CallState.Answered:
-                SendBye();
+                _callee.Bye();
                 End("left");
                 return true;
             default:
@@ -235,13 +143,11 @@ public sealed class MemberCall
             data = data[..MaxMediaData];
         }
 
-        var media = new Media { Challenge = challenge, Timestamp = timestamp, Source = 0, Codec = Codec, Data = data };
-        if (media.TryEncode(_scratch, out var written) != VcspEncodeStatus.Ok)
+        if (!_sender.Send(new Media { Challenge = challenge, Timestamp = timestamp, Source = 0, Codec = Codec, Data = data }, _server))
         {
             return false;
         }
 
-        _sink.Send(_scratch.AsSpan(0, written), _server);
         MediaSent++;
         return true;
     }
@@ -263,58 +169,25 @@ public sealed class MemberCall
     public void ReceiveSip(SipMessage message, SipPeer peer)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var callId = message.Get("Call-ID");
-        if (!message.IsRequest)
+        switch (_callee.Receive(message, peer, State == CallState.Joining, _codecs, _options.MediaPort))
         {
-            // Only our BYE is ever answered.
-            if (_bye is not null && callId == _bye.Get("Call-ID") && message.StatusCode >= 200)
-            {
-                _bye = null;
-                _byeRetransmit = null;
-            }
-
-            return;
-        }
-
-        var hasHeaders = callId is not null && message.Get("Via") is not null && message.Get("From") is not null && message.Get("To") is not null
-            && SipHeaders.TryParseCSeq(message.Get("CSeq"), out _, out var method) && method == message.Method;
-        switch (message.Method)
-        {
-            case "INVITE":
-                OnInvite(message, peer, hasHeaders);
-                break;
-            case "ACK":
-                if (State == CallState.Answered && callId == _callId && SipHeaders.Parameter(message.Get("To"), "tag") == _localTag)
-                {
-                    _answerRetransmit = null;
-                    State = CallState.InCall;
-                    _events.OnCallStarted(Codec, CallChallenge);
-                }
-
-                break;
-            case "BYE" when !hasHeaders:
-                Respond(message, peer, 400, "Bad Request");
-                break;
-            case "BYE":
-                if (callId == _callId && _callId is not null)
-                {
-                    // Also after the call ended here (say the VoiceFin's answer came first): the BYE is still answered 200 OK.
-                    Respond(message, peer, 200, "OK");
-                    if (State is CallState.Answered or CallState.InCall or CallState.Leaving)
-                    {
-                        End(State == CallState.Leaving ? "left" : "ended by the server (BYE)");
-                    }
-                }
-                else
-                {
-                    Dropped++;
-                    Respond(message, peer, 481, "Call/Transaction Does Not Exist");
-                }
-
-                break;
-            default:
+            case SipCalleeEvent.Dropped:
                 Dropped++;
-                Respond(message, peer, 405, "Method Not Allowed", ("Allow", "INVITE, ACK, BYE"));
+                break;
+            case SipCalleeEvent.Answered:
+                // Accepted: VC-INIT stops retransmitting, and the 200 OK goes out until the ACK (PROTOCOL.md §12.4).
+                var offer = _callee.Offer!;
+                Codec = offer.Formats[0];
+                CallChallenge = offer.CallChallenge is { } challenge ? (ushort)challenge : null;
+                _request.Stop();
+                State = CallState.Answered;
+                break;
+            case SipCalleeEvent.Confirmed when State == CallState.Answered:
+                State = CallState.InCall;
+                _events.OnCallStarted(Codec, CallChallenge);
+                break;
+            case SipCalleeEvent.HungUp when State is CallState.Answered or CallState.InCall or CallState.Leaving:
+                End(State == CallState.Leaving ? "left" : "ended by the server (BYE)");
                 break;
         }
     }
@@ -322,59 +195,26 @@ public sealed class MemberCall
     /// <summary>Does the timed work that is due: VoiceJoin and VoiceFin retransmission, 200 OK and BYE retransmission.</summary>
     public void Poll()
     {
-        var now = _time.GetTimestamp();
-        if (State is CallState.Joining or CallState.Leaving && now >= _deadline)
+        switch (_request.Poll(_time))
         {
-            if (_tries >= MaxTries)
-            {
-                var joining = State == CallState.Joining;
-                if (!joining)
-                {
-                    SendBye();
-                }
-
-                End(joining ? "the server did not answer VC-INIT" : "left (the server did not answer VC-LEAVE)");
-            }
-            else if (State == CallState.Joining)
-            {
+            case RetryStep.GiveUp when State == CallState.Joining:
+                End("the server did not answer VC-INIT");
+                break;
+            case RetryStep.GiveUp:
+                _callee.Bye();
+                End("left (the server did not answer VC-LEAVE)");
+                break;
+            case RetryStep.Send when State == CallState.Joining:
                 SendVoiceJoin();
-            }
-            else
-            {
+                break;
+            case RetryStep.Send:
                 SendVoiceFin();
-            }
+                break;
         }
 
-        if (_answer is not null && _answerRetransmit is { } due && now >= due)
+        if (_callee.Poll())
         {
-            if (now >= _answerGiveUp)
-            {
-                // Timer H: no ACK; the dialog is ended with a BYE (RFC 3261 §13.3.1.4).
-                _answerRetransmit = null;
-                SendBye();
-                End("no ACK for the 200 OK");
-            }
-            else
-            {
-                _sip.Send(_answer, _peer);
-                _answerInterval = Min(_answerInterval * 2, _options.Timers.T2);
-                _answerRetransmit = now + Ticks(_answerInterval);
-            }
-        }
-
-        if (_bye is not null && _byeRetransmit is { } byeDue && now >= byeDue)
-        {
-            if (now >= _byeGiveUp)
-            {
-                _bye = null;
-                _byeRetransmit = null;
-            }
-            else
-            {
-                _sip.Send(_bye, _peer);
-                _byeInterval = Min(_byeInterval * 2, _options.Timers.T2);
-                _byeRetransmit = now + Ticks(_byeInterval);
-            }
+            End("no ACK for the 200 OK"); // Timer H: the dialog was ended with a BYE (RFC 3261 §13.3.1.4)
         }
     }
 
@@ -382,77 +222,9 @@ public sealed class MemberCall
     /// <returns>The delay.</returns>
     public TimeSpan? NextPollDelay()
     {
-        long? next = State is CallState.Joining or CallState.Leaving ? _deadline : null;
-        foreach (var due in (ReadOnlySpan<long?>)[_answer is null ? null : _answerRetransmit, _bye is null ? null : _byeRetransmit])
-        {
-            if (due is { } at && (next is null || at < next))
-            {
-                next = at;
-            }
-        }
-
-        return next is { } when ? TimeSpan.FromSeconds(Math.Max(0, when - _time.GetTimestamp()) / (double)_time.TimestampFrequency) : null;
-    }
-
-    private void OnInvite(SipMessage invite, SipPeer peer, bool hasHeaders)
-    {
-        var callId = invite.Get("Call-ID");
-
-        // A retransmitted INVITE gets the same answer again (RFC 3261 §13.3.1.4).
-        if (_answer is not null && callId == _callId && invite.Get("CSeq") == _inviteCSeq && State is CallState.Answered or CallState.InCall)
-        {
-            _sip.Send(_answer, peer);
-            return;
-        }
-
-        // Only the server we joined, and only while VC-INIT is out: anything else is dropped without an answer (memo §9/8.3).
-        var fromServer = peer.EndPoint.Address.Equals(_serverSip.Address) && (peer.Transport == SipTransport.Tcp || peer.EndPoint.Port == _serverSip.Port);
-        if (!fromServer || State != CallState.Joining)
-        {
-            Dropped++;
-            return;
-        }
-
-        if (!hasHeaders)
-        {
-            Respond(invite, peer, 400, "Bad Request");
-            return;
-        }
-
-        if (!string.Equals(invite.Get("Content-Type")?.Split(';')[0].Trim(), "application/sdp", StringComparison.OrdinalIgnoreCase)
-            || !SdpSession.TryParse(invite.Body.Span, out var offer, out _)
-            || !offer!.ConnectionAddress.Equals(_serverSip.Address)
-            || Array.IndexOf(_codecs, offer.Formats[0]) < 0
-            || offer.CallChallenge is { } c && VcspChallenge.IsReserved((ushort)c))
-        {
-            Respond(invite, peer, 488, "Not Acceptable Here");
-            return;
-        }
-
-        // Accepted: VC-INIT stops retransmitting, and the answer goes out until the ACK (PROTOCOL.md §12.4).
-        Codec = offer.Formats[0];
-        CallChallenge = offer.CallChallenge is { } challenge ? (ushort)challenge : null;
-        _peer = peer;
-        _callId = callId;
-        _localTag = SipHeaders.NewTag();
-        _remoteFrom = invite.Get("From");
-        _localTo = invite.Get("To") + ";tag=" + _localTag;
-        _remoteTarget = SipHeaders.Uri(invite.Get("Contact")) ?? SipHeaders.Uri(_remoteFrom);
-        _inviteCSeq = invite.Get("CSeq");
-        _localCSeq = 0;
-        var local = _options.SipEndPoint;
-        var answer = SdpSession.ForCall(local.Address, offer.MediaType, _options.MediaPort, Codec, callChallenge: null);
-        _answer = Response(invite, 200, "OK", _localTo)
-            .With("Contact", $"<sip:{_user}@{SipHeaders.HostPort(local)}{(peer.Transport == SipTransport.Tcp ? ";transport=tcp" : string.Empty)}>")
-            .WithBody("application/sdp", answer.ToBytes());
-        _sip.Send(_answer, peer);
-        State = CallState.Answered;
-        var now = _time.GetTimestamp();
-        _answerInterval = _options.Timers.T1;
-        _answerGiveUp = now + Ticks(_options.Timers.GiveUp);
-
-        // Over TCP the 200 OK is not retransmitted, but Timer H still bounds the wait for the ACK.
-        _answerRetransmit = now + Ticks(peer.Transport == SipTransport.Udp ? _answerInterval : _options.Timers.GiveUp);
+        var request = _request.Delay(_time);
+        var sip = _callee.Delay();
+        return request is null ? sip : sip is null || request < sip ? request : sip;
     }
 
     private void OnCodecReject(in CodecReject reject)
@@ -510,45 +282,10 @@ public sealed class MemberCall
             SipTransport = _options.SipTransport,
             Codecs = _codecs,
         };
-        Send(join);
+        _sender.Send(join, _server);
     }
 
-    private void SendVoiceFin() => Send(new VoiceFin { Challenge = CallChallenge!.Value });
-
-    private void Send<T>(in T packet)
-        where T : IVcspPacket<T>, allows ref struct
-    {
-        _tries++;
-        _deadline = _time.GetTimestamp() + Ticks(_timeout);
-        _timeout *= 2;
-        if (packet.TryEncode(_scratch, out var written) == VcspEncodeStatus.Ok)
-        {
-            _sink.Send(_scratch.AsSpan(0, written), _server);
-        }
-    }
-
-    private void SendBye()
-    {
-        // This side hangs up (RFC 3261 §15.1.1): From and To swap roles in requests the UAS sends.
-        if (_callId is null || _remoteTarget is null)
-        {
-            return;
-        }
-
-        _localCSeq++;
-        _bye = SipMessage.Request("BYE", _remoteTarget)
-            .With("Via", $"SIP/2.0/{(_peer.Transport == SipTransport.Tcp ? "TCP" : "UDP")} {SipHeaders.HostPort(_options.SipEndPoint)};branch={SipHeaders.NewBranch()}")
-            .With("Max-Forwards", "70")
-            .With("From", _localTo!)
-            .With("To", _remoteFrom!)
-            .With("Call-ID", _callId)
-            .With("CSeq", _localCSeq.ToString(CultureInfo.InvariantCulture) + " BYE");
-        _sip.Send(_bye, _peer);
-        var now = _time.GetTimestamp();
-        _byeInterval = _options.Timers.T1;
-        _byeGiveUp = now + Ticks(_options.Timers.GiveUp);
-        _byeRetransmit = _peer.Transport == SipTransport.Udp ? now + Ticks(_byeInterval) : null;
-    }
+    private void SendVoiceFin() => _sender.Send(new VoiceFin { Challenge = CallChallenge!.Value }, _server);
 
     private void End(string reason)
     {
@@ -560,44 +297,9 @@ public sealed class MemberCall
     {
         State = CallState.Idle;
         CallChallenge = null;
-        _answer = null;
-        _answerRetransmit = null;
+        _request.Stop();
+        _callee.StopAnswering();
     }
-
-    private void Respond(SipMessage request, SipPeer peer, int status, string reason, (string Name, string Value)? extra = null)
-    {
-        var to = request.Get("To") ?? string.Empty;
-        var response = Response(request, status, reason, SipHeaders.Parameter(to, "tag") is null ? to + ";tag=" + SipHeaders.NewTag() : to);
-        if (extra is { } header)
-        {
-            response.With(header.Name, header.Value);
-        }
-
-        _sip.Send(response, peer);
-    }
-
-    private static SipMessage Response(SipMessage request, int status, string reason, string to)
-    {
-        // RFC 3261 §8.2.6.2: Via (all of them, in order), From, Call-ID and CSeq copied; To with this side's tag.
-        var response = SipMessage.Response(status, reason);
-        foreach (var header in request.Headers)
-        {
-            if (header.Key is "Via" or "From" or "Call-ID" or "CSeq")
-            {
-                response.With(header.Key, header.Value);
-            }
-            else if (header.Key == "To")
-            {
-                response.With("To", to);
-            }
-        }
-
-        return response;
-    }
-
-    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private readonly struct Handler(MemberCall call) : IVcspPacketHandler
     {

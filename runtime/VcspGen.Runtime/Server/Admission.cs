@@ -1,0 +1,159 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Text;
+using System.Text.Unicode;
+using VcspGen.Spec;
+
+namespace VcspGen.Runtime;
+
+/// <summary>
+/// The group's join (memo §4.2, §4.3; PROTOCOL.md §10.1): the checks of a JoinRequest (the group address it names,
+/// the version, the name, the owner's name, room in the group), the Response that admits a member, and the Reject or
+/// silence that refuses one according to <see cref="GroupOptions.Policy"/>.
+/// </summary>
+internal sealed class Admission
+{
+    private readonly GroupOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Roster _roster;
+    private readonly PacketSender _sender;
+    private readonly GroupDrops _drops;
+    private readonly byte[] _groupName;
+    private readonly byte[] _ownerName;
+    private readonly IPAddress _boundAddress;
+    private readonly HashSet<IPAddress> _hostAddresses;
+
+    /// <summary>Creates the join checks.</summary>
+    /// <param name="options">The group's settings.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="roster">The members.</param>
+    /// <param name="sender">The group's sender.</param>
+    /// <param name="drops">Where drops are counted.</param>
+    /// <param name="groupName">The group's name in UTF-8.</param>
+    public Admission(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, GroupDrops drops, byte[] groupName)
+    {
+        _options = options;
+        _time = time;
+        _roster = roster;
+        _sender = sender;
+        _drops = drops;
+        _groupName = groupName;
+        _ownerName = Encoding.UTF8.GetBytes(options.Owner);
+        _boundAddress = options.Address.ToIPEndPoint().Address;
+        IsWildcard = _boundAddress.Equals(IPAddress.Any) || _boundAddress.Equals(IPAddress.IPv6Any);
+        _hostAddresses = [.. options.HostAddresses];
+    }
+
+    /// <summary>Whether the group is bound to a wildcard address.</summary>
+    public bool IsWildcard { get; }
+
+    /// <summary>The address the group is bound to.</summary>
+    public IPAddress BoundAddress => _boundAddress;
+
+    /// <summary>Handles a JoinRequest: admits the sender, answers a retransmission again, or refuses it.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="source">Its source.</param>
+    public void OnJoinRequest(in JoinRequest request, in VcspAddress source)
+    {
+        if (!IsThisGroup(request.Server))
+        {
+            RefuseJoin(source, request.Sequence, RejectReason.AddressMismatch, "address");
+            return;
+        }
+
+        if (_roster.TryGet(source, out var existing))
+        {
+            // A retransmitted request: the same answer again (a duplicate never makes a second member).
+            _sender.SendResponse(existing, request.Sequence, ResponseTo.JoinRequest, _groupName);
+            return;
+        }
+
+        if (!Utf8.IsValid(request.Name) || HasControlCharacter(request.Name))
+        {
+            Reject(source, request.Sequence, RejectReason.BadName, "name");
+            return;
+        }
+
+        // The owner's name is the administrator's, and only a local member may take it (PROTOCOL.md §11.3).
+        var isOwnerName = _ownerName.Length > 0 && request.Name.SequenceEqual(_ownerName);
+        if (_roster.Find(request.Name) is not null || (isOwnerName && !IsLocal(source)))
+        {
+            Reject(source, request.Sequence, RejectReason.NameInUse, "name in use");
+            return;
+        }
+
+        if (_roster.Count >= _options.MaxMembers || !_roster.TryDrawChallenge(out var challenge))
+        {
+            Reject(source, request.Sequence, RejectReason.GroupFull, "group full");
+            return;
+        }
+
+        var joined = new Member(source, challenge, request.Name.ToArray(), unchecked(request.Sequence + 1), _options.MaxPendingPerMember)
+        {
+            JoinedAt = _time.GetTimestamp(),
+            IsAdministrator = isOwnerName,
+            GroupAddress = request.Server,
+        };
+        joined.Inbound.LastHeard = joined.JoinedAt;
+        _roster.Add(joined);
+        _sender.SendResponse(joined, request.Sequence, ResponseTo.JoinRequest, _groupName);
+    }
+
+    /// <summary>Refuses a join request by policy: a Reject, or silence (memo §4.3); counted either way.</summary>
+    /// <param name="source">Its source.</param>
+    /// <param name="sequence">Its sequence number.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="text">Why, in words.</param>
+    public void RefuseJoin(in VcspAddress source, uint sequence, RejectReason reason, string text)
+    {
+        _drops.Drop(DropReason.JoinRefused, source);
+        if (_options.Policy == JoinPolicy.Reject)
+        {
+            Reject(source, sequence, reason, text);
+        }
+    }
+
+    private void Reject(in VcspAddress source, uint sequence, RejectReason reason, string text)
+    {
+        Span<byte> reasonText = stackalloc byte[32];
+        var length = Encoding.UTF8.GetBytes(text, reasonText);
+        _sender.Send(new Reject { Challenge = VcspChallenge.None, Sequence = sequence, Reason = reason, Text = reasonText[..length] }, source);
+    }
+
+    /// <summary>Whether a join request names this group (memo §4.3): its address and port, or with a wildcard bind, the port and one of the host's addresses.</summary>
+    private bool IsThisGroup(in VcspAddress named)
+    {
+        if (named == _options.Address)
+        {
+            return true;
+        }
+
+        if (named.Port != _options.Address.Port || !IsWildcard)
+        {
+            return false;
+        }
+
+        var ip = named.ToIPEndPoint().Address;
+        return IPAddress.IsLoopback(ip) || _hostAddresses.Contains(ip);
+    }
+
+    private bool IsLocal(in VcspAddress address)
+    {
+        var ip = address.ToIPEndPoint().Address;
+        return IPAddress.IsLoopback(ip) || ip.Equals(_boundAddress);
+    }
+
+    private static bool HasControlCharacter(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var b in utf8)
+        {
+            if (b < 0x20 || b == 0x7F)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,68 @@
+using VcspGen.Spec;
+
+namespace VcspGen.Runtime;
+
+/// <summary>
+/// A member of the group (memo §4-§5): who it is (address, challenge, name, the group address it used, whether it is
+/// the administrator), and its parts: the group messages it sends (<see cref="Inbound"/>), those waiting for relay
+/// (<see cref="Pending"/>), the last answers the server gave it, and its call leg.
+/// </summary>
+/// <param name="address">Its address and port.</param>
+/// <param name="challenge">Its challenge.</param>
+/// <param name="name">Its name, 1 to 32 bytes of UTF-8.</param>
+/// <param name="expected">The sequence number of its first group message.</param>
+/// <param name="maxPending">How many messages may wait for relay.</param>
+internal sealed class Member(VcspAddress address, ushort challenge, byte[] name, uint expected, int maxPending)
+{
+    /// <summary>Its address and port.</summary>
+    public VcspAddress Address { get; } = address;
+
+    /// <summary>Its challenge: every datagram it sends carries it (memo §5.3).</summary>
+    public ushort Challenge { get; } = challenge;
+
+    /// <summary>Its name.</summary>
+    public byte[] Name { get; } = name;
+
+    /// <summary>Data bytes per Syn for its name (PROTOCOL.md §7.3).</summary>
+    public int ChunkSize { get; } = Fragmentation.ChunkSize(name.Length);
+
+    /// <summary>Whether it took the owner's name (PROTOCOL.md §11.3).</summary>
+    public bool IsAdministrator { get; init; }
+
+    /// <summary>The group's address as this member named it (for a server on a wildcard address, the host address it used).</summary>
+    public VcspAddress GroupAddress { get; init; }
+
+    /// <summary>When it joined: it is sent nothing relayed before.</summary>
+    public long JoinedAt { get; init; }
+
+    /// <summary>Its group messages as they arrive: sequence, reassembly, resend requests.</summary>
+    public InboundStream Inbound { get; } = new(expected, Fragmentation.ChunkSize(name.Length));
+
+    /// <summary>Its messages waiting for relay.</summary>
+    public PendingQueue Pending { get; } = new(maxPending);
+
+    /// <summary>The last ResendRequest answered, so a repeat within the quiet period is not answered twice.</summary>
+    public ResendAnswer? LastResendAnswer { get; set; }
+
+    /// <summary>The last command and its reply, answered again when the command is repeated.</summary>
+    public CommandRecord? LastCommand { get; set; }
+
+    /// <summary>Its call leg while it is being set up or is active (PROTOCOL.md §12).</summary>
+    public CallLeg? Call { get; set; }
+
+    /// <summary>When it was last told NotInCall.</summary>
+    public long? LastNotInCall { get; set; }
+}
+
+/// <summary>A ResendRequest the server answered: when, and its range.</summary>
+/// <param name="At">When.</param>
+/// <param name="First">The first sequence number asked for.</param>
+/// <param name="Count">How many.</param>
+internal readonly record struct ResendAnswer(long At, uint First, byte Count);
+
+/// <summary>A command executed for a member, and its reply.</summary>
+/// <param name="Id">The request id.</param>
+/// <param name="Code">The command.</param>
+/// <param name="Status">Its status.</param>
+/// <param name="Reply">The reply's data.</param>
+internal sealed record CommandRecord(uint Id, CommandCode Code, CommandStatus Status, byte[] Reply);

@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+
+namespace VcspGen.Runtime;
+
+/// <summary>
+/// The group's members (memo §4): by address and in join order, their challenges, and the lookups every datagram
+/// starts with. A datagram whose source and challenge name no member is dropped unanswered (memo §5.3).
+/// </summary>
+/// <param name="maxMembers">The most members.</param>
+/// <param name="drops">Where drops are counted.</param>
+/// <param name="groupTag">The group's metric tag.</param>
+internal sealed class Roster(int maxMembers, GroupDrops drops, KeyValuePair<string, object?> groupTag)
+{
+    private readonly Dictionary<VcspAddress, Member> _members = [];
+    private readonly ChallengeRegistry _challenges = new(Math.Max(1, maxMembers));
+
+    /// <summary>How many members the group has.</summary>
+    public int Count => _members.Count;
+
+    /// <summary>The members in join order (a <see cref="List{T}"/>, so <c>foreach</c> allocates nothing).</summary>
+    public List<Member> InOrder { get; } = [];
+
+    /// <summary>Draws a challenge for a new member.</summary>
+    /// <param name="challenge">The challenge.</param>
+    /// <returns>False when none is free.</returns>
+    public bool TryDrawChallenge(out ushort challenge) => _challenges.TryDraw(out challenge);
+
+    /// <summary>The member at <paramref name="address"/>, whatever its challenge.</summary>
+    /// <param name="address">The address.</param>
+    /// <param name="member">The member.</param>
+    /// <returns>Whether there is one.</returns>
+    public bool TryGet(in VcspAddress address, out Member member) => _members.TryGetValue(address, out member!);
+
+    /// <summary>The member that sent a datagram, if its challenge matches; otherwise the datagram is dropped (UnknownSender).</summary>
+    /// <param name="source">The datagram's source.</param>
+    /// <param name="challenge">Its challenge.</param>
+    /// <param name="member">The member.</param>
+    /// <returns>Whether the sender is a member.</returns>
+    public bool TryGetMember(in VcspAddress source, ushort challenge, out Member member)
+    {
+        // Memo §5.3: a wrong challenge is dropped without a reply, since the sender could not be verified.
+        if (_members.TryGetValue(source, out member!) && member.Challenge == challenge)
+        {
+            return true;
+        }
+
+        drops.Drop(DropReason.UnknownSender, source);
+        return false;
+    }
+
+    /// <summary>The member called <paramref name="name"/>, or null.</summary>
+    /// <param name="name">The name's UTF-8 bytes.</param>
+    /// <returns>The member.</returns>
+    public Member? Find(ReadOnlySpan<byte> name)
+    {
+        foreach (var member in InOrder)
+        {
+            if (name.SequenceEqual(member.Name))
+            {
+                return member;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Adds a member that joined.</summary>
+    /// <param name="member">The member.</param>
+    public void Add(Member member)
+    {
+        _members.Add(member.Address, member);
+        VcspMetrics.Members.Add(1, groupTag);
+        InOrder.Add(member);
+    }
+
+    /// <summary>Takes a member out, and frees its challenge.</summary>
+    /// <param name="member">The member.</param>
+    public void Remove(Member member)
+    {
+        _members.Remove(member.Address);
+        VcspMetrics.Members.Add(-1, groupTag);
+        InOrder.Remove(member);
+        _challenges.Release(member.Challenge);
+    }
+}

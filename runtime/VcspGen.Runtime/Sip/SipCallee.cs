@@ -1,0 +1,195 @@
+using System;
+using System.Net;
+using VcspGen.Spec;
+
+namespace VcspGen.Runtime.Sip;
+
+/// <summary>What a SIP message did to a <see cref="SipCallee"/>.</summary>
+internal enum SipCalleeEvent
+{
+    /// <summary>Nothing for the owner (answered, or ignored).</summary>
+    None,
+
+    /// <summary>Refused or ignored, and to be counted: from the wrong peer, unexpected, or for no dialog.</summary>
+    Dropped,
+
+    /// <summary>An acceptable INVITE was answered 200 OK: its offer is in <see cref="SipCallee.Offer"/>.</summary>
+    Answered,
+
+    /// <summary>The ACK of the 200 OK arrived: the dialog is confirmed.</summary>
+    Confirmed,
+
+    /// <summary>The peer's BYE for this dialog was answered 200 OK.</summary>
+    HungUp,
+}
+
+/// <summary>
+/// The answering side of a SIP dialog (RFC 3261 §13.3), which is a member's role in the call: it takes an INVITE only
+/// from the server it expects and only while it waits for one (PROTOCOL.md §12.4), checks the INVITE and its SDP
+/// offer, answers 200 OK with an SDP answer (retransmitted on Timer G until the ACK, given up on Timer H with a BYE),
+/// answers a BYE, and ends the dialog with its own BYE (Timers E and F). Not thread-safe.
+/// </summary>
+/// <param name="sink">Where SIP messages go.</param>
+/// <param name="time">The clock.</param>
+/// <param name="timers">The SIP timers.</param>
+/// <param name="local">This side's SIP endpoint (its Via, Contact and SDP address).</param>
+/// <param name="user">The user part of this side's Contact (escaped).</param>
+/// <param name="server">The only endpoint an INVITE is taken from (over TCP, the address only).</param>
+internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers timers, IPEndPoint local, string user, IPEndPoint server)
+{
+    private readonly SipRetransmission _answering = new(sink, time);
+    private readonly SipRetransmission _bye = new(sink, time);
+    private SipDialog? _dialog;
+    private string? _inviteCSeq;
+    private SipMessage? _answer;
+
+    /// <summary>The offer of the INVITE last answered.</summary>
+    public SdpSession? Offer { get; private set; }
+
+    /// <summary>Handles a SIP message that arrived at this side's SIP endpoint.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="peer">Where it came from.</param>
+    /// <param name="awaitingInvite">Whether an INVITE is expected now (VC-INIT is out).</param>
+    /// <param name="codecs">The codecs this side offered: the offer's first format must be one of them.</param>
+    /// <param name="mediaPort">The port named in the SDP answer.</param>
+    /// <returns>What it did.</returns>
+    public SipCalleeEvent Receive(SipMessage message, SipPeer peer, bool awaitingInvite, byte[] codecs, int mediaPort)
+    {
+        var callId = message.Get("Call-ID");
+        if (!message.IsRequest)
+        {
+            // Only this side's BYE is ever answered.
+            if (_bye.IsRunning && callId == _bye.Message!.Get("Call-ID") && message.StatusCode >= 200)
+            {
+                _bye.Stop();
+            }
+
+            return SipCalleeEvent.None;
+        }
+
+        var hasHeaders = callId is not null && message.Get("Via") is not null && message.Get("From") is not null && message.Get("To") is not null
+            && SipHeaders.TryParseCSeq(message.Get("CSeq"), out _, out var method) && method == message.Method;
+        switch (message.Method)
+        {
+            case "INVITE":
+                return OnInvite(message, peer, hasHeaders, awaitingInvite, codecs, mediaPort);
+            case "ACK":
+                if (_answering.IsRunning && callId == _dialog!.CallId && SipHeaders.Parameter(message.Get("To"), "tag") == _dialog.LocalTag)
+                {
+                    _answering.Stop();
+                    return SipCalleeEvent.Confirmed;
+                }
+
+                return SipCalleeEvent.None;
+            case "BYE" when !hasHeaders:
+                SipResponses.Send(sink, message, peer, 400, "Bad Request");
+                return SipCalleeEvent.None;
+            case "BYE" when _dialog is not null && callId == _dialog.CallId:
+                // Also after the call ended here (say the VoiceFin's answer came first): the BYE is still answered 200 OK.
+                SipResponses.Send(sink, message, peer, 200, "OK");
+                return SipCalleeEvent.HungUp;
+            case "BYE":
+                SipResponses.Send(sink, message, peer, 481, "Call/Transaction Does Not Exist");
+                return SipCalleeEvent.Dropped;
+            default:
+                SipResponses.Send(sink, message, peer, 405, "Method Not Allowed", ("Allow", "INVITE, ACK, BYE"));
+                return SipCalleeEvent.Dropped;
+        }
+    }
+
+    /// <summary>No more 200 OK: the owner left the dialog's set-up (a retransmitted INVITE is no longer answered).</summary>
+    public void StopAnswering()
+    {
+        _answer = null;
+        _answering.Stop();
+    }
+
+    /// <summary>Ends the dialog from this side: a BYE (From and To swap roles, RFC 3261 §15.1.1), retransmitted until answered.</summary>
+    public void Bye()
+    {
+        if (_dialog is null || _dialog.RemoteTarget.Length == 0)
+        {
+            return;
+        }
+
+        _bye.Start(_dialog.Bye(), _dialog.Peer, timers.NonInvitePolicy(_dialog.Peer.Transport));
+    }
+
+    /// <summary>Retransmits the 200 OK and the BYE when due.</summary>
+    /// <returns>True when Timer H fired: no ACK came for the 200 OK, and the dialog was ended with a BYE (RFC 3261 §13.3.1.4).</returns>
+    public bool Poll()
+    {
+        var noAck = false;
+        if (_answering.Poll())
+        {
+            noAck = true;
+            Bye();
+        }
+
+        _bye.Poll();
+        return noAck;
+    }
+
+    /// <summary>How long until <see cref="Poll"/> has something to do, or null.</summary>
+    /// <returns>The delay.</returns>
+    public TimeSpan? Delay()
+    {
+        var answering = _answering.Delay();
+        var bye = _bye.Delay();
+        return answering is null ? bye : bye is null || answering < bye ? answering : bye;
+    }
+
+    private SipCalleeEvent OnInvite(SipMessage invite, SipPeer peer, bool hasHeaders, bool awaitingInvite, byte[] codecs, int mediaPort)
+    {
+        var callId = invite.Get("Call-ID");
+
+        // A retransmitted INVITE gets the same answer again (RFC 3261 §13.3.1.4).
+        if (_answer is not null && callId == _dialog!.CallId && invite.Get("CSeq") == _inviteCSeq)
+        {
+            sink.Send(_answer, peer);
+            return SipCalleeEvent.None;
+        }
+
+        // Only the server we joined, and only while VC-INIT is out: anything else is dropped without an answer (memo §9/8.3).
+        var fromServer = peer.EndPoint.Address.Equals(server.Address) && (peer.Transport == SipTransport.Tcp || peer.EndPoint.Port == server.Port);
+        if (!fromServer || !awaitingInvite)
+        {
+            return SipCalleeEvent.Dropped;
+        }
+
+        if (!hasHeaders)
+        {
+            SipResponses.Send(sink, invite, peer, 400, "Bad Request");
+            return SipCalleeEvent.None;
+        }
+
+        if (!string.Equals(invite.Get("Content-Type")?.Split(';')[0].Trim(), "application/sdp", StringComparison.OrdinalIgnoreCase)
+            || !SdpSession.TryParse(invite.Body.Span, out var offer, out _)
+            || !offer!.ConnectionAddress.Equals(server.Address)
+            || Array.IndexOf(codecs, offer.Formats[0]) < 0
+            || offer.CallChallenge is { } c && VcspChallenge.IsReserved((ushort)c))
+        {
+            SipResponses.Send(sink, invite, peer, 488, "Not Acceptable Here");
+            return SipCalleeEvent.None;
+        }
+
+        // Accepted: the answer goes out until the ACK (PROTOCOL.md §12.4).
+        Offer = offer;
+        var from = invite.Get("From");
+        _dialog = new SipDialog(peer, local, callId!, SipHeaders.NewTag())
+        {
+            RemoteParty = from!,
+            RemoteTarget = SipHeaders.Uri(invite.Get("Contact")) ?? SipHeaders.Uri(from) ?? string.Empty,
+        };
+        _dialog.LocalParty = invite.Get("To") + ";tag=" + _dialog.LocalTag;
+        _inviteCSeq = invite.Get("CSeq");
+        var answer = SdpSession.ForCall(local.Address, offer.MediaType, mediaPort, offer.Formats[0], callChallenge: null);
+        _answer = SipResponses.Build(invite, 200, "OK", _dialog.LocalTag)
+            .With("Contact", $"<sip:{user}@{SipHeaders.HostPort(local)}{(peer.Transport == SipTransport.Tcp ? ";transport=tcp" : string.Empty)}>")
+            .WithBody("application/sdp", answer.ToBytes());
+
+        // Over TCP the 200 OK is not retransmitted, but Timer H still bounds the wait for the ACK.
+        _answering.Start(_answer, peer, timers.NonInvitePolicy(peer.Transport));
+        return SipCalleeEvent.Answered;
+    }
+}
