@@ -5,12 +5,14 @@ namespace VcspGen.Runtime;
 
 /// <summary>
 /// The Msg datagrams a group relayed recently, one copy per group (every receiver got the same bytes), so that a
-/// member's ResendRequest can be answered (PROTOCOL.md §7.5). A fixed ring of preallocated slots: memory is bounded
-/// by the slot count, and adding a datagram allocates nothing.
+/// member's ResendRequest can be answered (PROTOCOL.md §7.5). A fixed ring of slots: memory is bounded by the slot
+/// count. The slots' bytes are one array, allocated with the first relayed datagram, so an idle group costs no more
+/// than its bookkeeping (issue 11: a process may host thousands of groups); after that, adding allocates nothing.
 /// </summary>
 internal sealed class RelayCache
 {
-    private readonly byte[][] _data;
+    private readonly int _slots;
+    private byte[] _bytes = [];
     private readonly int[] _length;
     private readonly uint[] _sequence;
     private readonly object?[] _sender;
@@ -22,12 +24,7 @@ internal sealed class RelayCache
     public RelayCache(int slots)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
-        _data = new byte[slots][];
-        for (var i = 0; i < slots; i++)
-        {
-            _data[i] = new byte[VcspWire.TextDatagramLimit];
-        }
-
+        _slots = slots;
         _length = new int[slots];
         _sequence = new uint[slots];
         _sender = new object?[slots];
@@ -42,9 +39,14 @@ internal sealed class RelayCache
     /// <returns>The slot it is kept in.</returns>
     public int Add(ReadOnlySpan<byte> datagram, uint sequence, object sender, long now)
     {
+        if (_bytes.Length == 0)
+        {
+            _bytes = new byte[_slots * VcspWire.TextDatagramLimit];
+        }
+
         var slot = _next;
-        _next = (_next + 1) % _data.Length;
-        datagram.CopyTo(_data[slot]);
+        _next = (_next + 1) % _slots;
+        datagram.CopyTo(_bytes.AsSpan(slot * VcspWire.TextDatagramLimit, VcspWire.TextDatagramLimit));
         _length[slot] = datagram.Length;
         _sequence[slot] = sequence;
         _sender[slot] = sender;
@@ -62,7 +64,7 @@ internal sealed class RelayCache
     /// <summary>The datagram in <paramref name="slot"/>.</summary>
     /// <param name="slot">A slot.</param>
     /// <returns>The bytes.</returns>
-    public ReadOnlySpan<byte> Datagram(int slot) => _data[slot].AsSpan(0, _length[slot]);
+    public ReadOnlySpan<byte> Datagram(int slot) => _bytes.AsSpan(slot * VcspWire.TextDatagramLimit, _length[slot]);
 
     /// <summary>When the datagram in <paramref name="slot"/> was relayed.</summary>
     /// <param name="slot">A slot.</param>
@@ -85,13 +87,13 @@ internal sealed class RelayCache
     public int ForEachInRange<TState>(uint first, int count, object requester, long since, TState state, Action<TState, ReadOnlyMemory<byte>> resend)
     {
         var found = 0;
-        for (var i = 0; i < _data.Length; i++)
+        for (var i = 0; i < _slots; i++)
         {
-            var slot = (_next + i) % _data.Length;
+            var slot = (_next + i) % _slots;
             if (_sender[slot] is { } sender && !ReferenceEquals(sender, requester) && _relayedAt[slot] >= since
                 && unchecked(_sequence[slot] - first) < (uint)count)
             {
-                resend(state, _data[slot].AsMemory(0, _length[slot]));
+                resend(state, _bytes.AsMemory(slot * VcspWire.TextDatagramLimit, _length[slot]));
                 found++;
             }
         }
@@ -112,7 +114,7 @@ internal sealed class RelayCache
     {
         first = 0;
         object? sender = null;
-        for (var slot = 0; slot < _data.Length; slot++)
+        for (var slot = 0; slot < _slots; slot++)
         {
             if (_sequence[slot] == sequence && _sender[slot] is { } s && !ReferenceEquals(s, requester) && _relayedAt[slot] >= since)
             {
@@ -126,9 +128,9 @@ internal sealed class RelayCache
             return false;
         }
 
-        for (var i = 0; i < _data.Length; i++)
+        for (var i = 0; i < _slots; i++)
         {
-            var slot = (_next + i) % _data.Length;
+            var slot = (_next + i) % _slots;
             if (ReferenceEquals(_sender[slot], sender) && _relayedAt[slot] >= since)
             {
                 first = _sequence[slot];
