@@ -137,7 +137,7 @@ internal sealed class RelayedStreams
     {
         foreach (var stream in _senders.All)
         {
-            Poll(stream, now);
+            PollStream(stream, now);
         }
     }
 
@@ -165,7 +165,7 @@ internal sealed class RelayedStreams
         return due;
     }
 
-    private void Poll(RelayedStream stream, long now)
+    private void PollStream(RelayedStream stream, long now)
     {
         if (stream.Asking)
         {
