@@ -564,7 +564,7 @@ public class MediaRelay
         {
         }
 
-        public void OnClosed(string reason) => throw new InvalidOperationException($"A member left the group: {reason}.");
+        public void OnClosed(SessionEnd end) => throw new InvalidOperationException($"A member left the group: {end}.");
 
         public void OnPong(TimeSpan roundTrip)
         {

@@ -81,7 +81,7 @@ public sealed class EndToEndUdpTests
         public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message) =>
             _log.Enqueue(Encoding.UTF8.GetString(sender) + ": " + Encoding.UTF8.GetString(message));
 
-        public void OnClosed(string reason) => _log.Enqueue("closed: " + reason);
+        public void OnClosed(SessionEnd end) => _log.Enqueue("closed: " + end);
 
         public void OnPong(TimeSpan roundTrip) => _log.Enqueue("pong");
 

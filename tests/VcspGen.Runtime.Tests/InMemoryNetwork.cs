@@ -54,7 +54,13 @@ internal sealed class RecordingEvents : IClientEvents
     public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message) =>
         Messages.Add((System.Text.Encoding.UTF8.GetString(sender), System.Text.Encoding.UTF8.GetString(message)));
 
-    public void OnClosed(string reason) => Log.Add("closed: " + reason);
+    public List<SessionEnd> Ends { get; } = [];
+
+    public void OnClosed(SessionEnd end)
+    {
+        Ends.Add(end);
+        Log.Add("closed: " + end);
+    }
 
     public void OnPong(TimeSpan roundTrip) => Log.Add("pong " + roundTrip.TotalMilliseconds + " ms");
 

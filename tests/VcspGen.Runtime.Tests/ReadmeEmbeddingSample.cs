@@ -55,7 +55,7 @@ public static class Embedding
         public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message) =>
             Console.WriteLine($"<{Encoding.UTF8.GetString(sender)}> {Encoding.UTF8.GetString(message)}");
 
-        public void OnClosed(string reason) => Closed.TrySetResult();
+        public void OnClosed(SessionEnd end) => Closed.TrySetResult();
 
         public void OnPong(TimeSpan roundTrip) => Console.WriteLine($"pong {roundTrip.TotalMilliseconds} ms");
 

@@ -147,7 +147,7 @@ internal sealed class LabEvents : IClientEvents, IDirectMessageEvents
     public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message) =>
         _log.Enqueue($"<{Encoding.UTF8.GetString(sender)}> {Encoding.UTF8.GetString(message)}");
 
-    public void OnClosed(string reason) => _log.Enqueue("closed: " + reason);
+    public void OnClosed(SessionEnd end) => _log.Enqueue("closed: " + end);
 
     public void OnPong(TimeSpan roundTrip) => _log.Enqueue(roundTrip > TimeSpan.Zero ? "pong" : "pong without a round trip");
 

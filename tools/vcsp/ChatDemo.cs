@@ -260,7 +260,7 @@ internal static class ChatDemo
         public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message) =>
             Hear($"<{Encoding.UTF8.GetString(sender)}> {Encoding.UTF8.GetString(message)}");
 
-        public void OnClosed(string reason) => Hear("closed: " + reason);
+        public void OnClosed(SessionEnd end) => Hear("closed: " + end);
 
         public void OnPong(TimeSpan roundTrip) =>
             Hear($"PING round trip {roundTrip.TotalMilliseconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} ms");

@@ -667,11 +667,11 @@ internal static class ClientCommand
             Changed();
         }
 
-        public void OnClosed(string reason)
+        public void OnClosed(SessionEnd end)
         {
-            LastClose = reason;
-            Print("closed: " + reason);
-            if (_member && reason != "left" && !reason.StartsWith("left", StringComparison.Ordinal))
+            LastClose = end.ToString();
+            Print("closed: " + LastClose);
+            if (_member && !end.IsLeave)
             {
                 _ended.TrySetResult();
             }

@@ -280,13 +280,13 @@ public sealed class ChatClient : IVcspStateMachine
 
         public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message) => client._events.OnMessage(sender, message);
 
-        public void OnClosed(string reason)
+        public void OnClosed(SessionEnd end)
         {
             client._pendingName = null;
             client._pendingMessage = null;
-            var restart = client._restarting && reason.StartsWith("left", StringComparison.Ordinal);
+            var restart = client._restarting && end.IsLeave;
             client._restarting = false;
-            client._events.OnClosed(reason);
+            client._events.OnClosed(end);
             if (restart)
             {
                 client.Group.Join();

@@ -5,17 +5,6 @@ using VcspGen.Spec;
 
 namespace VcspGen.Runtime;
 
-/// <summary>What a <see cref="DirectMessenger"/> tells its application. Spans are valid only during the call.</summary>
-public interface IDirectMessageEvents
-{
-    /// <summary>A whole direct message arrived.</summary>
-    /// <param name="peer">The peer's address and port.</param>
-    /// <param name="sender">The name the peer gave, UTF-8.</param>
-    /// <param name="message">The message, UTF-8.</param>
-    /// <param name="firstContact">Whether it opened a conversation this side did not know (PROTOCOL.md §8.9).</param>
-    void OnDirectMessage(in VcspAddress peer, ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message, bool firstContact);
-}
-
 /// <summary>
 /// Direct messages between peers, with no server (memo §6; PROTOCOL.md §8.9, §8.10, §10.5): a first message
 /// carries challenge 0xFFFF, the receiver answers with a Silent that carries the conversation's new challenge, and
@@ -24,14 +13,13 @@ public interface IDirectMessageEvents
 /// </summary>
 public sealed class DirectMessenger : IVcspStateMachine
 {
-    private readonly IDatagramSink _sink;
+    private readonly PacketSender _sender;
     private readonly TimeProvider _time;
     private readonly IDirectMessageEvents _events;
     private readonly byte[] _name;
     private readonly int _chunk;
     private readonly int _maxConversations;
-    private readonly Dictionary<VcspAddress, Conversation> _conversations = [];
-    private readonly byte[] _scratch = new byte[VcspWire.TextDatagramLimit];
+    private readonly Dictionary<VcspAddress, DirectConversation> _conversations = [];
     private readonly byte[] _messageBuffer;
 
     /// <summary>Creates a messenger that signs its messages with <paramref name="name"/>.</summary>
@@ -44,7 +32,7 @@ public sealed class DirectMessenger : IVcspStateMachine
     {
         _name = Encoding.UTF8.GetBytes(name ?? throw new ArgumentNullException(nameof(name)));
         _chunk = Fragmentation.ChunkSize(_name.Length);
-        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        _sender = new PacketSender(sink ?? throw new ArgumentNullException(nameof(sink)));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _events = events ?? throw new ArgumentNullException(nameof(events));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxConversations, 1);
@@ -76,8 +64,7 @@ public sealed class DirectMessenger : IVcspStateMachine
         }
 
         var conversation = GetOrStart(peer);
-        var count = Fragmentation.CountFragments(message.Length, _chunk);
-        for (var k = 1; k <= count; k++)
+        foreach (var fragment in Fragmentation.Split(message, _chunk))
         {
             var sequence = conversation.NextSequence();
             if (conversation.Challenge == VcspChallenge.None)
@@ -89,16 +76,14 @@ public sealed class DirectMessenger : IVcspStateMachine
             {
                 Challenge = conversation.Challenge,
                 Sequence = sequence,
-                FragmentOffset = Fragmentation.OffsetOf(k, count),
+                FragmentOffset = fragment.Offset,
                 Sender = _name,
-                Data = Fragmentation.Chunk(message, k, _chunk),
+                Data = fragment.Data,
             };
-            if (dm.TryEncode(_scratch, out var written) != VcspEncodeStatus.Ok)
+            if (!_sender.Send(dm, peer))
             {
                 return false; // cannot happen: the name and the length were checked
             }
-
-            _sink.Send(_scratch.AsSpan(0, written), peer);
         }
 
         return true;
@@ -163,11 +148,7 @@ public sealed class DirectMessenger : IVcspStateMachine
             if (conversation.LastSilent is not { } last || _time.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(1))
             {
                 conversation.LastSilent = now;
-                var silent = new Silent { Challenge = conversation.Challenge, Sequence = dm.Sequence, Peer = source };
-                if (silent.TryEncode(_scratch, out var written) == VcspEncodeStatus.Ok)
-                {
-                    _sink.Send(_scratch.AsSpan(0, written), source);
-                }
+                _sender.Send(new Silent { Challenge = conversation.Challenge, Sequence = dm.Sequence, Peer = source }, source);
             }
         }
         else if (dm.Challenge == conversation.Challenge)
@@ -185,7 +166,7 @@ public sealed class DirectMessenger : IVcspStateMachine
         Deliver(conversation, dm, source, firstContact);
     }
 
-    private void Deliver(Conversation conversation, in DirectMessage dm, in VcspAddress source, bool firstContact)
+    private void Deliver(DirectConversation conversation, in DirectMessage dm, in VcspAddress source, bool firstContact)
     {
         if (!conversation.MarkReceived(dm.Sequence))
         {
@@ -240,10 +221,10 @@ public sealed class DirectMessenger : IVcspStateMachine
         conversation.Touch(_time.GetTimestamp());
     }
 
-    private Conversation GetOrStart(in VcspAddress peer) =>
+    private DirectConversation GetOrStart(in VcspAddress peer) =>
         _conversations.TryGetValue(peer, out var conversation) ? conversation : Start(peer);
 
-    private Conversation Start(in VcspAddress peer)
+    private DirectConversation Start(in VcspAddress peer)
     {
         if (_conversations.Count >= _maxConversations)
         {
@@ -261,68 +242,8 @@ public sealed class DirectMessenger : IVcspStateMachine
             _conversations.Remove(oldest);
         }
 
-        var conversation = new Conversation(SecureRandom.Sequence(), _time.GetTimestamp());
+        var conversation = new DirectConversation(SecureRandom.Sequence(), _time.GetTimestamp());
         _conversations[peer] = conversation;
         return conversation;
-    }
-
-    /// <summary>One peer: its challenge (0xFFFF until known), the shared counter, and what was received.</summary>
-    private sealed class Conversation(uint firstSequence, long now)
-    {
-        private const int Window = 1024;
-        private readonly HashSet<uint> _received = [];
-        private readonly Queue<uint> _receivedOrder = new();
-        private uint _lastSent = unchecked(firstSequence - 1);
-        private uint? _lastReceived;
-
-        public ushort Challenge { get; set; } = VcspChallenge.None;
-
-        /// <summary>This side drew the challenge and sent a Silent, and the peer has not used it yet.</summary>
-        public bool HalfOpen { get; set; }
-
-        public bool FirstContactPending { get; set; }
-
-        public long? LastSilent { get; set; }
-
-        public long LastUsed { get; private set; } = now;
-
-        public HashSet<uint> FirstContactSequences { get; } = [];
-
-        public MessageReassembly Reassembly { get; } = new(finalMayComeEarly: true); // peers have no resend path yet
-
-        public void Touch(long at) => LastUsed = at;
-
-        /// <summary>One more than the larger of the last sent and the last received (PROTOCOL.md §6.1).</summary>
-        public uint NextSequence()
-        {
-            var basis = _lastReceived is { } received && SerialNumber.IsNewer(received, _lastSent) ? received : _lastSent;
-            _lastSent = unchecked(basis + 1);
-            return _lastSent;
-        }
-
-        public void SawSequence(uint sequence)
-        {
-            if (_lastReceived is not { } last || SerialNumber.IsNewer(sequence, last))
-            {
-                _lastReceived = sequence;
-            }
-        }
-
-        /// <summary>Records a received sequence number; false when it was already received (a bounded window).</summary>
-        public bool MarkReceived(uint sequence)
-        {
-            if (!_received.Add(sequence))
-            {
-                return false;
-            }
-
-            _receivedOrder.Enqueue(sequence);
-            if (_receivedOrder.Count > Window)
-            {
-                _received.Remove(_receivedOrder.Dequeue());
-            }
-
-            return true;
-        }
     }
 }

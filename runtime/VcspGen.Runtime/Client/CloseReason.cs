@@ -1,0 +1,23 @@
+namespace VcspGen.Runtime;
+
+/// <summary>Why a <see cref="ClientSession"/> ended (<see cref="SessionEnd.Reason"/>).</summary>
+public enum CloseReason
+{
+    /// <summary>This member left: the server answered its FIN (PROTOCOL.md §8.8).</summary>
+    Left,
+
+    /// <summary>This member left, but the server did not answer its FIN after the last try (PROTOCOL.md §11.1).</summary>
+    LeftUnanswered,
+
+    /// <summary>The server removed this member with a Kick (PROTOCOL.md §8.11).</summary>
+    Kicked,
+
+    /// <summary>The server refused the join with a Reject (PROTOCOL.md §8.3); <see cref="SessionEnd.Rejection"/> says why.</summary>
+    Rejected,
+
+    /// <summary>
+    /// The server did not answer: the join or a command went unanswered after the last try, or the flush Ping brought
+    /// nothing at all (PROTOCOL.md §7.6, §11.1).
+    /// </summary>
+    NoAnswer,
+}
