@@ -159,7 +159,7 @@ public sealed partial class ManyGroupsTests(ITestOutputHelper log)
         public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message) =>
             Heard.TrySetResult(Encoding.UTF8.GetString(sender) + ": " + Encoding.UTF8.GetString(message));
 
-        public void OnClosed(string reason)
+        public void OnClosed(SessionEnd end)
         {
         }
 
