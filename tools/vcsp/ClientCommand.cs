@@ -178,59 +178,68 @@ internal static class ClientCommand
         var local = IPAddress.IsLoopback(address)
             ? address
             : address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-        using var host = new UdpHost(new IPEndPoint(local, 0));
-        SipEndpoint sip;
         FileStream? record;
         try
         {
-            sip = new SipEndpoint(new IPEndPoint(local, options.SipPort));
             record = options.RecordMedia is { } path ? new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0) : null; // unbuffered: the file grows packet by packet
         }
-        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"vcsp client: {e.Message}");
             return 1;
         }
 
-        using var sipEndpoint = sip;
         await using var recording = record;
         var console = new ConsoleEvents(output, record);
-        var callOptions = new CallOptions
-        {
-            SipEndPoint = new IPEndPoint(LocalAddressToward(server, local), sip.LocalEndPoint.Port),
-            SipTransport = options.SipTransport,
-            ServerSipEndPoint = options.ServerSip is { } serverSip ? IPEndPoint.Parse(serverSip) : null,
-            MediaPort = host.LocalEndPoint.Port,
-            Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
-        };
-        var client = new ChatClient(
-            new ClientOptions { Server = VcspAddress.FromEndPoint(server), Name = options.Name },
-            host,
-            TimeProvider.System,
-            console,
-            console,
-            callOptions,
-            sip,
-            console);
-        using var hostStop = new CancellationTokenSource();
-        var run = host.RunAsync(client, TimeProvider.System, hostStop.Token);
-        var sipRun = sip.RunAsync((message, peer) => host.Invoke(() => client.ReceiveSip(message, peer)), hostStop.Token);
-        var media = options.SendMedia is { } file ? StreamWhenInCallAsync(host, client, console, file, hostStop.Token) : Task.CompletedTask;
+        VcspClientHost client;
         try
         {
-            return await ChatAsync(host, client, console, server, input, error, stop).ConfigureAwait(false);
+            // The host owns the socket, the SIP user agent and the lock; the console's events come on its dispatcher,
+            // so printing and recording never hold the lock.
+            client = new VcspClientHost(
+                new ClientHostOptions
+                {
+                    Client = new ClientOptions { Server = VcspAddress.FromEndPoint(server), Name = options.Name },
+                    Bind = local,
+                    SipPort = options.SipPort,
+                    Call = binding => new CallOptions
+                    {
+                        SipEndPoint = new IPEndPoint(LocalAddressToward(server, local), binding.Sip!.Port),
+                        SipTransport = options.SipTransport,
+                        ServerSipEndPoint = options.ServerSip is { } serverSip ? IPEndPoint.Parse(serverSip) : null,
+                        MediaPort = binding.Local.Port,
+                        Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
+                    },
+                },
+                console,
+                console,
+                console);
+        }
+        catch (SocketException e)
+        {
+            error.WriteLine($"vcsp client: {e.Message}");
+            return 1;
+        }
+
+        using var clientHost = client;
+        using var hostStop = new CancellationTokenSource();
+        var run = client.RunAsync(hostStop.Token);
+        var media = options.SendMedia is { } file ? StreamWhenInCallAsync(client, console, file, hostStop.Token) : Task.CompletedTask;
+        try
+        {
+            return await ChatAsync(client, console, server, input, error, stop).ConfigureAwait(false);
         }
         finally
         {
             await hostStop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(run, sipRun, media).ConfigureAwait(false);
+            await Task.WhenAll(run, media).ConfigureAwait(false);
         }
     }
 
     /// <summary>--send-media: once the call has started (with a call challenge), streams the file in real time.</summary>
-    private static async Task StreamWhenInCallAsync(UdpHost host, ChatClient client, ConsoleEvents console, string file, CancellationToken stop)
+    private static async Task StreamWhenInCallAsync(VcspClientHost client, ConsoleEvents console, string file, CancellationToken stop)
     {
-        if (!await console.WaitAsync(host, () => client.Call!.State == CallState.InCall && client.Call.CallChallenge is not null, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
+        if (!await console.WaitAsync(client, c => c.Call!.State == CallState.InCall && c.Call.CallChallenge is not null, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
         {
             return;
         }
@@ -238,7 +247,7 @@ internal static class ClientCommand
         try
         {
             await using var input = File.OpenRead(file);
-            var result = await new TransportStreamSender(host, client.Call!, TimeProvider.System).SendAsync(PipeReader.Create(input), stop).ConfigureAwait(false);
+            var result = await new TransportStreamSender(client.Host, client.Invoke(c => c.Call!), TimeProvider.System).SendAsync(PipeReader.Create(input), stop).ConfigureAwait(false);
             console.Print($"media: sent {result.PacketsSent} packets of {file}" + (result.PacketsRefused + result.BytesDiscarded > 0 ? $" ({result.PacketsRefused} refused, {result.BytesDiscarded} bytes not in whole packets)" : string.Empty));
         }
         catch (IOException e)
@@ -267,13 +276,13 @@ internal static class ClientCommand
         }
     }
 
-    private static async Task<int> ChatAsync(UdpHost host, ChatClient client, ConsoleEvents console, IPEndPoint server, Stream input, TextWriter error, CancellationToken stop)
+    private static async Task<int> ChatAsync(VcspClientHost client, ConsoleEvents console, IPEndPoint server, Stream input, TextWriter error, CancellationToken stop)
     {
         console.Print($"joining {server} ...");
-        host.Invoke(client.Join);
-        await console.WaitAsync(host, () => client.Group.State is ClientState.Member or ClientState.Closed, AnswerPatience * 2, stop).ConfigureAwait(false);
+        client.Invoke(c => c.Join());
+        await console.WaitAsync(client, c => c.Group.State is ClientState.Member or ClientState.Closed, AnswerPatience * 2, stop).ConfigureAwait(false);
         var state = ClientState.Idle;
-        host.Invoke(() => state = client.Group.State);
+        state = client.Invoke(c => c.Group.State);
         if (state != ClientState.Member)
         {
             // Stopped while joining, or the join failed. (A stop that comes just after the join falls through to the
@@ -297,7 +306,7 @@ internal static class ClientCommand
                 if (inputEnded)
                 {
                     // Stay in the group, printing, until Ctrl-C or SIGTERM (or the server ends the session).
-                    await console.WaitAsync(host, () => client.Group.State == ClientState.Closed, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
+                    await console.WaitAsync(client, c => c.Group.State == ClientState.Closed, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
                     continue;
                 }
 
@@ -314,7 +323,7 @@ internal static class ClientCommand
                 var buffer = result.Buffer;
                 while (TryReadLine(ref buffer, out var line))
                 {
-                    if (!await HandleLineAsync(host, client, console, line, stop).ConfigureAwait(false))
+                    if (!await HandleLineAsync(client, console, line, stop).ConfigureAwait(false))
                     {
                         return 0;
                     }
@@ -326,7 +335,7 @@ internal static class ClientCommand
                     {
                         var last = Encoding.UTF8.GetString(buffer);
                         buffer = buffer.Slice(buffer.End);
-                        if (!await HandleLineAsync(host, client, console, last, stop).ConfigureAwait(false))
+                        if (!await HandleLineAsync(client, console, last, stop).ConfigureAwait(false))
                         {
                             return 0;
                         }
@@ -346,12 +355,12 @@ internal static class ClientCommand
             }
         }
 
-        await QuitAsync(host, client, console).ConfigureAwait(false);
+        await QuitAsync(client, console).ConfigureAwait(false);
         return 0;
     }
 
     /// <summary>Handles one line; returns false after /quit.</summary>
-    private static async Task<bool> HandleLineAsync(UdpHost host, ChatClient client, ConsoleEvents console, string line, CancellationToken stop)
+    private static async Task<bool> HandleLineAsync(VcspClientHost client, ConsoleEvents console, string line, CancellationToken stop)
     {
         line = line.TrimEnd('\r');
         if (line.Length == 0)
@@ -362,12 +371,11 @@ internal static class ClientCommand
         if (line[0] != '/')
         {
             var text = Encoding.UTF8.GetBytes(line);
-            var sent = false;
-            host.Invoke(() => sent = client.Group.TrySend(text));
+            var (sent, most) = client.Invoke(c => (c.Group.TrySend(text), c.Group.MaxMessageLength));
             if (!sent)
             {
-                console.Print(text.Length > client.Group.MaxMessageLength
-                    ? $"! not sent: the message is {text.Length} bytes, the most is {client.Group.MaxMessageLength}"
+                console.Print(text.Length > most
+                    ? $"! not sent: the message is {text.Length} bytes, the most is {most}"
                     : "! not sent: not a member");
             }
 
@@ -380,28 +388,28 @@ internal static class ClientCommand
         switch (verb)
         {
             case "/quit":
-                await QuitAsync(host, client, console).ConfigureAwait(false);
+                await QuitAsync(client, console).ConfigureAwait(false);
                 return false;
             case "/help":
                 console.Print(Commands);
                 return true;
             case "/list" or "/info" when rest.Length == 0:
-                await CommandAsync(host, client, console, verb == "/list" ? CommandCode.List : CommandCode.Info, string.Empty, stop).ConfigureAwait(false);
+                await CommandAsync(client, console, verb == "/list" ? CommandCode.List : CommandCode.Info, string.Empty, stop).ConfigureAwait(false);
                 return true;
             case "/kick" when rest.Length > 0 && !rest.Contains(' ', StringComparison.Ordinal):
-                await CommandAsync(host, client, console, CommandCode.Kick, rest, stop).ConfigureAwait(false);
+                await CommandAsync(client, console, CommandCode.Kick, rest, stop).ConfigureAwait(false);
                 return true;
             case "/ping" when rest.Length == 0:
                 var pongs = console.Pongs;
-                host.Invoke(client.Group.Ping);
-                if (!await console.WaitAsync(host, () => console.Pongs != pongs || client.Group.State != ClientState.Member, AnswerPatience, stop).ConfigureAwait(false))
+                client.Invoke(c => c.Group.Ping());
+                if (!await console.WaitAsync(client, c => console.Pongs != pongs || c.Group.State != ClientState.Member, AnswerPatience, stop).ConfigureAwait(false))
                 {
                     console.Print("! ping: no answer");
                 }
 
                 return true;
             case "/dm" or "/whisper" or "/tell" when rest.IndexOf(' ', StringComparison.Ordinal) is > 0 and var gap:
-                await DirectAsync(host, client, console, rest[..gap], rest[(gap + 1)..], stop).ConfigureAwait(false);
+                await DirectAsync(client, console, rest[..gap], rest[(gap + 1)..], stop).ConfigureAwait(false);
                 return true;
             case "/vc-init":
                 byte[]? codecs = null;
@@ -412,47 +420,47 @@ internal static class ClientCommand
                 }
 
                 var joining = false;
-                host.Invoke(() => joining = client.Call!.Join(codecs));
+                joining = client.Invoke(c => c.Call!.Join(codecs));
                 if (!joining)
                 {
                     console.Print("! vc-init: not a member of the group, or already in (or joining) the call");
                     return true;
                 }
 
-                await WaitForCallAsync(host, client, console, stop).ConfigureAwait(false);
+                await WaitForCallAsync(client, console, stop).ConfigureAwait(false);
                 return true;
             case "/vc-leave" when rest.Length == 0:
                 var leaving = false;
-                host.Invoke(() => leaving = client.Call!.Leave());
+                leaving = client.Invoke(c => c.Call!.Leave());
                 if (!leaving)
                 {
                     console.Print("! vc-leave: not in the call");
                     return true;
                 }
 
-                await WaitForCallAsync(host, client, console, stop).ConfigureAwait(false);
+                await WaitForCallAsync(client, console, stop).ConfigureAwait(false);
                 return true;
             case "/vc-restart" when rest.Length == 0:
                 var restarting = false;
-                host.Invoke(() => restarting = client.RestartCall());
+                restarting = client.Invoke(c => c.RestartCall());
                 if (!restarting)
                 {
                     console.Print("! vc-restart: not in the call");
                     return true;
                 }
 
-                await WaitForCallAsync(host, client, console, stop).ConfigureAwait(false);
+                await WaitForCallAsync(client, console, stop).ConfigureAwait(false);
                 return true;
             case "/res" when rest.Length == 0:
                 var restarted = false;
-                host.Invoke(() => restarted = client.Restart());
+                restarted = client.Invoke(c => c.Restart());
                 if (!restarted)
                 {
                     console.Print("! res: not a member");
                     return true;
                 }
 
-                await console.WaitAsync(host, () => client.Group.State is ClientState.Member or ClientState.Closed, AnswerPatience * 2, stop).ConfigureAwait(false);
+                await console.WaitAsync(client, c => c.Group.State is ClientState.Member or ClientState.Closed, AnswerPatience * 2, stop).ConfigureAwait(false);
                 return true;
             default:
                 console.Print($"! '{line}' is not a command; {Commands}");
@@ -461,73 +469,74 @@ internal static class ClientCommand
     }
 
     /// <summary>Waits until the call is settled: in it, or out of it (VC-INIT answered, VC-LEAVE done).</summary>
-    private static async Task WaitForCallAsync(UdpHost host, ChatClient client, ConsoleEvents console, CancellationToken stop)
+    private static async Task WaitForCallAsync(VcspClientHost client, ConsoleEvents console, CancellationToken stop)
     {
         // VC-INIT's VoiceJoin gives up after 7.75 s; a SIP set-up may take up to 64 × T1 (32 s) more.
-        if (!await console.WaitAsync(host, () => client.Call!.State is CallState.InCall or CallState.Idle, TimeSpan.FromSeconds(45), stop).ConfigureAwait(false))
+        if (!await console.WaitAsync(client, c => c.Call!.State is CallState.InCall or CallState.Idle, TimeSpan.FromSeconds(45), stop).ConfigureAwait(false))
         {
             console.Print("! call: no answer yet");
         }
     }
 
-    private static async Task CommandAsync(UdpHost host, ChatClient client, ConsoleEvents console, CommandCode command, string argument, CancellationToken stop)
+    private static async Task CommandAsync(VcspClientHost client, ConsoleEvents console, CommandCode command, string argument, CancellationToken stop)
     {
         var replies = console.Replies;
         var sent = false;
-        host.Invoke(() => sent = client.Group.TrySendCommand(command, Encoding.UTF8.GetBytes(argument)));
+        sent = client.Invoke(c => c.Group.TrySendCommand(command, Encoding.UTF8.GetBytes(argument)));
         if (!sent)
         {
             console.Print($"! {command.ToString().ToLowerInvariant()}: cannot send now (not a member, or the name is too long)");
             return;
         }
 
-        if (!await console.WaitAsync(host, () => console.Replies != replies || client.Group.State != ClientState.Member, AnswerPatience, stop).ConfigureAwait(false))
+        if (!await console.WaitAsync(client, c => console.Replies != replies || c.Group.State != ClientState.Member, AnswerPatience, stop).ConfigureAwait(false))
         {
             console.Print($"! {command.ToString().ToLowerInvariant()}: no answer");
         }
     }
 
-    private static async Task DirectAsync(UdpHost host, ChatClient client, ConsoleEvents console, string peer, string text, CancellationToken stop)
+    private static async Task DirectAsync(VcspClientHost client, ConsoleEvents console, string peer, string text, CancellationToken stop)
     {
         var message = Encoding.UTF8.GetBytes(text);
         var replies = console.Replies;
         var sent = false;
         if (TrySplitHostPort(peer, out var ip, out var port) && IPAddress.TryParse(ip, out var address) && peer.Contains(':', StringComparison.Ordinal))
         {
-            host.Invoke(() => sent = client.Direct.TrySend(VcspAddress.FromEndPoint(new IPEndPoint(address, port)), message));
+            sent = client.Invoke(c => c.Direct.TrySend(VcspAddress.FromEndPoint(new IPEndPoint(address, port)), message));
         }
         else
         {
-            host.Invoke(() => sent = client.TrySendDirect(peer, message));
+            sent = client.Invoke(c => c.TrySendDirect(peer, message));
             if (sent)
             {
                 // A WHOIS may be on its way first; wait for it so the next line finds the command slot free.
-                await console.WaitAsync(host, () => console.Replies != replies || !client.WaitingForWhois, AnswerPatience, stop).ConfigureAwait(false);
+                await console.WaitAsync(client, c => console.Replies != replies || !c.WaitingForWhois, AnswerPatience, stop).ConfigureAwait(false);
             }
         }
 
         if (!sent)
         {
-            console.Print(message.Length > client.Direct.MaxMessageLength
-                ? $"! dm: the message is {message.Length} bytes, the most is {client.Direct.MaxMessageLength}"
+            var most = client.Invoke(c => c.Direct.MaxMessageLength);
+            console.Print(message.Length > most
+                ? $"! dm: the message is {message.Length} bytes, the most is {most}"
                 : "! dm: cannot send now (not a member, or another command is waiting)");
         }
     }
 
-    private static async Task QuitAsync(UdpHost host, ChatClient client, ConsoleEvents console)
+    private static async Task QuitAsync(VcspClientHost client, ConsoleEvents console)
     {
         var member = false;
-        host.Invoke(() =>
+        client.Invoke(c =>
         {
-            member = client.Group.State == ClientState.Member;
-            client.Quit();
+            member = c.Group.State == ClientState.Member;
+            c.Quit();
         });
         if (member)
         {
             // QUIT does not wait for the Response to report that it has quit (PROTOCOL.md §11.11), but the process
             // keeps the socket open until the FIN is answered or its tries run out, so the server does hear it.
             console.Print("quit");
-            await console.WaitAsync(host, () => client.Group.State == ClientState.Closed, TimeSpan.FromSeconds(9), CancellationToken.None).ConfigureAwait(false);
+            await console.WaitAsync(client, c => c.Group.State == ClientState.Closed, TimeSpan.FromSeconds(9), CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -595,11 +604,15 @@ internal static class ClientCommand
         private bool _member;
         private bool _recordFailed;
 
-        public int Replies { get; private set; }
+        private int _replies;
+        private int _pongs;
+        private string _lastClose = string.Empty;
 
-        public int Pongs { get; private set; }
+        public int Replies => Volatile.Read(ref _replies);
 
-        public string LastClose { get; private set; } = string.Empty;
+        public int Pongs => Volatile.Read(ref _pongs);
+
+        public string LastClose => Volatile.Read(ref _lastClose);
 
         /// <summary>The server ended the session (kicked, or it stopped answering), not this side.</summary>
         public bool SessionEnded => _ended.Task.IsCompleted;
@@ -615,21 +628,34 @@ internal static class ClientCommand
             }
         }
 
-        /// <summary>Waits until <paramref name="condition"/> holds (checked under the host's lock) or the time is up.</summary>
-        public async Task<bool> WaitAsync(UdpHost host, Func<bool> condition, TimeSpan patience, CancellationToken stop)
+        /// <summary>
+        /// Waits until <paramref name="condition"/> holds (checked on the client under its lock) or the time is up.
+        /// The events come on the host's dispatcher, so the pulse to wait on is taken before the condition is read:
+        /// an event handled in between completes it, and nothing is missed.
+        /// </summary>
+        public async Task<bool> WaitAsync(VcspClientHost client, Func<ChatClient, bool> condition, TimeSpan patience, CancellationToken stop)
         {
             var deadline = patience == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + patience;
             while (true)
             {
-                Task changed = Task.CompletedTask;
-                var holds = false;
-                host.Invoke(() =>
+                Task changed;
+                lock (_print)
                 {
-                    holds = condition();
                     changed = _changed.Task;
-                });
-                if (holds)
+                }
+
+                if (client.Invoke(condition))
                 {
+                    // What led there is printed before the console goes on (a script's lines run in order).
+                    try
+                    {
+                        await client.WhenEventsDeliveredAsync().WaitAsync(stop).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Stopping: nothing more is printed in order.
+                    }
+
                     return true;
                 }
 
@@ -669,7 +695,7 @@ internal static class ClientCommand
 
         public void OnClosed(SessionEnd end)
         {
-            LastClose = end.ToString();
+            Volatile.Write(ref _lastClose, end.ToString());
             Print("closed: " + LastClose);
             if (_member && !end.IsLeave)
             {
@@ -682,14 +708,13 @@ internal static class ClientCommand
 
         public void OnPong(TimeSpan roundTrip)
         {
-            Pongs++;
             Print($"pong: {roundTrip.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms");
+            Interlocked.Increment(ref _pongs);
             Changed();
         }
 
         public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
         {
-            Replies++;
             var name = command.ToString().ToLowerInvariant();
             if (status != CommandStatus.Ok)
             {
@@ -709,6 +734,7 @@ internal static class ClientCommand
                 Print($"{name}:" + string.Concat(lines.Select(l => "\n  " + l.Replace('\t', ' '))));
             }
 
+            Interlocked.Increment(ref _replies);
             Changed();
         }
 
@@ -738,8 +764,9 @@ internal static class ClientCommand
 
         public void OnMedia(ushort source, uint timestamp, byte codec, ReadOnlySpan<byte> data)
         {
-            // --record-media: the data as it comes (for one sender's MPEG-TS, a playable stream). Under the host's lock,
-            // so writes are in arrival order; a failing disk stops the recording, not the call.
+            // --record-media: the data as it comes (for one sender's MPEG-TS, a playable stream). On the host's event
+            // dispatcher, one event after another, so writes are in arrival order and never hold the client's lock; a
+            // failing disk stops the recording, not the call.
             if (record is not null && !_recordFailed)
             {
                 try
@@ -760,8 +787,13 @@ internal static class ClientCommand
 
         private void Changed()
         {
-            var changed = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            TaskCompletionSource changed;
+            lock (_print)
+            {
+                changed = _changed;
+                _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
             changed.TrySetResult();
         }
     }

@@ -46,6 +46,7 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
         var reader = _items.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            // Drained after completion too, so a barrier never waits forever.
             while (reader.TryRead(out var item))
             {
                 try
@@ -64,6 +65,19 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
                 }
             }
         }
+    }
+
+    /// <summary>A task that completes once every event queued before it has been handled (at once when nothing can be queued).</summary>
+    /// <returns>The task.</returns>
+    public Task WhenDeliveredAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_items.Writer.TryWrite(new Item(Kind.Barrier) { Barrier = done }))
+        {
+            done.TrySetResult(); // full or completed: the caller must not wait on it
+        }
+
+        return done.Task;
     }
 
     /// <summary>No more events: the dispatcher ends once it has delivered what waits.</summary>
@@ -154,6 +168,9 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
             case Kind.Media:
                 _call?.OnMedia((ushort)item.Number, item.Timestamp, item.Codec, item.A.Span);
                 break;
+            case Kind.Barrier:
+                item.Barrier!.TrySetResult();
+                break;
         }
     }
 
@@ -169,6 +186,7 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
         CallRejected,
         CallEnded,
         Media,
+        Barrier,
     }
 
     /// <summary>A pooled copy of an event's bytes.</summary>
@@ -213,6 +231,8 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
         public CodecRejectReason CodecReject { get; init; }
 
         public string? Text { get; init; }
+
+        public TaskCompletionSource? Barrier { get; init; }
 
         public void Return()
         {

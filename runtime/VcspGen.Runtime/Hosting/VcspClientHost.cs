@@ -97,6 +97,13 @@ public sealed class VcspClientHost : IDisposable
     }
 
     /// <summary>
+    /// A task that completes once every event raised before this call has been handled by the application's handlers
+    /// (for a console that prints an answer before it reads its next line).
+    /// </summary>
+    /// <returns>The task.</returns>
+    public Task WhenEventsDeliveredAsync() => _events.WhenDeliveredAsync();
+
+    /// <summary>
     /// Runs the client until <paramref name="cancellationToken"/> is cancelled: datagrams, timed work, SIP and the
     /// event dispatcher. When it ends, every event raised before the stop has been delivered.
     /// </summary>
