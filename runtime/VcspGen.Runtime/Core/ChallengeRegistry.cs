@@ -8,7 +8,7 @@ namespace VcspGen.Runtime;
 /// Text and call challenges share one registry, so they never collide. Holds a fixed 8 KiB bitmap; drawing and
 /// releasing allocate nothing.
 /// </summary>
-public sealed class ChallengeRegistry
+internal sealed class ChallengeRegistry
 {
     /// <summary>How many challenge values can be assigned: every 16-bit value but the two reserved ones.</summary>
     public const int Assignable = 65536 - 2;

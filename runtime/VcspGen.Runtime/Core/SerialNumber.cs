@@ -4,7 +4,7 @@ namespace VcspGen.Runtime;
 /// Sequence-number comparison by serial number arithmetic (RFC 1982, SERIAL_BITS = 32; PROTOCOL.md §6.2), so
 /// comparisons stay right across the wrap from 0xFFFFFFFF to 0.
 /// </summary>
-public static class SerialNumber
+internal static class SerialNumber
 {
     private const uint Half = 1u << 31;
 

@@ -12,7 +12,7 @@ namespace VcspGen.Runtime.Sip;
 /// <c>a=vcsp-challenge</c>. Parsing ignores lines it does not use (b=, a=sendrecv, a second m= line is refused) and
 /// never throws.
 /// </summary>
-public sealed class SdpSession
+internal sealed class SdpSession
 {
     /// <summary>The attribute that carries the call challenge in a server's offer.</summary>
     public const string ChallengeAttribute = "vcsp-challenge";

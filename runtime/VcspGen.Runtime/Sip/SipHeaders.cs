@@ -11,7 +11,7 @@ namespace VcspGen.Runtime.Sip;
 /// Small pieces of RFC 3261 that the call state machines share: header parameters (tag, branch), CSeq, URIs in
 /// name-addr form, and fresh tags, branches and Call-IDs. Every parser here returns null or false on bad input; none throws.
 /// </summary>
-public static class SipHeaders
+internal static class SipHeaders
 {
     /// <summary>The magic cookie every RFC 3261 branch starts with (§8.1.1.7).</summary>
     public const string BranchCookie = "z9hG4bK";
