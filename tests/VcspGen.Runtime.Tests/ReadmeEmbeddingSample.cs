@@ -18,23 +18,23 @@ public static class Embedding
     {
         using var hosts = CancellationTokenSource.CreateLinkedTokenSource(stop);
 
-        // The server: one group on its own UDP port; the state machine runs on a UdpHost.
-        using var serverHost = new UdpHost(new IPEndPoint(IPAddress.Loopback, 0));
-        var server = new GroupServer(new GroupOptions { Name = "lobby", Address = serverHost.LocalAddress }, serverHost, TimeProvider.System);
-        var serving = serverHost.RunAsync(server, TimeProvider.System, hosts.Token);
+        // The server: each group on a UDP port of its own, all served by a few event-loop threads (no SIP port: no calls).
+        using var server = new VcspServerHost(IPAddress.Loopback, sipPort: null);
+        var lobby = server.AddGroup(0, bound => new GroupOptions { Name = "lobby", Address = bound.Address });
+        var serving = server.RunAsync(hosts.Token);
 
-        // The client: group messages and DMs on one socket; events arrive on the host's threads.
-        using var clientHost = new UdpHost(new IPEndPoint(IPAddress.Loopback, 0));
+        // The client: the host owns the socket and the lock; events arrive on its dispatcher, never under the lock.
         var events = new Events();
-        var client = new ChatClient(new ClientOptions { Server = serverHost.LocalAddress, Name = "alice" }, clientHost, TimeProvider.System, events, events);
-        var running = clientHost.RunAsync(client, TimeProvider.System, hosts.Token);
+        var options = new ClientHostOptions { Client = new ClientOptions { Server = VcspAddress.FromEndPoint(lobby.LocalEndPoint), Name = "alice" } };
+        using var client = new VcspClientHost(options, events, events);
+        var running = client.RunAsync(hosts.Token);
 
-        clientHost.Invoke(client.Join); // calls into a state machine go through its host's lock
+        client.Invoke(c => c.Join()); // every call into a state machine goes through its host
         await events.Joined.Task.WaitAsync(stop);
-        clientHost.Invoke(() => client.Group.TrySend("hello"u8));
-        clientHost.Invoke(() => client.Group.TrySendCommand(CommandCode.List, default));
+        client.Invoke(c => c.Group.TrySend("hello"u8));
+        client.Invoke(c => c.Group.TrySendCommand(CommandCode.List, default));
         var members = await events.Listed.Task.WaitAsync(stop);
-        clientHost.Invoke(client.Quit); // FIN, answered by the server
+        client.Invoke(c => c.Quit()); // FIN, answered by the server
         await events.Closed.Task.WaitAsync(stop);
 
         await hosts.CancelAsync();

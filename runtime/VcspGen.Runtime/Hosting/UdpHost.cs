@@ -248,26 +248,13 @@ public sealed partial class UdpHost : IDatagramSink, IDisposable
     /// <summary>Receives what the socket holds (up to a batch, so other hosts on the loop get their turn).</summary>
     internal void ReceiveReady(byte[] buffer)
     {
-        for (var i = 0; i < MaxBatch; i++)
+        var handled = 0;
+        for (; handled < MaxBatch; handled++)
         {
-            int received;
-            try
+            // The loop saw the socket readable: the first receive returns at once; after it, only what is queued.
+            if (IsClosed || !NonBlockingReceive.TryReceive(_socket, buffer, _remote, first: handled == 0, out var received))
             {
-                // The loop saw the socket readable, so the first receive returns at once; after it, only what is queued.
-                if (i > 0 && _socket.Available == 0)
-                {
-                    return;
-                }
-
-                received = _socket.ReceiveFrom(buffer, SocketFlags.None, _remote);
-            }
-            catch (SocketException)
-            {
-                return; // an ICMP error from an earlier send (port unreachable), or the timeout: nothing to read
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
+                break;
             }
 
             var source = SocketAddresses.ToVcspAddress(_remote);
@@ -282,7 +269,14 @@ public sealed partial class UdpHost : IDatagramSink, IDisposable
                 {
                     HandlerFailed(e);
                 }
+            }
+        }
 
+        if (handled > 0)
+        {
+            // Once a batch, not once a datagram: a group's NextPollDelay looks at every member.
+            lock (_gate)
+            {
                 Reschedule();
             }
         }
