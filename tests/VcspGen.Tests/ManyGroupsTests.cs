@@ -32,8 +32,9 @@ public sealed partial class ManyGroupsTests(ITestOutputHelper log)
         var perGroup = (memory - oneMemory) / 999.0;
         log.WriteLine($"1 group: {oneThreads} threads, {oneMemory / 1024} KiB resident; 1,000 groups: {threads} threads, {memory / 1024} KiB; {perGroup / 1024:F1} KiB per idle group");
 
-        // The event loops are one per core, whatever the group count; the rest is the .NET runtime's own threads.
-        Assert.True(threads <= oneThreads + 2, $"{threads} threads for 1,000 groups against {oneThreads} for one");
+        // The event loops are one per core, whatever the group count (one group starts only the first of them); the
+        // rest is the .NET runtime's own threads, the SIP endpoint's receive thread and the thread pool's.
+        Assert.True(threads <= oneThreads + Environment.ProcessorCount + 1, $"{threads} threads for 1,000 groups against {oneThreads} for one");
         Assert.True(threads <= (2 * Environment.ProcessorCount) + 24, $"{threads} threads");
     }
 
