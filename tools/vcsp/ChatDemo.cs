@@ -26,7 +26,8 @@ internal static class ChatDemo
 
     public static async Task<int> RunAsync(TextWriter output, CancellationToken stop)
     {
-        var print = TextWriter.Synchronized(output);
+        // Every datagram is printed from its host's send path, under the host's lock: the lines are queued, and written off it.
+        var print = new QueuedLines(output);
         var names = new ConcurrentDictionary<VcspAddress, string>();
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var hosts = new List<(IDisposable Host, Task Run)>();
@@ -170,6 +171,9 @@ internal static class ChatDemo
             {
                 host.Dispose();
             }
+
+            await print.DrainAsync().ConfigureAwait(false);
+            print.Dispose();
         }
     }
 
