@@ -554,7 +554,7 @@ public class MediaRelay
         public void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs) =>
             throw new InvalidOperationException($"VC-INIT refused: {reason}.");
 
-        public void OnCallEnded(string reason) => _ended = reason;
+        public void OnCallEnded(CallEnd end) => _ended = end.ToString();
 
         public void OnJoined(ReadOnlySpan<byte> groupName)
         {

@@ -66,7 +66,7 @@ internal sealed class CallEvents : ICallEvents
 
     public void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs) => Log.Add($"rejected {reason} [{string.Join(",", serverCodecs.ToArray())}]");
 
-    public void OnCallEnded(string reason) => Log.Add("ended: " + reason);
+    public void OnCallEnded(CallEnd end) => Log.Add("ended: " + end);
 
     public void OnMedia(ushort source, uint timestamp, byte codec, ReadOnlySpan<byte> data) => Media.Add((source, timestamp, codec, data.ToArray()));
 }

@@ -153,7 +153,7 @@ internal sealed class ConcurrentCallEvents : ICallEvents
 
     public void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs) => _log.Enqueue($"rejected {reason}");
 
-    public void OnCallEnded(string reason) => _log.Enqueue("ended: " + reason);
+    public void OnCallEnded(CallEnd end) => _log.Enqueue("ended: " + end);
 
     public void OnMedia(ushort source, uint timestamp, byte codec, ReadOnlySpan<byte> data)
     {

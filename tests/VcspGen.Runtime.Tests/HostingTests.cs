@@ -246,7 +246,7 @@ public sealed class HostingTests
 
         public void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs) => Started.TrySetException(new InvalidOperationException("rejected: " + reason));
 
-        public void OnCallEnded(string reason)
+        public void OnCallEnded(CallEnd end)
         {
         }
 

@@ -282,7 +282,7 @@ internal static class ChatDemo
 
         public void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs) => Hear($"call refused: {reason}");
 
-        public void OnCallEnded(string reason) => Hear("call ended: " + reason);
+        public void OnCallEnded(CallEnd end) => Hear("call ended: " + end);
 
         public void OnMedia(ushort source, uint timestamp, byte codec, ReadOnlySpan<byte> data) =>
             Hear($"media from call member {source}: {data.Length} B, timestamp {timestamp}, codec {codec}");

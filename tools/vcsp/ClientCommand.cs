@@ -756,9 +756,9 @@ internal static class ClientCommand
             Changed();
         }
 
-        public void OnCallEnded(string reason)
+        public void OnCallEnded(CallEnd end)
         {
-            Print("call: ended: " + reason);
+            Print("call: ended: " + end);
             Changed();
         }
 

@@ -17,8 +17,8 @@ public interface ICallEvents
     void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs);
 
     /// <summary>The member is out of the call (VC-LEAVE done, a BYE, NotInCall, or a set-up that failed).</summary>
-    /// <param name="reason">Why, in a few words.</param>
-    void OnCallEnded(string reason);
+    /// <param name="end">Why: a <see cref="CallEndReason"/>, whose text <see cref="CallEnd.ToString"/> gives.</param>
+    void OnCallEnded(CallEnd end);
 
     /// <summary>A Media datagram arrived from another call member.</summary>
     /// <param name="source">The sender's call-member id.</param>

@@ -106,7 +106,7 @@ public sealed class MemberCall
         {
             case CallState.Joining:
                 Reset();
-                _events.OnCallEnded("VC-INIT cancelled");
+                _events.OnCallEnded(new CallEnd(CallEndReason.Cancelled));
                 return true;
             case CallState.InCall or CallState.Answered when CallChallenge is not null:
                 State = CallState.Leaving;
@@ -116,7 +116,7 @@ public sealed class MemberCall
                 return true;
             case CallState.InCall or CallState.Answered:
                 _callee.Bye();
-                End("left");
+                End(CallEndReason.Left);
                 return true;
             default:
                 return false;
@@ -187,7 +187,7 @@ public sealed class MemberCall
                 _events.OnCallStarted(Codec, CallChallenge);
                 break;
             case SipCalleeEvent.HungUp when State is CallState.Answered or CallState.InCall or CallState.Leaving:
-                End(State == CallState.Leaving ? "left" : "ended by the server (BYE)");
+                End(State == CallState.Leaving ? CallEndReason.Left : CallEndReason.HungUp);
                 break;
         }
     }
@@ -198,11 +198,11 @@ public sealed class MemberCall
         switch (_request.Poll(_time))
         {
             case RetryStep.GiveUp when State == CallState.Joining:
-                End("the server did not answer VC-INIT");
+                End(CallEndReason.NoAnswer);
                 break;
             case RetryStep.GiveUp:
                 _callee.Bye();
-                End("left (the server did not answer VC-LEAVE)");
+                End(CallEndReason.LeftUnanswered);
                 break;
             case RetryStep.Send when State == CallState.Joining:
                 SendVoiceJoin();
@@ -214,7 +214,7 @@ public sealed class MemberCall
 
         if (_callee.Poll())
         {
-            End("no ACK for the 200 OK"); // Timer H: the dialog was ended with a BYE (RFC 3261 §13.3.1.4)
+            End(CallEndReason.NoAck); // Timer H: the dialog was ended with a BYE (RFC 3261 §13.3.1.4)
         }
     }
 
@@ -247,7 +247,7 @@ public sealed class MemberCall
             return;
         }
 
-        End("left");
+        End(CallEndReason.Left);
     }
 
     private void OnMedia(in Media media)
@@ -269,7 +269,7 @@ public sealed class MemberCall
             return;
         }
 
-        End(State == CallState.Leaving ? "left" : "not in the call (the server says)");
+        End(State == CallState.Leaving ? CallEndReason.Left : CallEndReason.NotInCall);
     }
 
     private void SendVoiceJoin()
@@ -287,10 +287,10 @@ public sealed class MemberCall
 
     private void SendVoiceFin() => _sender.Send(new VoiceFin { Challenge = CallChallenge!.Value }, _server);
 
-    private void End(string reason)
+    private void End(CallEndReason reason)
     {
         Reset();
-        _events.OnCallEnded(reason);
+        _events.OnCallEnded(new CallEnd(reason));
     }
 
     private void Reset()

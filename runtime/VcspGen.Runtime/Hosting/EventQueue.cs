@@ -102,7 +102,7 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
     public void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs) =>
         Post(new Item(Kind.CallRejected) { CodecReject = reason, A = Copy(serverCodecs) });
 
-    public void OnCallEnded(string reason) => Post(new Item(Kind.CallEnded) { Text = reason });
+    public void OnCallEnded(CallEnd end) => Post(new Item(Kind.CallEnded) { CallEnd = end });
 
     public void OnMedia(ushort source, uint timestamp, byte codec, ReadOnlySpan<byte> data) =>
         Post(new Item(Kind.Media) { Number = source, Timestamp = timestamp, Codec = codec, A = Copy(data) });
@@ -163,7 +163,7 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
                 _call?.OnCallRejected(item.CodecReject, item.A.Span);
                 break;
             case Kind.CallEnded:
-                _call?.OnCallEnded(item.Text!);
+                _call?.OnCallEnded(item.CallEnd);
                 break;
             case Kind.Media:
                 _call?.OnMedia((ushort)item.Number, item.Timestamp, item.Codec, item.A.Span);
@@ -230,7 +230,7 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
 
         public CodecRejectReason CodecReject { get; init; }
 
-        public string? Text { get; init; }
+        public CallEnd CallEnd { get; init; }
 
         public TaskCompletionSource? Barrier { get; init; }
 
