@@ -33,7 +33,7 @@ internal sealed class EventLoop : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _startGate = new();
     private Task? _running;
-    private long _plannedWake = long.MaxValue;
+    private long _plannedWake = long.MinValue;
     private int _wakePending;
     private int _hostCount;
     private int _threadId = -1;
@@ -71,9 +71,20 @@ internal sealed class EventLoop : IDisposable
 
     /// <summary>Makes the loop look again before <paramref name="due"/> (a Stopwatch timestamp), if it would sleep past it.</summary>
     /// <param name="due">When a host next has timed work.</param>
+    /// <remarks>
+    /// On the loop's own thread nothing is needed: it plans its next wait after the work it is doing. From another
+    /// thread (an <see cref="UdpHost.Invoke"/>), the loop is woken when it sleeps past <paramref name="due"/>, or when it
+    /// is awake (it may have read the host's due time just before it changed, and be about to sleep on the old one).
+    /// </remarks>
     public void WakeBefore(long due)
     {
-        if (due < Volatile.Read(ref _plannedWake))
+        if (Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId))
+        {
+            return;
+        }
+
+        var planned = Volatile.Read(ref _plannedWake);
+        if (planned == long.MinValue || due < planned)
         {
             Wake();
         }
@@ -162,7 +173,7 @@ internal sealed class EventLoop : IDisposable
                 continue;
             }
 
-            Volatile.Write(ref _plannedWake, long.MinValue); // awake: a wake-up now would be wasted
+            Volatile.Write(ref _plannedWake, long.MinValue); // awake: WakeBefore from another thread wakes it again
             foreach (var socket in _select)
             {
                 if (ReferenceEquals(socket, _wake))
