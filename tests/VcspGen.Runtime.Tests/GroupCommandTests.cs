@@ -109,6 +109,7 @@ public sealed class GroupCommandTests
         var sent = _sink.Take();
         Assert.Equal(VcspDecodeStatus.Ok, Kick.TryDecode(sent.Single(s => s.Destination == Bob).Datagram, out var kick));
         Assert.Equal((bob, Bob), (kick.Challenge, kick.Member));
+        Assert.Equal(2u, kick.Sequence); // the next group sequence the server expected from bob, who joined with 1 (§8.11)
         Assert.Equal(VcspDecodeStatus.Ok, CommandReply.TryDecode(sent.Single(s => s.Destination == Alice).Datagram, out var reply));
         Assert.Equal(CommandStatus.Ok, reply.Status);
         Assert.Equal(1, _server.MemberCount);

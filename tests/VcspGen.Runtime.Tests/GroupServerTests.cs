@@ -430,6 +430,34 @@ public sealed class GroupServerTests
     }
 
     [Fact]
+    public void ARepeatedFinIsAnsweredWithTheSameResponseForTenSeconds()
+    {
+        var server = NewServer();
+        var (alice, seq) = Join(server, Alice, "alice");
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Alice);
+        var first = Assert.Single(_sink.Take()).Datagram;
+        Assert.Equal(0, server.MemberCount);
+
+        // The Response was lost: the identical Fin, within the linger time, gets the same bytes again (PROTOCOL.md §8.8 step 5).
+        _time.Advance(TimeSpan.FromSeconds(9));
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Alice);
+        var (again, to) = Assert.Single(_sink.Take());
+        Assert.Equal(first, again);
+        Assert.Equal(Alice, to);
+
+        // Not another Fin (another sequence or challenge, or from elsewhere), and not after the ten seconds.
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq + 1 }), Alice);
+        server.Receive(Encode(new Fin { Challenge = (ushort)(alice ^ 1), Sequence = seq }), Alice);
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Bob);
+        Assert.Empty(_sink.Take());
+        _time.Advance(TimeSpan.FromSeconds(1));
+        server.Poll();
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Alice);
+        Assert.Empty(_sink.Take());
+        Assert.Null(server.NextPollDelay());
+    }
+
+    [Fact]
     public void PingIsEchoedAsPong()
     {
         var server = NewServer();

@@ -32,7 +32,7 @@ internal sealed partial class GroupCall
     private readonly ChallengeRegistry _callChallenges;
     private readonly Dictionary<string, CallLeg> _legs = new(StringComparer.Ordinal);
     private readonly List<Member> _callMembers = [];
-    private readonly List<LingeringFin> _lingeringFins = [];
+    private readonly LingerRecords _lingeringFins;
     private ushort _lastCallMemberId;
 
     /// <summary>Creates the call.</summary>
@@ -57,6 +57,7 @@ internal sealed partial class GroupCall
         _logger = logger;
         _boundAddress = boundAddress;
         _callChallenges = new ChallengeRegistry(Math.Max(1, options.MaxCallMembers));
+        _lingeringFins = new LingerRecords(options.MaxCallMembers, VoiceFinLinger, time);
     }
 
     /// <summary>How many members are in the call (their ACK sent).</summary>
@@ -154,19 +155,15 @@ internal sealed partial class GroupCall
             // The reply with the just-released challenge, then the BYE.
             _sender.Send(new VoiceFin { Challenge = fin.Challenge }, source);
             Leave(member, sendBye: true);
-            RememberFin(source, fin.Challenge);
+            _lingeringFins.Add(source, fin.Challenge, 0);
             return;
         }
 
         // A repeated VoiceFin whose answer was lost.
-        var now = _time.GetTimestamp();
-        foreach (var lingering in _lingeringFins)
+        if (_lingeringFins.TryFind(source, fin.Challenge, 0, out _))
         {
-            if (lingering.Address == source && lingering.Challenge == fin.Challenge && _time.GetElapsedTime(lingering.At, now) < VoiceFinLinger)
-            {
-                _sender.Send(new VoiceFin { Challenge = fin.Challenge }, source);
-                return;
-            }
+            _sender.Send(new VoiceFin { Challenge = fin.Challenge }, source);
+            return;
         }
 
         NotInCall(source);
@@ -252,11 +249,7 @@ internal sealed partial class GroupCall
             }
         }
 
-        // Oldest first: expired records leave from the front (no delegate, so a poll allocates nothing).
-        while (_lingeringFins.Count > 0 && _time.GetElapsedTime(_lingeringFins[0].At, now) >= VoiceFinLinger)
-        {
-            _lingeringFins.RemoveAt(0);
-        }
+        _lingeringFins.Expire(now);
     }
 
     /// <summary>How long until <see cref="Poll"/> has work, or null.</summary>
@@ -273,10 +266,9 @@ internal sealed partial class GroupCall
             }
         }
 
-        if (_lingeringFins.Count > 0)
+        if (_lingeringFins.Delay(now) is { } lingering && (next is null || lingering < next))
         {
-            var due = VoiceFinLinger - _time.GetElapsedTime(_lingeringFins[0].At, now);
-            next = next is null || due < next ? due : next;
+            next = lingering;
         }
 
         return next;
@@ -315,16 +307,6 @@ internal sealed partial class GroupCall
         _legs.Remove(leg.CallId);
     }
 
-    private void RememberFin(in VcspAddress source, ushort challenge)
-    {
-        if (_lingeringFins.Count >= _options.MaxCallMembers)
-        {
-            _lingeringFins.RemoveAt(0);
-        }
-
-        _lingeringFins.Add(new LingeringFin(source, challenge, _time.GetTimestamp()));
-    }
-
     private ushort NextCallMemberId()
     {
         // A u16 from 1 to 65535, unique among current call members and never derived from a challenge (PROTOCOL.md §12.6).
@@ -360,7 +342,4 @@ internal sealed partial class GroupCall
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "{Peer} did not answer a SIP {Method}: given up")]
     private static partial void LogSipTimeout(ILogger logger, IPEndPoint peer, string method);
-
-    /// <summary>A VoiceFin answered, answered again for a while if it is repeated (PROTOCOL.md §8.18).</summary>
-    private readonly record struct LingeringFin(VcspAddress Address, ushort Challenge, long At);
 }

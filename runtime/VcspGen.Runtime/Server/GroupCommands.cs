@@ -70,7 +70,8 @@ internal sealed class GroupCommands(GroupOptions options, Roster roster, PacketS
                     return (CommandStatus.NoSuchMember, []);
                 }
 
-                sender.Send(new Kick { Challenge = target.Challenge, Member = target.Address, Reason = "kicked by the administrator"u8 }, target.Address);
+                // Sequence: the next group sequence expected from the member (PROTOCOL.md §8.11; informational).
+                sender.Send(new Kick { Challenge = target.Challenge, Sequence = target.Inbound.Expected, Member = target.Address, Reason = "kicked by the administrator"u8 }, target.Address);
                 server.Remove(target);
                 return (CommandStatus.Ok, []);
             default:

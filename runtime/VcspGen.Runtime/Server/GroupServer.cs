@@ -24,6 +24,9 @@ namespace VcspGen.Runtime;
 /// </remarks>
 public sealed class GroupServer : IVcspStateMachine
 {
+    /// <summary>How long a departed member's Fin is answered again (PROTOCOL.md §8.8 step 5).</summary>
+    private static readonly TimeSpan FinLinger = TimeSpan.FromSeconds(10);
+
     private readonly TimeProvider _time;
     private readonly byte[] _groupName;
     private readonly KeyValuePair<string, object?> _groupTag;
@@ -35,6 +38,7 @@ public sealed class GroupServer : IVcspStateMachine
     private readonly SynReceiver _receiver;
     private readonly GroupCommands _commands;
     private readonly GroupCall _call;
+    private readonly LingerRecords _departed;
 
     /// <summary>Creates the group.</summary>
     /// <param name="options">The group's settings.</param>
@@ -71,6 +75,7 @@ public sealed class GroupServer : IVcspStateMachine
         // Relayed Media is not counted on DatagramsOut (it has MediaRelayed).
         var mediaSender = new PacketSender(sink, VcspWire.MediaDatagramLimit);
         _call = new GroupCall(options, time, _roster, _sender, mediaSender, _drops, sip, logger, _admission.IsWildcard ? null : _admission.BoundAddress);
+        _departed = new LingerRecords(options.MaxMembers, FinLinger, time);
     }
 
     /// <summary>How many members the group has.</summary>
@@ -163,6 +168,7 @@ public sealed class GroupServer : IVcspStateMachine
         var now = _time.GetTimestamp();
         _relay.RepeatTails(now);
         _call.Poll(now);
+        _departed.Expire(now);
         foreach (var member in _roster.InOrder)
         {
             var quiet = _relay.Poll(member, now);
@@ -175,7 +181,7 @@ public sealed class GroupServer : IVcspStateMachine
     public TimeSpan? NextPollDelay()
     {
         var now = _time.GetTimestamp();
-        var next = Earliest(_call.Delay(now), _relay.TailDelay(now));
+        var next = Earliest(Earliest(_call.Delay(now), _relay.TailDelay(now)), _departed.Delay(now));
         foreach (var member in _roster.InOrder)
         {
             next = Earliest(next, Earliest(_relay.Delay(member, now), _receiver.Delay(member, now)));
@@ -204,11 +210,19 @@ public sealed class GroupServer : IVcspStateMachine
 
     private void OnFin(in Fin fin, in VcspAddress source)
     {
+        // A repeat of a Fin answered within the linger time: its Response was lost, so it goes again (PROTOCOL.md §8.8 step 5).
+        if (!_roster.TryGet(source, out _) && _departed.TryFind(source, fin.Challenge, fin.Sequence, out var departed))
+        {
+            _sender.SendResponse(departed!, fin.Sequence, ResponseTo.Fin, _groupName);
+            return;
+        }
+
         if (_roster.TryGetMember(source, fin.Challenge, out var member))
         {
             _relay.RelayPending(member);
             _sender.SendResponse(member, fin.Sequence, ResponseTo.Fin, _groupName);
             Remove(member);
+            _departed.Add(source, fin.Challenge, fin.Sequence, member);
         }
     }
 
