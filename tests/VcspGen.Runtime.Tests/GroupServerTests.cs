@@ -52,6 +52,44 @@ public sealed class GroupServerTests
         Assert.Equal(2, server.MemberCount);
     }
 
+    [Fact]
+    public void AnotherJoinRequestFromAMembersAddressIsDroppedNotAnswered()
+    {
+        var server = NewServer();
+        var (alice, _) = Join(server, Alice, "alice");
+
+        // Only a retransmission (the Sequence and Name that admitted alice) is answered (PROTOCOL.md §8.1 step 2).
+        server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 1000, Server = Group, Name = "mallory"u8 }), Alice);
+        server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 2000, Server = Group, Name = "alice"u8 }), Alice);
+        Assert.Empty(_sink.Take());
+        Assert.Equal(2, server.Dropped(DropReason.Duplicate));
+        Assert.Equal(alice, Join(server, Alice, "alice").Challenge);
+        Assert.Equal(1, server.MemberCount);
+    }
+
+    [Fact]
+    public void UnderTheDropPolicyEveryFailedJoinCheckIsSilentAndCounted()
+    {
+        var server = new GroupServer(new GroupOptions { Name = "lobby", Address = Group, Policy = JoinPolicy.Drop, MaxMembers = 2, Owner = "olive" }, _sink, _time);
+        Join(server, Alice, "alice");
+        Join(server, Bob, "bob");
+        var refused = new (VcspAddress Who, byte[] Name)[]
+        {
+            (Carol, "alice"u8.ToArray()), // a name in use
+            (Remote, "olive"u8.ToArray()), // the owner's name, from elsewhere
+            (Carol, "tab\tname"u8.ToArray()), // a bad name
+            (Carol, "carol"u8.ToArray()), // the group is full
+        };
+        foreach (var (who, name) in refused)
+        {
+            server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 5, Server = Group, Name = name }), who);
+        }
+
+        Assert.Empty(_sink.Take()); // PROTOCOL.md §8.1 step 4: the policy applies to every check, not only address and version
+        Assert.Equal(refused.Length, server.Dropped(DropReason.JoinRefused));
+        Assert.Equal(2, server.MemberCount);
+    }
+
     [Theory]
     [InlineData(JoinPolicy.Reject)]
     [InlineData(JoinPolicy.Drop)]

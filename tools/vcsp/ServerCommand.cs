@@ -25,7 +25,8 @@ internal static class ServerCommand
           --group NAME     a group to host, optionally on its own port (NAME:PORT; 0 picks a free one); repeat
                            for several (default: lobby)
           --owner NAME     the administrator's member name (default: none)
-          --policy P       what to do with a join for another version or address: reject (default) or drop
+          --policy P       what to do with a join that cannot be accepted (another version or address, a bad
+                           or taken name, a full group): reject (default, a Reject that says why) or drop
           --sip-port PORT  the SIP port (UDP and TCP) every group's call shares (default 5060); 0 picks a free one
           --codecs LIST    the call's codecs, most preferred first, comma-separated:
                            opus, pcmu, pcma, g722, h264, mp2t or their ids (default: all six in that order)

@@ -56,22 +56,32 @@ internal sealed class Admission
     /// <param name="source">Its source.</param>
     public void OnJoinRequest(in JoinRequest request, in VcspAddress source)
     {
+        if (_roster.TryGet(source, out var existing))
+        {
+            // A retransmission (the Sequence and Name that admitted the member) gets the same answer again; any other
+            // JoinRequest from a member's address is dropped: a member leaves before it joins again (PROTOCOL.md §8.1 step 2).
+            if (request.Sequence == existing.JoinSequence && request.Name.SequenceEqual(existing.Name))
+            {
+                _sender.SendResponse(existing, request.Sequence, ResponseTo.JoinRequest, _groupName);
+            }
+            else
+            {
+                _drops.Drop(DropReason.Duplicate, source);
+            }
+
+            return;
+        }
+
+        // Every failed check follows the join policy: a Reject, or silence (PROTOCOL.md §8.1 steps 3 and 4).
         if (!IsThisGroup(request.Server))
         {
             RefuseJoin(source, request.Sequence, RejectReason.AddressMismatch, "address");
             return;
         }
 
-        if (_roster.TryGet(source, out var existing))
-        {
-            // A retransmitted request: the same answer again (a duplicate never makes a second member).
-            _sender.SendResponse(existing, request.Sequence, ResponseTo.JoinRequest, _groupName);
-            return;
-        }
-
         if (!Utf8.IsValid(request.Name) || HasControlCharacter(request.Name))
         {
-            Reject(source, request.Sequence, RejectReason.BadName, "name");
+            RefuseJoin(source, request.Sequence, RejectReason.BadName, "name");
             return;
         }
 
@@ -79,19 +89,20 @@ internal sealed class Admission
         var isOwnerName = _ownerName.Length > 0 && request.Name.SequenceEqual(_ownerName);
         if (_roster.Find(request.Name) is not null || (isOwnerName && !IsLocal(source)))
         {
-            Reject(source, request.Sequence, RejectReason.NameInUse, "name in use");
+            RefuseJoin(source, request.Sequence, RejectReason.NameInUse, "name in use");
             return;
         }
 
         if (_roster.Count >= _options.MaxMembers || !_roster.TryDrawChallenge(out var challenge))
         {
-            Reject(source, request.Sequence, RejectReason.GroupFull, "group full");
+            RefuseJoin(source, request.Sequence, RejectReason.GroupFull, "group full");
             return;
         }
 
         var joined = new Member(source, challenge, request.Name.ToArray(), unchecked(request.Sequence + 1), _options.MaxPendingPerMember)
         {
             JoinedAt = _time.GetTimestamp(),
+            JoinSequence = request.Sequence,
             IsAdministrator = isOwnerName,
             GroupAddress = request.Server,
         };

@@ -23,7 +23,7 @@ public sealed class GroupOptions
     /// <summary>The administrator's member name (VCSP Commands); empty for none.</summary>
     public string Owner { get; init; } = string.Empty;
 
-    /// <summary>What to do with a join request for another version or address. Defaults to <see cref="JoinPolicy.Reject"/>.</summary>
+    /// <summary>What to do with a join request that fails a check (version, address, name, room). Defaults to <see cref="JoinPolicy.Reject"/>.</summary>
     public JoinPolicy Policy { get; init; } = JoinPolicy.Reject;
 
     /// <summary>The most members at once. Defaults to 256.</summary>

@@ -35,6 +35,9 @@ internal sealed class Member(VcspAddress address, ushort challenge, byte[] name,
     /// <summary>When it joined: it is sent nothing relayed before.</summary>
     public long JoinedAt { get; init; }
 
+    /// <summary>The Sequence of the JoinRequest that admitted the member: with its Name, what a retransmission repeats (PROTOCOL.md §8.1 step 2).</summary>
+    public uint JoinSequence { get; init; }
+
     /// <summary>Its group messages as they arrive: sequence, reassembly, resend requests.</summary>
     public InboundStream Inbound { get; } = new(expected, Fragmentation.ChunkSize(name.Length));
 
