@@ -156,6 +156,29 @@ public sealed class DirectMessengerTests
         Assert.NotNull(small.ChallengeWith(VcspAddress.IPv4([127, 0, 0, 1], 3)));
     }
 
+    [Fact]
+    public void TheFirstReplyInAConversationThePeerOpenedContinuesThePeersCounter()
+    {
+        // Each messenger draws its own random start; the reply must not use it (PROTOCOL.md §6.1). The old code did for
+        // about half of the starts, so twenty fresh messengers would catch it with near certainty.
+        for (var i = 0; i < 20; i++)
+        {
+            var sink = new RecordingSink();
+            var messenger = new DirectMessenger("bob", sink, _time, new Inbox());
+            var opening = new DirectMessage { Challenge = VcspChallenge.None, Sequence = 0x4000_0000, Sender = "alice"u8, Data = "hi"u8 };
+            var buffer = new byte[DirectMessage.MaxDatagramSize];
+            Assert.Equal(VcspEncodeStatus.Ok, opening.TryEncode(buffer, out var length));
+            messenger.Receive(buffer.AsSpan(0, length), A);
+            var silent = Assert.Single(sink.Sent);
+            Assert.Equal(VcspDecodeStatus.Ok, Silent.TryDecode(silent.Datagram, out var handshake));
+            sink.Sent.Clear();
+
+            Assert.True(messenger.TrySend(A, "hello alice"u8));
+            Assert.Equal(VcspDecodeStatus.Ok, DirectMessage.TryDecode(Assert.Single(sink.Sent).Datagram, out var reply));
+            Assert.Equal((handshake.Challenge, 0x4000_0001u), (reply.Challenge, reply.Sequence));
+        }
+    }
+
     private sealed class Inbox : IDirectMessageEvents
     {
         public List<(VcspAddress Peer, string Sender, string Message, bool FirstContact)> Messages { get; } = [];

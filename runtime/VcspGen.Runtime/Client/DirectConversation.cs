@@ -8,7 +8,7 @@ internal sealed class DirectConversation(uint firstSequence, long now)
     private const int Window = 1024;
     private readonly HashSet<uint> _received = [];
     private readonly Queue<uint> _receivedOrder = new();
-    private uint _lastSent = unchecked(firstSequence - 1);
+    private uint? _lastSent;
     private uint? _lastReceived;
 
     public ushort Challenge { get; set; } = VcspChallenge.None;
@@ -31,9 +31,21 @@ internal sealed class DirectConversation(uint firstSequence, long now)
     /// <summary>One more than the larger of the last sent and the last received (PROTOCOL.md §6.1).</summary>
     public uint NextSequence()
     {
-        var basis = _lastReceived is { } received && SerialNumber.IsNewer(received, _lastSent) ? received : _lastSent;
-        _lastSent = unchecked(basis + 1);
-        return _lastSent;
+        // One more than the larger of the last sent and the last received (PROTOCOL.md §6.1). Before this side has sent
+        // anything, only what it received counts: a conversation the peer opened continues the peer's counter, and this
+        // side's own random start is used only when it opens the conversation.
+        uint next;
+        if (_lastSent is not { } sent)
+        {
+            next = _lastReceived is { } received ? unchecked(received + 1) : firstSequence;
+        }
+        else
+        {
+            next = unchecked((_lastReceived is { } received && SerialNumber.IsNewer(received, sent) ? received : sent) + 1);
+        }
+
+        _lastSent = next;
+        return next;
     }
 
     public void SawSequence(uint sequence)
