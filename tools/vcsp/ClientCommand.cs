@@ -12,7 +12,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using VcspGen;
 using VcspGen.Runtime;
-using VcspGen.Runtime.Sip;
 using VcspGen.Spec;
 
 namespace Vcsp.Cli;

@@ -1,18 +1,12 @@
 using System;
-using System.Buffers;
-using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.IO.Pipelines;
 using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using VcspGen;
 using VcspGen.Runtime;
-using VcspGen.Runtime.Sip;
 using VcspGen.Spec;
 
 namespace Vcsp.Cli;
