@@ -70,6 +70,8 @@ public class AllKindsDispatch
 
         public void OnResendRequest(in ResendRequest packet) { }
 
+        public void OnAck(in Ack packet) { }
+
         public void OnFin(in Fin packet) { }
 
         public void OnDirectMessage(in DirectMessage packet) { }

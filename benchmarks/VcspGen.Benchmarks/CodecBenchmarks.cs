@@ -45,6 +45,8 @@ public abstract class CodecBenchmarkBase
         /// <inheritdoc/>
         public void OnResendRequest(in ResendRequest packet) => Sum += packet.Sequence;
 
+        public void OnAck(in Ack packet) => Sum += packet.Sequence;
+
         /// <inheritdoc/>
         public void OnFin(in Fin packet) => Sum += packet.Sequence + packet.Challenge;
 

@@ -54,11 +54,33 @@ public enum ErrorCode : byte
     NotInCall = 7,
 
     /// <summary>
-    /// Where a member's stream of another sender's relayed messages begins: sent with the answer to a ResendRequest
-    /// that ends just before a datagram the server relayed to the member. Expected is the first datagram of that
-    /// sender relayed to this member that the server still holds (PROTOCOL.md §7.5).
+    /// Relayed datagrams that can no longer be delivered to this member: the relay numbers from the Error's Sequence up
+    /// to Expected (not included). The member reports them lost and goes on from Expected (PROTOCOL.md §7.5).
     /// </summary>
-    StreamStart = 8,
+    Skipped = 8,
+
+    /// <summary>
+    /// To a sender: some of its messages could not be delivered to a member, whose name is the Text. The messages are the
+    /// ones whose datagrams lie from the Error's Sequence up to Expected (not included), in the sender's numbering
+    /// (PROTOCOL.md §7.5).
+    /// </summary>
+    Undelivered = 9,
+
+    /// <summary>
+    /// The server does not know the address and challenge of an Ack (it restarted, or dropped the member): the client is
+    /// no longer a member and joins again (PROTOCOL.md §7.7).
+    /// </summary>
+    NotMember = 10,
+}
+
+/// <summary>The flags of an <see cref="Ack"/> (PROTOCOL.md §8.20).</summary>
+public enum AckFlags : byte
+{
+    /// <summary>No answer wanted.</summary>
+    None = 0,
+
+    /// <summary>The receiver is asked to answer with an Ack.</summary>
+    ReplyRequested = 1,
 }
 
 /// <summary>The commands that travel in a <see cref="Command"/> (PROTOCOL.md §11).</summary>

@@ -58,3 +58,28 @@ public partial struct ResendRequest
     [VcspField(MinValue = 1)]
     public byte Count;
 }
+
+/// <summary>
+/// Acknowledgement (0x3B, PROTOCOL.md §7.6, §8.20): where each side of a member's link stands. From a member: the
+/// Sequence its next Syn takes, and the next relay number it expects (everything before it delivered); it is also the
+/// keepalive, and a join's confirmation. From the server: the next Syn expected from the member, the group's next
+/// relay number, and how many Syn datagrams the member may send (its window).
+/// </summary>
+[VcspPacket(0x3B, Direction = VcspDirection.Both)]
+public partial struct Ack
+{
+    /// <summary>
+    /// From a member: the next relay number it expects. From the server: the group's next relay number (the next Msg
+    /// datagram it will relay).
+    /// </summary>
+    public uint RelayNext;
+
+    /// <summary>
+    /// From the server: how many Syn datagrams, from the header's Sequence on, the member may send. From a member: how
+    /// many relayed datagrams past <see cref="RelayNext"/> it can hold (informative).
+    /// </summary>
+    public ushort Window;
+
+    /// <summary>Whether the receiver is asked to answer with an Ack.</summary>
+    public AckFlags Flags;
+}

@@ -48,6 +48,8 @@ internal struct RecordingHandler : IVcspPacketHandler
 
     public void OnResendRequest(in ResendRequest packet) => Record(nameof(ResendRequest), packet.TryEncode(Output, out var n), n);
 
+    public void OnAck(in Ack packet) => Record(nameof(Ack), packet.TryEncode(Output, out var n), n);
+
     public void OnFin(in Fin packet) => Record(nameof(Fin), packet.TryEncode(Output, out var n), n);
 
     public void OnDirectMessage(in DirectMessage packet) => Record(nameof(DirectMessage), packet.TryEncode(Output, out var n), n);

@@ -41,6 +41,8 @@ internal readonly struct Printer(TextWriter output, string prefix = "         = 
 
     public void OnResendRequest(in ResendRequest p) => Show($"Resend {p.Count} from seq={p.Sequence:X8}");
 
+    public void OnAck(in Ack p) => Show($"ACK seq={p.Sequence:X8} relay={p.RelayNext:X8} window={p.Window} {p.Flags}");
+
     public void OnFin(in Fin p) => Show($"FIN challenge=0x{p.Challenge:X4} seq={p.Sequence:X8}");
 
     public void OnDirectMessage(in DirectMessage p) => Show($"DM from {Text(p.Sender)} challenge=0x{p.Challenge:X4} seq={p.Sequence:X8} \"{Text(p.Data)}\"");

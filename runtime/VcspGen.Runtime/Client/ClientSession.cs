@@ -164,10 +164,6 @@ public sealed class ClientSession : IVcspStateMachine
                 _ping.OnOutOfOrder(error.Expected);
                 _window.OnOutOfOrder(error.Expected, _time.GetTimestamp());
                 break;
-            case Error.Flag when Error.TryDecode(datagram, out var start) == VcspDecodeStatus.Ok && start.Challenge == Challenge
-                && start.Code == ErrorCode.StreamStart:
-                _relayed.OnStreamStart(start.Sequence, start.Expected);
-                break;
             case Pong.Flag when _ping.IsOut && Pong.TryDecode(datagram, out var pong) == VcspDecodeStatus.Ok && pong.Challenge == Challenge
                 && pong.Sequence == _ping.Sequence:
                 if (_ping.OnPong(pong, out var roundTrip))

@@ -309,6 +309,10 @@ public sealed class MemberCall
 
         public void OnMedia(in Media packet) => call.OnMedia(packet);
 
+        public void OnAck(in Ack packet)
+        {
+        }
+
         public void OnError(in Error packet) => call.OnError(packet);
 
         public void OnJoinRequest(in JoinRequest packet) => call.Dropped++;

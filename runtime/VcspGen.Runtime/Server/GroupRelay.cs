@@ -139,13 +139,6 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
         var since = Math.Max(member.JoinedAt, oldest);
         _cache.ForEachInRange(request.Sequence, request.Count, member, since, (sender, member.Address), static (state, datagram) =>
             state.sender.Forward(datagram.Span, state.Address));
-
-        // The range ends just before a datagram relayed to this member: say where its sender's stream begins, so a
-        // member that first heard that sender there knows what it missed before it (PROTOCOL.md §7.5).
-        if (_cache.TryFindStreamStart(unchecked(request.Sequence + request.Count), member, since, out var first))
-        {
-            sender.Send(new Error { Challenge = member.Challenge, Sequence = request.Sequence, Code = ErrorCode.StreamStart, Expected = first }, member.Address);
-        }
     }
 
     /// <summary>

@@ -267,6 +267,8 @@ public sealed class GroupServer : IVcspStateMachine
             }
         }
 
+        public void OnAck(in Ack packet) => server.Drop(DropReason.UnexpectedKind, source);
+
         public void OnDirectMessage(in DirectMessage packet) => server.Drop(DropReason.UnexpectedKind, source);
 
         public void OnSilent(in Silent packet) => server.Drop(DropReason.UnexpectedKind, source);
