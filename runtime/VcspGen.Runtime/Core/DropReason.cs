@@ -29,4 +29,7 @@ public enum DropReason
 
     /// <summary>A source no reply can reach (UDP port 0): dropped before it is read, so nothing is sent towards it.</summary>
     UnreachableSource,
+
+    /// <summary>A member removed because it sent nothing for the member timeout (PROTOCOL.md §7.7); counted once per member.</summary>
+    TimedOut,
 }

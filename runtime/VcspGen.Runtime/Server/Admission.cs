@@ -23,6 +23,7 @@ internal sealed class Admission
     private readonly byte[] _ownerName;
     private readonly IPAddress _boundAddress;
     private readonly HashSet<IPAddress> _hostAddresses;
+    private readonly RelayLog _log;
 
     /// <summary>Creates the join checks.</summary>
     /// <param name="options">The group's settings.</param>
@@ -31,8 +32,10 @@ internal sealed class Admission
     /// <param name="sender">The group's sender.</param>
     /// <param name="drops">Where drops are counted.</param>
     /// <param name="groupName">The group's name in UTF-8.</param>
-    public Admission(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, GroupDrops drops, byte[] groupName)
+    /// <param name="log">The relay log: a confirmed member's stream starts at its next position.</param>
+    public Admission(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, GroupDrops drops, byte[] groupName, RelayLog log)
     {
+        _log = log;
         _options = options;
         _time = time;
         _roster = roster;
@@ -56,7 +59,13 @@ internal sealed class Admission
     /// <param name="source">Its source.</param>
     public void OnJoinRequest(in JoinRequest request, in VcspAddress source)
     {
-        if (_roster.TryGet(source, out var existing))
+        if (_roster.TryGet(source, out var existing) && !existing.Confirmed
+            && !(request.Sequence == existing.JoinSequence && request.Name.SequenceEqual(existing.Name)))
+        {
+            _roster.Remove(existing); // a new join from an address that never confirmed the last one replaces it
+        }
+
+        if (_roster.TryGet(source, out existing))
         {
             // A retransmission (the Sequence and Name that admitted the member) gets the same answer again; any other
             // JoinRequest from a member's address is dropped: a member leaves before it joins again (PROTOCOL.md §8.1 step 2).
@@ -107,8 +116,37 @@ internal sealed class Admission
             GroupAddress = request.Server,
         };
         joined.Inbound.LastHeard = joined.JoinedAt;
+        joined.LastHeard = joined.JoinedAt;
         _roster.Add(joined);
         _sender.SendResponse(joined, request.Sequence, ResponseTo.JoinRequest, _groupName);
+    }
+
+    /// <summary>
+    /// Confirms an answered join on the first datagram from its address with its challenge (PROTOCOL.md §8.1 step 6): it
+    /// becomes a member, unless a confirmed member took its name or the group filled meanwhile (then a Reject).
+    /// </summary>
+    /// <param name="member">The unconfirmed join.</param>
+    /// <returns>Whether it is a member now.</returns>
+    public bool Confirm(Member member)
+    {
+        if (_roster.Find(member.Name) is not null)
+        {
+            _roster.Remove(member);
+            RefuseJoin(member.Address, member.JoinSequence, RejectReason.NameInUse, "name in use");
+            return false;
+        }
+
+        if (_roster.Count >= _options.MaxMembers)
+        {
+            _roster.Remove(member);
+            RefuseJoin(member.Address, member.JoinSequence, RejectReason.GroupFull, "group full");
+            return false;
+        }
+
+        var now = _time.GetTimestamp();
+        member.Outbound = new OutboundStream(SecureRandom.Sequence(), _log.Next) { ProgressAt = now, LastSentAt = now };
+        _roster.Confirm(member);
+        return true;
     }
 
     /// <summary>Refuses a join request by policy: a Reject, or silence (memo §4.3); counted either way.</summary>

@@ -39,22 +39,32 @@ public sealed class GroupOptions
     public TimeSpan ReassemblyTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How many relayed Msg datagrams the group keeps to answer members' resend requests (PROTOCOL.md §7.5), one copy
-    /// per group, each kept at most <see cref="RelayCacheTime"/>. Defaults to 1024 (128 KiB).
+    /// How many relayed Msg datagrams the group's relay log holds (PROTOCOL.md §7.5): each is kept until every member
+    /// it went to acknowledged it, and while the log is full nothing more is relayed and the senders' windows close.
+    /// Defaults to 4096 (512 KiB, allocated when the group first relays).
     /// </summary>
-    public int RelayCacheSize { get; init; } = 1024;
+    public int RelayLogSize { get; init; } = 4096;
 
-    /// <summary>How long a relayed Msg datagram may be sent again on request (PROTOCOL.md §7.5: 10 s).</summary>
-    public TimeSpan RelayCacheTime { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The largest window the server grants a sender, in Syn datagrams (PROTOCOL.md §7.6: 128; at most 255).</summary>
+    public int MaxWindow { get; init; } = 128;
 
     /// <summary>
-    /// When the last datagram a sender's burst relayed is sent again to every receiver, so that a receiver that lost
-    /// it sees the gap and asks for what it misses (PROTOCOL.md §7.6). Defaults to 250 ms, 750 ms and 1750 ms after
-    /// the relay; empty for none.
+    /// How long a member that holds back a full relay log may go without acknowledging anything before it is skipped: the
+    /// datagrams it misses are reported to it and to their senders (PROTOCOL.md §7.6). Defaults to 2 s.
     /// </summary>
-    public IReadOnlyList<TimeSpan> TailRepeats { get; init; } = [TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(750), TimeSpan.FromMilliseconds(1750)];
+    public TimeSpan LagLimit { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How many complete messages one member may have waiting for relay; a full queue is relayed at once, never dropped. Defaults to 16.</summary>
+    /// <summary>How long a member may send nothing at all before it is removed (PROTOCOL.md §7.7: 60 s).</summary>
+    public TimeSpan MemberTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a join that was answered but not confirmed is kept (PROTOCOL.md §7.7: 10 s).</summary>
+    public TimeSpan UnconfirmedTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How many complete messages one member may have waiting for relay; a full queue is relayed at once when the relay
+    /// log has room, and a message that finds it full and the log full is not accepted (the sender sends it again).
+    /// Defaults to 16.
+    /// </summary>
     public int MaxPendingPerMember { get; init; } = 16;
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using VcspGen.Spec;
 
@@ -8,71 +9,108 @@ namespace VcspGen.Runtime;
 /// <summary>
 /// The group's relay (memo §5.2; PROTOCOL.md §7.3, §7.5, §7.6): each member's accepted messages wait until it is quiet
 /// (<see cref="GroupOptions.RelayQuiet"/>, at most <see cref="GroupOptions.RelayCap"/>), then go out as Msg, one per
-/// Syn, to every other member; the relayed datagrams stay in the <see cref="RelayCache"/> to answer ResendRequests, and
-/// the last of each sender's burst is repeated (<see cref="GroupOptions.TailRepeats"/>). Allocates nothing per datagram.
+/// Syn, to every other confirmed member, each numbered in that member's relay stream. Every datagram stays in the
+/// <see cref="RelayLog"/> until each member it went to acknowledged it; while the log is full nothing is relayed, and a
+/// member that holds it back without acknowledging for <see cref="GroupOptions.LagLimit"/> is skipped, which is reported
+/// to it and to the senders. Allocates nothing per datagram.
 /// </summary>
 /// <param name="options">The group's settings.</param>
 /// <param name="time">The clock.</param>
 /// <param name="roster">The members.</param>
 /// <param name="sender">The group's sender.</param>
-internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender)
+/// <param name="log">The relay log.</param>
+/// <param name="windows">The senders' windows, offered again when the log or a queue drains.</param>
+internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, RelayLog log, WindowGrants windows)
 {
-    private readonly RelayCache _cache = new(Math.Max(1, options.RelayCacheSize));
-    private readonly List<Tail> _tails = [];
+    /// <summary>How many datagrams the tail of a member's stream is sent again at most, per Ack (PROTOCOL.md §7.6).</summary>
+    private const int TailBurst = 32;
 
-    /// <summary>Relays a whole message straight from its Syn, with no copy in between (no quiet window, nothing waiting).</summary>
+    /// <summary>How long after its newest Msg a member's Ack that lacks some shows a lost tail (PROTOCOL.md §7.6).</summary>
+    private static readonly TimeSpan TailAge = TimeSpan.FromSeconds(1);
+
+    private bool _blocked;
+    private long _blockedSince;
+
+    /// <summary>How many datagrams were skipped for members that held the log back (one per member and datagram).</summary>
+    public long SkippedDatagrams { get; private set; }
+
+    /// <summary>Whether a relay is waiting for room in the log.</summary>
+    public bool IsBlocked => _blocked;
+
+    /// <summary>Whether a whole message can go straight out, with no copy in between.</summary>
+    /// <param name="member">Its sender.</param>
+    /// <returns><see langword="true"/> when nothing of the sender waits and the log has room.</returns>
+    public bool CanRelayNow(Member member) => member.Pending.Count == 0 && log.HasRoom(1);
+
+    /// <summary>Whether a message of <paramref name="member"/> can be accepted: its queue has room, or can be emptied now.</summary>
+    /// <param name="member">The sender.</param>
+    /// <returns><see langword="false"/> when the queue is full and the log cannot take it.</returns>
+    public bool CanAccept(Member member) => member.Pending.Count < member.Pending.Capacity || RelayPending(member);
+
+    /// <summary>Relays a whole message straight from its Syn (the caller checked <see cref="CanRelayNow"/>).</summary>
     /// <param name="member">The sender.</param>
     /// <param name="sequence">The Syn's sequence number.</param>
     /// <param name="data">Its data.</param>
-    public void RelayNow(Member member, uint sequence, ReadOnlySpan<byte> data)
-    {
-        var now = time.GetTimestamp();
-        RememberTail(member, RelayDatagram(member, sequence, VcspWire.WholeMessage, data, now), sequence, now);
-    }
+    public void RelayNow(Member member, uint sequence, ReadOnlySpan<byte> data) => RelayDatagram(member, sequence, VcspWire.WholeMessage, data, time.GetTimestamp());
 
-    /// <summary>Keeps an accepted message for relay (a full queue is relayed at once: an accepted message is never dropped).</summary>
+    /// <summary>Keeps an accepted message for relay (the caller checked <see cref="CanAccept"/>).</summary>
     /// <param name="member">The sender.</param>
     /// <param name="message">The message, framed: each fragment's data after its length byte.</param>
     /// <param name="firstSequence">Its first sequence number.</param>
     /// <param name="fragments">How many fragments it has.</param>
     public void Enqueue(Member member, ReadOnlySpan<byte> message, uint firstSequence, int fragments)
     {
-        if (member.Pending.Count == member.Pending.Capacity)
-        {
-            RelayPending(member);
-        }
-
         member.Pending.Enqueue(message, firstSequence, fragments, time.GetTimestamp());
 
-        // No quiet window configured: nothing to wait for, so relay from the receive path at once.
-        if (options.RelayQuiet <= TimeSpan.Zero)
+        // A queue holding half a window is relayed at once, so the sender's window keeps moving; so is everything when
+        // no quiet window is configured.
+        if (options.RelayQuiet <= TimeSpan.Zero || member.Pending.Count == member.Pending.Capacity || member.Pending.Datagrams >= options.MaxWindow / 2)
         {
             RelayPending(member);
         }
     }
 
-    /// <summary>Relays everything <paramref name="sender"/> has waiting.</summary>
-    /// <param name="sender">The member.</param>
-    public void RelayPending(Member sender)
+    /// <summary>Relays what <paramref name="from"/> has waiting, as far as the log has room.</summary>
+    /// <param name="from">The member.</param>
+    /// <param name="force">Make room by skipping the members that hold the log back (a member that leaves: accepted messages are never lost).</param>
+    /// <returns>Whether nothing is left waiting.</returns>
+    public bool RelayPending(Member from, bool force = false)
     {
         var now = time.GetTimestamp();
-        var lastSlot = -1;
-        var lastSequence = 0u;
-        while (sender.Pending.TryDequeue(out var message))
+        var relayed = false;
+        while (from.Pending.Count > 0)
         {
+            var fragments = from.Pending.OldestFragments;
+            if (!log.HasRoom(fragments) && !(force && MakeRoom(fragments, now)))
+            {
+                if (!_blocked)
+                {
+                    _blocked = true;
+                    _blockedSince = now;
+                }
+
+                break;
+            }
+
+            from.Pending.TryDequeue(out var message);
             var framed = message.Buffer.AsSpan(0, message.Length);
             for (var k = 1; k <= message.Fragments; k++)
             {
                 var data = framed.Slice(1, framed[0]);
                 framed = framed[(1 + data.Length)..];
-                lastSequence = unchecked(message.FirstSequence + (uint)(k - 1));
-                lastSlot = RelayDatagram(sender, lastSequence, Fragmentation.OffsetOf(k, message.Fragments), data, now);
+                RelayDatagram(from, unchecked(message.FirstSequence + (uint)(k - 1)), Fragmentation.OffsetOf(k, message.Fragments), data, now);
             }
 
             ArrayPool<byte>.Shared.Return(message.Buffer);
+            relayed = true;
         }
 
-        RememberTail(sender, lastSlot, lastSequence, now); // -1: nothing was relayed
+        if (relayed)
+        {
+            windows.Offer(from);
+        }
+
+        return from.Pending.Count == 0;
     }
 
     /// <summary>Relays <paramref name="member"/>'s waiting messages if it has been quiet long enough, or they waited long enough.</summary>
@@ -90,13 +128,13 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
         return quiet;
     }
 
-    /// <summary>When <paramref name="member"/>'s waiting messages are due, or null.</summary>
+    /// <summary>When <paramref name="member"/>'s waiting messages are due, or null (also while the log is full: the release relays them).</summary>
     /// <param name="member">The member.</param>
     /// <param name="now">The time.</param>
     /// <returns>The delay (negative when overdue).</returns>
     public TimeSpan? Delay(Member member, long now)
     {
-        if (member.Pending.Count == 0)
+        if (member.Pending.Count == 0 || _blocked)
         {
             return null;
         }
@@ -106,22 +144,76 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
         return untilQuiet < untilCap ? untilQuiet : untilCap;
     }
 
-    /// <summary>When the next tail repeat is due, or null.</summary>
+    /// <summary>While the log is full: skips the members that hold it back and have not acknowledged for the lag limit.</summary>
     /// <param name="now">The time.</param>
-    /// <returns>The delay (negative when overdue).</returns>
-    public TimeSpan? TailDelay(long now)
+    public void PollLog(long now)
     {
-        TimeSpan? next = null;
-        foreach (var tail in _tails)
+        if (_blocked && time.GetElapsedTime(_blockedSince, now) >= options.LagLimit)
         {
-            var due = options.TailRepeats[tail.NextRepeat] - time.GetElapsedTime(tail.RelayedAt, now);
-            next = next is null || due < next ? due : next;
+            SkipLaggards(now, force: false);
+            if (log.HasRoom(1))
+            {
+                RelayWaiting();
+            }
         }
-
-        return next;
     }
 
-    /// <summary>Answers a ResendRequest from the relay cache: a range at most once per quiet period (PROTOCOL.md §7.5, §13.3).</summary>
+    /// <summary>When <see cref="PollLog"/> has work, or null.</summary>
+    /// <param name="now">The time.</param>
+    /// <returns>The delay.</returns>
+    public TimeSpan? LogDelay(long now)
+    {
+        if (!_blocked)
+        {
+            return null;
+        }
+
+        var due = options.LagLimit - time.GetElapsedTime(_blockedSince, now);
+        foreach (var member in roster.InOrder)
+        {
+            var left = options.LagLimit - time.GetElapsedTime(member.Outbound.ProgressAt, now);
+            due = left > due ? left : due;
+        }
+
+        return due;
+    }
+
+    /// <summary>A member acknowledged its relay stream up to <paramref name="relayNext"/>: releases what nobody holds back any more.</summary>
+    /// <param name="member">The member.</param>
+    /// <param name="relayNext">Its Ack's RelayNext.</param>
+    /// <param name="now">The time.</param>
+    public void OnAcknowledged(Member member, uint relayNext, long now)
+    {
+        var heldBack = member.Outbound.HoldPosition(log.Next) == log.Oldest;
+        if (member.Outbound.Acknowledge(relayNext, now) && heldBack)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>
+    /// An Ack from <paramref name="member"/> shows that it lacks datagrams at the tail of its stream: if the newest went out
+    /// long enough ago to have arrived, they are sent again (PROTOCOL.md §7.6).
+    /// </summary>
+    /// <param name="member">The member.</param>
+    /// <param name="relayNext">Its Ack's RelayNext.</param>
+    /// <param name="now">The time.</param>
+    public void OnTailCheck(Member member, uint relayNext, long now)
+    {
+        var stream = member.Outbound;
+        if (SerialNumber.IsOlder(relayNext, stream.Next) && !SerialNumber.IsOlder(relayNext, stream.Acknowledged)
+            && time.GetElapsedTime(stream.LastSentAt, now) >= TailAge)
+        {
+            Resend(member, relayNext, TailBurst);
+        }
+        else if (SerialNumber.IsOlder(relayNext, stream.Acknowledged))
+        {
+            // It was skipped past these: it hears so, and goes on from there.
+            sender.SendError(member, ErrorCode.Skipped, relayNext, stream.Acknowledged);
+        }
+    }
+
+    /// <summary>Answers a ResendRequest from the relay log: a range at most once per quiet period (PROTOCOL.md §7.5, §13.3).</summary>
     /// <param name="member">The member that asked.</param>
     /// <param name="request">Its request.</param>
     public void OnResendRequest(Member member, in ResendRequest request)
@@ -133,91 +225,189 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
             return;
         }
 
-        // From the Msg datagrams relayed to this member within the cache time.
         member.LastResendAnswer = new ResendAnswer(now, request.Sequence, request.Count);
-        var oldest = now - (long)(options.RelayCacheTime.TotalSeconds * time.TimestampFrequency);
-        var since = Math.Max(member.JoinedAt, oldest);
-        _cache.ForEachInRange(request.Sequence, request.Count, member, since, (sender, member.Address), static (state, datagram) =>
-            state.sender.Forward(datagram.Span, state.Address));
+        Resend(member, request.Sequence, request.Count);
     }
 
-    /// <summary>
-    /// Repeats the last datagram of each sender's latest burst, so a receiver that lost it learns that it is missing
-    /// something (a later datagram would have told it, but there is none yet: PROTOCOL.md §7.6).
-    /// </summary>
-    /// <param name="now">The time.</param>
-    public void RepeatTails(long now)
+    /// <summary>Sends <paramref name="member"/> again the datagrams of its stream from <paramref name="first"/>; those no longer held are reported as skipped.</summary>
+    private void Resend(Member member, uint first, int count)
     {
-        for (var i = _tails.Count - 1; i >= 0; i--)
+        var stream = member.Outbound;
+        uint? skippedFrom = null;
+        for (var i = 0; i < count; i++)
         {
-            var tail = _tails[i];
-            if (time.GetElapsedTime(tail.RelayedAt, now) < options.TailRepeats[tail.NextRepeat])
+            var number = unchecked(first + (uint)i);
+            if (!SerialNumber.IsOlder(number, stream.Next))
             {
-                continue;
+                break; // never sent
             }
 
-            if (_cache.Holds(tail.Slot, tail.Sequence, tail.Sender))
+            if (stream.TryPositionOf(number, out var position) && log.Holds(position))
             {
-                foreach (var member in roster.InOrder)
+                if (skippedFrom is { } from)
                 {
-                    if (!ReferenceEquals(member, tail.Sender) && member.JoinedAt <= tail.RelayedAt)
-                    {
-                        sender.Forward(_cache.Datagram(tail.Slot), member.Address);
-                    }
+                    sender.SendError(member, ErrorCode.Skipped, from, number);
+                    skippedFrom = null;
                 }
-            }
 
-            if (tail.NextRepeat + 1 < options.TailRepeats.Count && _cache.Holds(tail.Slot, tail.Sequence, tail.Sender))
-            {
-                _tails[i] = tail with { NextRepeat = tail.NextRepeat + 1 };
+                Send(member, position, number);
             }
             else
             {
-                _tails.RemoveAt(i);
+                skippedFrom ??= number;
             }
+        }
+
+        if (skippedFrom is { } start)
+        {
+            sender.SendError(member, ErrorCode.Skipped, start, FirstHeld(stream, start));
         }
     }
 
-    /// <summary>Relays one Syn datagram as one Msg to every other member, and keeps it in the relay cache.</summary>
-    private int RelayDatagram(Member from, uint sequence, byte fragmentOffset, ReadOnlySpan<byte> data, long now)
+    /// <summary>The first relay number from <paramref name="number"/> on that the log still holds, or the stream's next.</summary>
+    private uint FirstHeld(OutboundStream stream, uint number)
     {
-        var msg = new Msg { Challenge = VcspChallenge.None, Sequence = sequence, FragmentOffset = fragmentOffset, Sender = from.Name, Data = data };
-        if (!sender.TryEncode(msg, out var datagram))
+        for (var i = 0; i <= log.Capacity && SerialNumber.IsOlder(number, stream.Next); i++, number = unchecked(number + 1))
         {
-            return -1; // cannot happen: the Syn decoded with the same limits, and the relay is 1:1 (PROTOCOL.md §7.3)
+            if (stream.TryPositionOf(number, out var position) && log.Holds(position))
+            {
+                return number;
+            }
         }
 
-        var slot = _cache.Add(datagram, sequence, from, now);
+        return number;
+    }
+
+    /// <summary>Relays one Syn datagram as one Msg to every other confirmed member, and keeps it in the log.</summary>
+    private void RelayDatagram(Member from, uint sequence, byte fragmentOffset, ReadOnlySpan<byte> data, long now)
+    {
+        var msg = new Msg { Challenge = VcspChallenge.None, Sequence = 0, FragmentOffset = fragmentOffset, Sender = from.Name, Data = data };
+        if (!sender.TryEncode(msg, out var datagram))
+        {
+            return; // cannot happen: the Syn decoded with the same limits, and the relay is 1:1 (PROTOCOL.md §7.3)
+        }
+
+        var position = log.Add(datagram, from, sequence);
         foreach (var member in roster.InOrder)
         {
             if (!ReferenceEquals(member, from))
             {
-                sender.Forward(datagram, member.Address);
+                var stream = member.Outbound;
+                Send(member, position, stream.Assign(position));
+                stream.LastSentAt = now;
             }
         }
-
-        return slot;
     }
 
-    private void RememberTail(Member from, int slot, uint sequence, long now)
+    private void Send(Member member, long position, uint number)
     {
-        if (slot < 0 || options.TailRepeats.Count == 0)
+        var datagram = log.Datagram(position);
+        BinaryPrimitives.WriteUInt32BigEndian(datagram[4..], number);
+        sender.Forward(datagram, member.Address);
+    }
+
+    /// <summary>Releases every datagram no member holds back, and relays what waited for the room.</summary>
+    public void Release()
+    {
+        var oldest = log.Next;
+        foreach (var member in roster.InOrder)
+        {
+            oldest = Math.Min(oldest, member.Outbound.HoldPosition(log.Next));
+        }
+
+        if (oldest <= log.Oldest)
         {
             return;
         }
 
-        for (var i = 0; i < _tails.Count; i++)
+        log.ReleaseBefore(oldest);
+        foreach (var member in roster.InOrder)
         {
-            if (ReferenceEquals(_tails[i].Sender, from))
+            member.Outbound.Trim(log.Oldest);
+        }
+
+        RelayWaiting();
+    }
+
+    /// <summary>After room was made: relays every member's waiting messages, and offers windows again.</summary>
+    private void RelayWaiting()
+    {
+        if (!_blocked)
+        {
+            return;
+        }
+
+        _blocked = false;
+        foreach (var member in roster.InOrder)
+        {
+            if (member.Pending.Count > 0)
             {
-                _tails[i] = new Tail(from, slot, sequence, now, 0);
-                return;
+                RelayPending(member);
+            }
+            else
+            {
+                windows.Offer(member);
+            }
+        }
+    }
+
+    private bool MakeRoom(int datagrams, long now)
+    {
+        while (!log.HasRoom(datagrams) && SkipLaggards(now, force: true))
+        {
+        }
+
+        return log.HasRoom(datagrams);
+    }
+
+    /// <summary>
+    /// Skips the members that hold the oldest datagram back (with <paramref name="force"/>, whatever their progress):
+    /// each moves on by a quarter of the log; what it misses is reported to it and to the senders (PROTOCOL.md §7.6).
+    /// </summary>
+    private bool SkipLaggards(long now, bool force)
+    {
+        var skippedAny = false;
+        var quarter = Math.Max(1, log.Capacity / 4);
+        foreach (var member in roster.InOrder)
+        {
+            var stream = member.Outbound;
+            if (stream.HoldPosition(log.Next) != log.Oldest || (!force && time.GetElapsedTime(stream.ProgressAt, now) < options.LagLimit))
+            {
+                continue;
+            }
+
+            var limit = log.Oldest + quarter;
+            var undelivered = new Dictionary<Member, (uint First, uint End)>();
+            var number = stream.Acknowledged;
+            while (SerialNumber.IsOlder(number, stream.Next) && stream.TryPositionOf(number, out var position) && position < limit)
+            {
+                if (log.Holds(position))
+                {
+                    var from = log.SenderOf(position);
+                    var sequence = log.SenderSequenceOf(position);
+                    undelivered[from] = undelivered.TryGetValue(from, out var range) ? (range.First, unchecked(sequence + 1)) : (sequence, unchecked(sequence + 1));
+                }
+
+                number = unchecked(number + 1);
+                SkippedDatagrams++;
+            }
+
+            stream.Acknowledge(number, now);
+            skippedAny = true;
+            foreach (var (from, range) in undelivered)
+            {
+                if (roster.TryGet(from.Address, out var current) && ReferenceEquals(current, from))
+                {
+                    sender.SendError(from, ErrorCode.Undelivered, range.First, range.End, member.Name);
+                }
             }
         }
 
-        _tails.Add(new Tail(from, slot, sequence, now, 0));
-    }
+        if (skippedAny)
+        {
+            Release();
+        }
 
-    /// <summary>A sender's last relayed datagram, waiting to be repeated (<see cref="GroupOptions.TailRepeats"/>).</summary>
-    private readonly record struct Tail(Member Sender, int Slot, uint Sequence, long RelayedAt, int NextRepeat);
+        return skippedAny;
+    }
 }

@@ -28,6 +28,7 @@ public sealed class GroupServer : IVcspStateMachine
     private static readonly TimeSpan FinLinger = TimeSpan.FromSeconds(10);
 
     private readonly TimeProvider _time;
+    private readonly GroupOptions _options;
     private readonly byte[] _groupName;
     private readonly KeyValuePair<string, object?> _groupTag;
     private readonly PacketSender _sender;
@@ -39,6 +40,10 @@ public sealed class GroupServer : IVcspStateMachine
     private readonly GroupCommands _commands;
     private readonly GroupCall _call;
     private readonly LingerRecords _departed;
+    private readonly RelayLog _log;
+    private readonly WindowGrants _windows;
+    private long _notMemberSecond;
+    private int _notMemberCount;
 
     /// <summary>Creates the group.</summary>
     /// <param name="options">The group's settings.</param>
@@ -67,9 +72,12 @@ public sealed class GroupServer : IVcspStateMachine
         _sender = new PacketSender(sink, VcspWire.TextDatagramLimit, _groupTag);
         _drops = new GroupDrops(logger, _groupTag);
         _roster = new Roster(options.MaxMembers, _drops, _groupTag);
-        _admission = new Admission(options, time, _roster, _sender, _drops, _groupName);
-        _relay = new GroupRelay(options, time, _roster, _sender);
-        _receiver = new SynReceiver(options, time, _sender, _drops, _relay, _groupTag);
+        _options = options;
+        _log = new RelayLog(Math.Max(1, options.RelayLogSize));
+        _windows = new WindowGrants(options, _sender, _log);
+        _admission = new Admission(options, time, _roster, _sender, _drops, _groupName, _log);
+        _relay = new GroupRelay(options, time, _roster, _sender, _log, _windows);
+        _receiver = new SynReceiver(options, time, _sender, _drops, _relay, _windows, _groupTag);
         _commands = new GroupCommands(options, _roster, _sender, this);
 
         // Relayed Media is not counted on DatagramsOut (it has MediaRelayed).
@@ -83,6 +91,18 @@ public sealed class GroupServer : IVcspStateMachine
 
     /// <summary>How many fragmented messages were abandoned unfinished (PROTOCOL.md §7.4).</summary>
     public long AbandonedMessages => _receiver.AbandonedMessages;
+
+    /// <summary>How many members were removed because they sent nothing for <see cref="GroupOptions.MemberTimeout"/> (PROTOCOL.md §7.7).</summary>
+    public long TimedOutMembers { get; private set; }
+
+    /// <summary>
+    /// How many relayed datagrams were skipped for members that held a full relay log back (one per member and datagram),
+    /// each reported to the member and to its sender (PROTOCOL.md §7.6).
+    /// </summary>
+    public long SkippedDatagrams => _relay.SkippedDatagrams;
+
+    /// <summary>How many relayed datagrams the relay log holds, waiting for members' acknowledgements.</summary>
+    public int RelayLogCount => _log.Count;
 
     /// <summary>How many members are in the call (their ACK sent).</summary>
     public int CallMemberCount => _call.CallMemberCount;
@@ -128,7 +148,7 @@ public sealed class GroupServer : IVcspStateMachine
         // from anyone else it is counted once, as an unknown sender.
         if (status == VcspDecodeStatus.InvalidValue && datagram.Length >= VcspWire.TextHeaderSize && datagram[1] == Command.Flag)
         {
-            if (_roster.TryGetMember(source, BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2)), out var member))
+            if (MemberOf(source, BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2)), out var member))
             {
                 _drops.Drop(DropReason.Malformed, source);
                 _sender.SendError(member, ErrorCode.UnknownCommand, BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4)));
@@ -166,14 +186,16 @@ public sealed class GroupServer : IVcspStateMachine
     public void Poll()
     {
         var now = _time.GetTimestamp();
-        _relay.RepeatTails(now);
         _call.Poll(now);
         _departed.Expire(now);
+        ExpireSilent(now);
         foreach (var member in _roster.InOrder)
         {
             var quiet = _relay.Poll(member, now);
             _receiver.Poll(member, now, quiet);
         }
+
+        _relay.PollLog(now);
     }
 
     /// <summary>How long until <see cref="Poll"/> has work, or null when nothing is waiting.</summary>
@@ -181,10 +203,16 @@ public sealed class GroupServer : IVcspStateMachine
     public TimeSpan? NextPollDelay()
     {
         var now = _time.GetTimestamp();
-        var next = Earliest(Earliest(_call.Delay(now), _relay.TailDelay(now)), _departed.Delay(now));
+        var next = Earliest(Earliest(_call.Delay(now), _relay.LogDelay(now)), _departed.Delay(now));
         foreach (var member in _roster.InOrder)
         {
             next = Earliest(next, Earliest(_relay.Delay(member, now), _receiver.Delay(member, now)));
+            next = Earliest(next, _options.MemberTimeout - _time.GetElapsedTime(member.LastHeard, now));
+        }
+
+        if (_roster.Unconfirmed.Count > 0)
+        {
+            next = Earliest(next, _options.UnconfirmedTimeout - _time.GetElapsedTime(_roster.Unconfirmed[0].JoinedAt, now));
         }
 
         return next is { } due && due < TimeSpan.Zero ? TimeSpan.Zero : next;
@@ -200,10 +228,93 @@ public sealed class GroupServer : IVcspStateMachine
             _call.Leave(member, sendBye: true);
         }
 
-        // Accepted messages are never lost: relay what is waiting before the member goes.
-        _relay.RelayPending(member);
+        // Accepted messages are never lost: relay what is waiting before the member goes (making room if need be).
+        _relay.RelayPending(member, force: true);
         _receiver.CloseReassembly(member);
         _roster.Remove(member);
+        _relay.Release(); // it holds nothing back any more
+    }
+
+    /// <summary>
+    /// Finds the member that sent a datagram, by source and challenge, and notes that it was heard. An answered join
+    /// is confirmed by its first such datagram (PROTOCOL.md §8.1 step 6).
+    /// </summary>
+    private bool MemberOf(in VcspAddress source, ushort challenge, out Member member)
+    {
+        if (!_roster.TryGetMember(source, challenge, out member))
+        {
+            return false;
+        }
+
+        member.LastHeard = _time.GetTimestamp();
+        return member.Confirmed || _admission.Confirm(member);
+    }
+
+    /// <summary>Removes members that sent nothing for the member timeout, and gives up unconfirmed joins (PROTOCOL.md §7.7).</summary>
+    private void ExpireSilent(long now)
+    {
+        for (var i = _roster.InOrder.Count - 1; i >= 0; i--)
+        {
+            var member = _roster.InOrder[i];
+            if (_time.GetElapsedTime(member.LastHeard, now) >= _options.MemberTimeout)
+            {
+                TimedOutMembers++;
+                _drops.Drop(DropReason.TimedOut, member.Address);
+                Remove(member);
+            }
+        }
+
+        while (_roster.Unconfirmed.Count > 0 && _time.GetElapsedTime(_roster.Unconfirmed[0].JoinedAt, now) >= _options.UnconfirmedTimeout)
+        {
+            _roster.Remove(_roster.Unconfirmed[0]);
+        }
+    }
+
+    private void OnAck(in Ack ack, in VcspAddress source)
+    {
+        if (!_roster.TryGet(source, out var known) || known.Challenge != ack.Challenge)
+        {
+            // Not a member: it may be one of a server that restarted. Told so, in fewer bytes than it sent, at most
+            // ten times a second in all (PROTOCOL.md §7.7, §13.3).
+            _drops.Drop(DropReason.UnknownSender, source);
+            var now = _time.GetTimestamp();
+            var second = now / _time.TimestampFrequency;
+            _notMemberCount = second == _notMemberSecond ? _notMemberCount + 1 : 1;
+            _notMemberSecond = second;
+            if (_notMemberCount <= 10)
+            {
+                _sender.Send(new Error { Challenge = ack.Challenge, Sequence = ack.Sequence, Code = ErrorCode.NotMember, Expected = 0 }, source);
+            }
+
+            return;
+        }
+
+        var wasConfirmed = known.Confirmed;
+        if (!MemberOf(source, ack.Challenge, out var member))
+        {
+            return;
+        }
+
+        if (SerialNumber.IsNewer(ack.Sequence, member.Inbound.Expected))
+        {
+            _receiver.SendOutOfOrder(member, ack.Sequence); // it sent Syns the server lacks (PROTOCOL.md §7.6)
+        }
+
+        if (wasConfirmed)
+        {
+            var at = _time.GetTimestamp();
+            _relay.OnAcknowledged(member, ack.RelayNext, at);
+            _relay.OnTailCheck(member, ack.RelayNext, at);
+        }
+
+        if (!wasConfirmed || ack.Flags == AckFlags.ReplyRequested)
+        {
+            _windows.SendAck(member);
+        }
+        else
+        {
+            _windows.Offer(member);
+        }
     }
 
     private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null || a < b ? a : b;
@@ -217,9 +328,15 @@ public sealed class GroupServer : IVcspStateMachine
             return;
         }
 
-        if (_roster.TryGetMember(source, fin.Challenge, out var member))
+        if (MemberOf(source, fin.Challenge, out var member))
         {
-            _relay.RelayPending(member);
+            // The Fin carries the last sequence used: the server answers only once it has everything (PROTOCOL.md §8.8).
+            if (SerialNumber.IsNewer(unchecked(fin.Sequence + 1), member.Inbound.Expected))
+            {
+                _receiver.SendOutOfOrder(member, fin.Sequence);
+                return;
+            }
+
             _sender.SendResponse(member, fin.Sequence, ResponseTo.Fin, _groupName);
             Remove(member);
             _departed.Add(source, fin.Challenge, fin.Sequence, member);
@@ -235,7 +352,7 @@ public sealed class GroupServer : IVcspStateMachine
 
         public void OnSyn(in Syn packet)
         {
-            if (server._roster.TryGetMember(source, packet.Challenge, out var member))
+            if (server.MemberOf(source, packet.Challenge, out var member))
             {
                 server._receiver.OnSyn(member, packet);
             }
@@ -245,7 +362,7 @@ public sealed class GroupServer : IVcspStateMachine
 
         public void OnPing(in Ping packet)
         {
-            if (server._roster.TryGetMember(source, packet.Challenge, out var member))
+            if (server.MemberOf(source, packet.Challenge, out var member))
             {
                 server._receiver.OnPing(member, packet);
             }
@@ -261,13 +378,13 @@ public sealed class GroupServer : IVcspStateMachine
 
         public void OnResendRequest(in ResendRequest packet)
         {
-            if (server._roster.TryGetMember(source, packet.Challenge, out var member))
+            if (server.MemberOf(source, packet.Challenge, out var member))
             {
                 server._relay.OnResendRequest(member, packet);
             }
         }
 
-        public void OnAck(in Ack packet) => server.Drop(DropReason.UnexpectedKind, source);
+        public void OnAck(in Ack packet) => server.OnAck(packet, source);
 
         public void OnDirectMessage(in DirectMessage packet) => server.Drop(DropReason.UnexpectedKind, source);
 
@@ -277,7 +394,7 @@ public sealed class GroupServer : IVcspStateMachine
 
         public void OnCommand(in Command packet)
         {
-            if (server._roster.TryGetMember(source, packet.Challenge, out var member))
+            if (server.MemberOf(source, packet.Challenge, out var member))
             {
                 server._commands.OnCommand(member, packet);
             }
@@ -289,7 +406,7 @@ public sealed class GroupServer : IVcspStateMachine
 
         public void OnVoiceJoin(in VoiceJoin packet)
         {
-            if (server._roster.TryGetMember(source, packet.Challenge, out var member))
+            if (server.MemberOf(source, packet.Challenge, out var member))
             {
                 server._call.OnVoiceJoin(member, packet);
             }

@@ -23,12 +23,15 @@ internal sealed class InboundStream(uint expected, int chunkSize)
     /// <summary>When the reassembly last made progress.</summary>
     public long ReassemblyProgress { get; set; }
 
-    /// <summary>When the server last sent the member a ResendRequest.</summary>
-    public long? LastResend { get; set; }
+    /// <summary>The newest sequence seen in the open message, placed or not (an early final fragment too).</summary>
+    public uint NewestSeen { get; set; }
 
-    /// <summary>The first sequence number of the last ResendRequest sent.</summary>
-    public uint LastResendAskedFirst { get; set; }
+    /// <summary>The ResendRequest for missing fragments, retransmitted on the request schedule (PROTOCOL.md §7.5, §11.1).</summary>
+    public RetransmitSchedule Asking;
 
-    /// <summary>How many the last ResendRequest asked for.</summary>
-    public int LastResendAskedCount { get; set; }
+    /// <summary>The first sequence number of the ResendRequest being asked.</summary>
+    public uint AskedFirst { get; set; }
+
+    /// <summary>How many the ResendRequest being asked asks for.</summary>
+    public int AskedCount { get; set; }
 }

@@ -41,6 +41,18 @@ internal sealed class Member(VcspAddress address, ushort challenge, byte[] name,
     /// <summary>Its group messages as they arrive: sequence, reassembly, resend requests.</summary>
     public InboundStream Inbound { get; } = new(expected, Fragmentation.ChunkSize(name.Length));
 
+    /// <summary>Whether it confirmed its join (PROTOCOL.md §8.1 step 6): only then is it relayed anything, and holds its name.</summary>
+    public bool Confirmed { get; set; }
+
+    /// <summary>When anything from it last arrived (PROTOCOL.md §7.7).</summary>
+    public long LastHeard { get; set; }
+
+    /// <summary>Its relay stream, from its confirmation on.</summary>
+    public OutboundStream Outbound { get; set; } = new(0, 0);
+
+    /// <summary>One past the last Syn sequence its newest window allows (PROTOCOL.md §7.6).</summary>
+    public uint GrantedEnd { get; set; }
+
     /// <summary>Its messages waiting for relay.</summary>
     public PendingQueue Pending { get; } = new(maxPending);
 

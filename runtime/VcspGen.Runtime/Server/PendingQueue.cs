@@ -16,6 +16,12 @@ internal sealed class PendingQueue(int capacity)
     /// <summary>How many messages may wait.</summary>
     public int Capacity => _pending.Length;
 
+    /// <summary>How many datagrams the waiting messages take.</summary>
+    public int Datagrams { get; private set; }
+
+    /// <summary>How many datagrams the oldest waiting message takes.</summary>
+    public int OldestFragments => Count == 0 ? 0 : _pending[_head].Fragments;
+
     /// <summary>When the oldest waiting message arrived.</summary>
     public long Oldest => _pending[_head].Arrived;
 
@@ -30,6 +36,7 @@ internal sealed class PendingQueue(int capacity)
         message.CopyTo(buffer);
         _pending[(_head + Count) % _pending.Length] = new PendingMessage(buffer, message.Length, firstSequence, fragments, now);
         Count++;
+        Datagrams += fragments;
     }
 
     /// <summary>Takes the oldest message; its buffer goes back to <see cref="ArrayPool{T}.Shared"/> when relayed.</summary>
@@ -47,6 +54,7 @@ internal sealed class PendingQueue(int capacity)
         _pending[_head] = default;
         _head = (_head + 1) % _pending.Length;
         Count--;
+        Datagrams -= message.Fragments;
         return true;
     }
 }

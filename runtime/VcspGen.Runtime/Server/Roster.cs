@@ -5,7 +5,9 @@ namespace VcspGen.Runtime;
 
 /// <summary>
 /// The group's members (memo §4): by address and in join order, their challenges, and the lookups every datagram
-/// starts with. A datagram whose source and challenge name no member is dropped unanswered (memo §5.3).
+/// starts with. A datagram whose source and challenge name no member is dropped unanswered (memo §5.3). Joins that were
+/// answered but not confirmed (PROTOCOL.md §8.1 step 6) are kept apart: at most as many as the member cap, the oldest
+/// given up first, and they count neither against the cap nor as holders of their names.
 /// </summary>
 /// <param name="maxMembers">The most members.</param>
 /// <param name="drops">Where drops are counted.</param>
@@ -13,13 +15,16 @@ namespace VcspGen.Runtime;
 internal sealed class Roster(int maxMembers, GroupDrops drops, KeyValuePair<string, object?> groupTag)
 {
     private readonly Dictionary<VcspAddress, Member> _members = [];
-    private readonly ChallengeRegistry _challenges = new(Math.Max(1, maxMembers));
+    private readonly ChallengeRegistry _challenges = new(Math.Clamp(2 * maxMembers, 1, ChallengeRegistry.Assignable));
 
-    /// <summary>How many members the group has.</summary>
-    public int Count => _members.Count;
+    /// <summary>How many confirmed members the group has.</summary>
+    public int Count => InOrder.Count;
 
-    /// <summary>The members in join order (a <see cref="List{T}"/>, so <c>foreach</c> allocates nothing).</summary>
+    /// <summary>The confirmed members in join order (a <see cref="List{T}"/>, so <c>foreach</c> allocates nothing).</summary>
     public List<Member> InOrder { get; } = [];
+
+    /// <summary>The joins answered but not confirmed yet, oldest first.</summary>
+    public List<Member> Unconfirmed { get; } = [];
 
     /// <summary>Draws a challenge for a new member.</summary>
     /// <param name="challenge">The challenge.</param>
@@ -65,22 +70,44 @@ internal sealed class Roster(int maxMembers, GroupDrops drops, KeyValuePair<stri
         return null;
     }
 
-    /// <summary>Adds a member that joined.</summary>
+    /// <summary>Adds a join that was answered: unconfirmed until <see cref="Confirm"/>. Beyond the cap, the oldest unconfirmed one is given up.</summary>
     /// <param name="member">The member.</param>
     public void Add(Member member)
     {
+        if (Unconfirmed.Count >= maxMembers)
+        {
+            Remove(Unconfirmed[0]);
+        }
+
         _members.Add(member.Address, member);
-        VcspMetrics.Members.Add(1, groupTag);
-        InOrder.Add(member);
+        Unconfirmed.Add(member);
     }
 
-    /// <summary>Takes a member out, and frees its challenge.</summary>
+    /// <summary>Makes an unconfirmed join a member.</summary>
+    /// <param name="member">The member.</param>
+    public void Confirm(Member member)
+    {
+        Unconfirmed.Remove(member);
+        member.Confirmed = true;
+        InOrder.Add(member);
+        VcspMetrics.Members.Add(1, groupTag);
+    }
+
+    /// <summary>Takes a member (or an unconfirmed join) out, and frees its challenge.</summary>
     /// <param name="member">The member.</param>
     public void Remove(Member member)
     {
         _members.Remove(member.Address);
-        VcspMetrics.Members.Add(-1, groupTag);
-        InOrder.Remove(member);
+        if (member.Confirmed)
+        {
+            VcspMetrics.Members.Add(-1, groupTag);
+            InOrder.Remove(member);
+        }
+        else
+        {
+            Unconfirmed.Remove(member);
+        }
+
         _challenges.Release(member.Challenge);
     }
 }

@@ -16,8 +16,11 @@ namespace VcspGen.Runtime;
 /// <param name="drops">Where drops are counted.</param>
 /// <param name="relay">Where complete messages go.</param>
 /// <param name="groupTag">The group's metric tag.</param>
-internal sealed class SynReceiver(GroupOptions options, TimeProvider time, PacketSender sender, GroupDrops drops, GroupRelay relay, KeyValuePair<string, object?> groupTag)
+/// <param name="windows">The members' windows, offered as their messages are accepted.</param>
+internal sealed class SynReceiver(GroupOptions options, TimeProvider time, PacketSender sender, GroupDrops drops, GroupRelay relay, WindowGrants windows, KeyValuePair<string, object?> groupTag)
 {
+    private readonly RetryPolicy _askPolicy = RetryPolicy.Request(TimeSpan.FromMilliseconds(250), 5);
+
     /// <summary>How many fragmented messages were abandoned unfinished (PROTOCOL.md §7.4).</summary>
     public long AbandonedMessages { get; private set; }
 
@@ -42,6 +45,11 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             return;
         }
 
+        if (inbound.Reassembly.IsOpen && SerialNumber.IsNewer(syn.Sequence, inbound.NewestSeen))
+        {
+            inbound.NewestSeen = syn.Sequence;
+        }
+
         var reassembly = inbound.Reassembly;
         if (syn.FragmentOffset == VcspWire.WholeMessage)
         {
@@ -51,19 +59,27 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
                 return;
             }
 
-            if (options.RelayQuiet <= TimeSpan.Zero && member.Pending.Count == 0)
+            if (options.RelayQuiet <= TimeSpan.Zero && relay.CanRelayNow(member))
             {
                 // No quiet window and nothing waiting: relay straight from the datagram, with no copy in between.
                 relay.RelayNow(member, syn.Sequence, syn.Data);
                 inbound.Expected = unchecked(syn.Sequence + 1);
+                windows.Offer(member);
+                return;
+            }
+
+            if (!relay.CanAccept(member))
+            {
+                OutOfOrder(member, syn.Sequence); // nowhere to keep it: not accepted, so it is sent again (PROTOCOL.md §7.6)
                 return;
             }
 
             Span<byte> framed = stackalloc byte[1 + VcspWire.TextPayloadLimit];
             framed[0] = (byte)syn.Data.Length;
             syn.Data.CopyTo(framed[1..]);
-            relay.Enqueue(member, framed[..(1 + syn.Data.Length)], syn.Sequence, fragments: 1);
             inbound.Expected = unchecked(syn.Sequence + 1);
+            relay.Enqueue(member, framed[..(1 + syn.Data.Length)], syn.Sequence, fragments: 1);
+            windows.Offer(member);
             return;
         }
 
@@ -79,6 +95,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             }
 
             reassembly.Open(start);
+            inbound.NewestSeen = syn.Sequence;
             inbound.ReassemblyProgress = inbound.LastHeard;
             VcspMetrics.ReassembliesPending.Add(1, groupTag);
         }
@@ -107,7 +124,10 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
         sender.Send(new Pong { Challenge = member.Challenge, Sequence = ping.Sequence, Timestamp = ping.Timestamp }, member.Address);
     }
 
-    /// <summary>Abandons a reassembly that made no progress for too long, and asks for missing fragments of a quiet member.</summary>
+    /// <summary>
+    /// Abandons a reassembly that made no progress for too long, retransmits the ResendRequest for missing fragments on
+    /// the request schedule, and asks for the missing end of a message of a member that fell quiet (PROTOCOL.md §7.5).
+    /// </summary>
     /// <param name="member">The member.</param>
     /// <param name="now">The time.</param>
     /// <param name="quiet">Whether the member has been quiet for <see cref="GroupOptions.RelayQuiet"/>.</param>
@@ -120,10 +140,19 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             return;
         }
 
-        if (quiet && inbound.Reassembly.IsOpen && inbound.Reassembly.TryGetFirstMissing(out var missing, out var count)
-            && (inbound.LastResend is not { } lastResend || time.GetElapsedTime(lastResend, now) >= options.RelayQuiet))
+        if (inbound.Asking.IsRunning)
         {
-            RequestResend(member, missing, count, now);
+            if (inbound.Asking.Poll(time) == RetryStep.Send)
+            {
+                SendResendRequest(member); // byte-identical: the same range (PROTOCOL.md §7.5)
+            }
+
+            return;
+        }
+
+        if (quiet && inbound.Reassembly.IsOpen && inbound.Reassembly.TryGetFirstMissing(out var missing, out var count))
+        {
+            RequestResend(member, missing, count);
         }
     }
 
@@ -139,17 +168,16 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             return null;
         }
 
-        var untilQuiet = options.RelayQuiet - time.GetElapsedTime(inbound.LastHeard, now);
         var untilTimeout = options.ReassemblyTimeout - time.GetElapsedTime(inbound.ReassemblyProgress, now);
-        var untilResend = inbound.LastResend is { } lastResend ? options.RelayQuiet - time.GetElapsedTime(lastResend, now) : TimeSpan.Zero;
-        var resend = untilResend > untilQuiet ? untilResend : untilQuiet;
-        return untilTimeout < resend ? untilTimeout : resend;
+        var next = inbound.Asking.IsRunning ? inbound.Asking.Delay(time) ?? untilTimeout : options.RelayQuiet - time.GetElapsedTime(inbound.LastHeard, now);
+        return untilTimeout < next ? untilTimeout : next;
     }
 
     /// <summary>Drops a reassembly in progress (the member sent a message too long, or is leaving).</summary>
     /// <param name="member">The member.</param>
     public void CloseReassembly(Member member)
     {
+        member.Inbound.Asking.Stop();
         if (member.Inbound.Reassembly.IsOpen)
         {
             member.Inbound.Reassembly.Reset();
@@ -161,16 +189,25 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
     {
         var inbound = member.Inbound;
         var reassembly = inbound.Reassembly;
+        if (syn.FragmentOffset == VcspWire.FinalFragment && !relay.CanAccept(member))
+        {
+            OutOfOrder(member, syn.Sequence); // a message that would complete has nowhere to wait: sent again later (PROTOCOL.md §7.6)
+            return;
+        }
+
         switch (reassembly.Add(syn.Sequence, syn.FragmentOffset, syn.Data))
         {
             case ReassemblyResult.Complete:
                 // Kept with its fragment boundaries: the relay sends each Syn's Data as it came (1:1, PROTOCOL.md §7.3).
                 var message = ArrayPool<byte>.Shared.Rent(reassembly.Length + reassembly.FragmentCount);
                 var length = reassembly.CopyFramedTo(message);
-                relay.Enqueue(member, message.AsSpan(0, length), reassembly.FirstSequence, reassembly.FragmentCount);
-                ArrayPool<byte>.Shared.Return(message);
+                var first = reassembly.FirstSequence;
+                var fragments = reassembly.FragmentCount;
                 inbound.Expected = reassembly.EndSequence;
                 CloseReassembly(member);
+                relay.Enqueue(member, message.AsSpan(0, length), first, fragments);
+                ArrayPool<byte>.Shared.Return(message);
+                windows.Offer(member);
                 break;
             case ReassemblyResult.Accepted:
                 inbound.ReassemblyProgress = inbound.LastHeard;
@@ -178,7 +215,11 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
                 // A hole below this fragment: ask for it now rather than waiting for the sender to go quiet.
                 if (reassembly.TryGetFirstMissing(out var missing, out var count) && SerialNumber.IsNewer(syn.Sequence, missing))
                 {
-                    RequestResend(member, missing, count, inbound.LastHeard);
+                    RequestResend(member, missing, count);
+                }
+                else if (inbound.Asking.IsRunning && !(reassembly.TryGetFirstMissing(out missing, out _) && missing == inbound.AskedFirst))
+                {
+                    inbound.Asking.Stop(); // what was asked for came
                 }
 
                 break;
@@ -190,12 +231,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
                 drops.Drop(DropReason.OutOfOrder, member.Address);
                 if (reassembly.TryGetFirstMissing(out var hole, out _))
                 {
-                    var upTo = (int)SerialNumber.Distance(hole, syn.Sequence) + 1;
-                    if (inbound.LastResend is not { } sent || time.GetElapsedTime(sent, inbound.LastHeard) >= options.RelayQuiet
-                        || hole != inbound.LastResendAskedFirst || upTo > inbound.LastResendAskedCount)
-                    {
-                        RequestResend(member, hole, upTo, inbound.LastHeard);
-                    }
+                    RequestResend(member, hole, (int)SerialNumber.Distance(hole, syn.Sequence) + 1);
                 }
 
                 break;
@@ -207,22 +243,36 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
 
     private void Abandon(Member member)
     {
-        // Counted, and the sender told; the sequence moves on past everything received (PROTOCOL.md §7.4, §8.4).
-        var first = member.Inbound.Reassembly.FirstSequence;
-        member.Inbound.Expected = member.Inbound.Reassembly.NewestEnd;
+        // Counted, and the sender told; the sequence moves on past everything seen of it, an early final fragment
+        // included (PROTOCOL.md §7.4, §8.4 rule 5, §10.3).
+        var inbound = member.Inbound;
+        var first = inbound.Reassembly.FirstSequence;
+        var pastSeen = unchecked(inbound.NewestSeen + 1);
+        inbound.Expected = SerialNumber.IsNewer(pastSeen, inbound.Reassembly.NewestEnd) ? pastSeen : inbound.Reassembly.NewestEnd;
         CloseReassembly(member);
         AbandonedMessages++;
         VcspMetrics.ReassembliesAbandoned.Add(1, groupTag);
         sender.SendError(member, ErrorCode.ReassemblyTimeout, first);
     }
 
-    private void RequestResend(Member member, uint missing, int count, long now)
+    /// <summary>Asks <paramref name="member"/> for a run of missing fragments, unless that very run is being asked already.</summary>
+    private void RequestResend(Member member, uint missing, int count)
     {
-        member.Inbound.LastResend = now;
-        member.Inbound.LastResendAskedFirst = missing;
-        member.Inbound.LastResendAskedCount = count;
-        sender.Send(new ResendRequest { Challenge = member.Challenge, Sequence = missing, Count = (byte)Math.Min(count, 255) }, member.Address);
+        var inbound = member.Inbound;
+        count = Math.Clamp(count, 1, 255);
+        if (inbound.Asking.IsRunning && inbound.AskedFirst == missing && inbound.AskedCount >= count)
+        {
+            return; // asked already: the schedule repeats it
+        }
+
+        inbound.AskedFirst = missing;
+        inbound.AskedCount = count;
+        inbound.Asking.Start(_askPolicy, time);
+        SendResendRequest(member);
     }
+
+    private void SendResendRequest(Member member) =>
+        sender.Send(new ResendRequest { Challenge = member.Challenge, Sequence = member.Inbound.AskedFirst, Count = (byte)member.Inbound.AskedCount }, member.Address);
 
     private void OutOfOrder(Member member, uint sequence, DropReason reason = DropReason.OutOfOrder)
     {
@@ -230,7 +280,10 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
         SendOutOfOrder(member, sequence);
     }
 
-    private void SendOutOfOrder(Member member, uint sequence)
+    /// <summary>Tells <paramref name="member"/> where to send again from, at most once per quiet period (memo §5.3).</summary>
+    /// <param name="member">The member.</param>
+    /// <param name="sequence">The Sequence of the datagram that showed the gap.</param>
+    public void SendOutOfOrder(Member member, uint sequence)
     {
         // Memo §5.3: the sender learns its message failed; at most one such Error per member per quiet period.
         var now = time.GetTimestamp();
