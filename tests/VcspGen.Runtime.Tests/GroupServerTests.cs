@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using VcspGen.Spec;
@@ -37,8 +38,20 @@ public sealed class GroupServerTests
         Assert.Equal(Group, response.Server);
         Assert.Equal("lobby", Encoding.UTF8.GetString(response.GroupName));
         Assert.False(VcspChallenge.IsReserved(response.Challenge));
+
+        // The confirmation (PROTOCOL.md §8.1 step 6): an Ack with the challenge, answered with the server's Ack, whose
+        // RelayNext is where this member's relay stream starts.
+        server.Receive(Encode(new Ack { Challenge = response.Challenge, Sequence = s0 + 1, Window = 256, Flags = AckFlags.ReplyRequested }), who);
+        var (reply, to) = Assert.Single(_sink.Take());
+        Assert.Equal(who, to);
+        Assert.Equal(VcspDecodeStatus.Ok, Ack.TryDecode(reply, out var ack));
+        Assert.Equal(s0 + 1, ack.Sequence);
+        Assert.Equal(128, ack.Window);
+        _relayStart[who] = ack.RelayNext;
         return (response.Challenge, s0 + 1);
     }
+
+    private readonly Dictionary<VcspAddress, uint> _relayStart = [];
 
     [Fact]
     public void JoiningAssignsDistinctChallengesAndARetransmittedRequestGetsTheSameAnswer()
@@ -131,7 +144,7 @@ public sealed class GroupServerTests
         Request(VcspAddress.IPv4([198, 51, 100, 4], 50429), Bob);
         Request(VcspAddress.IPv4([198, 51, 100, 5], 50429), Carol); // not this host
         Request(VcspAddress.IPv4([127, 0, 0, 1], 50430), VcspAddress.IPv4([127, 0, 0, 1], 40004)); // another port
-        Assert.Equal(2, server.MemberCount);
+        Assert.Equal(new[] { Alice, Bob }, _sink.Take().Where(r => r.Datagram[1] == Response.Flag).Select(r => r.Destination).ToArray());
         Assert.Equal(2, server.Dropped(DropReason.JoinRefused));
     }
 
@@ -166,34 +179,24 @@ public sealed class GroupServerTests
         server.Poll();
         var relayed = _sink.Take();
         Assert.Equal(new[] { Bob, Carol }, relayed.Select(r => r.Destination).ToArray());
-        foreach (var (datagram, _) in relayed)
+        foreach (var (datagram, to) in relayed)
         {
+            // Each receiver's Msg carries its own relay number, the first of its stream (PROTOCOL.md §7.5).
             Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(datagram, out var msg));
             Assert.Equal(VcspChallenge.None, msg.Challenge);
-            Assert.Equal(seq, msg.Sequence);
+            Assert.Equal(_relayStart[to], msg.Sequence);
             Assert.Equal(VcspWire.WholeMessage, msg.FragmentOffset);
             Assert.Equal("alice", Encoding.UTF8.GetString(msg.Sender));
             Assert.Equal("hi", Encoding.UTF8.GetString(msg.Data));
         }
 
-        // The burst's last datagram is repeated 250, 750 and 1750 ms after the relay, byte for byte (PROTOCOL.md §7.6).
-        Assert.Equal(TimeSpan.FromMilliseconds(250), server.NextPollDelay());
-        _time.Advance(TimeSpan.FromMilliseconds(249));
+        // Apart from the relay number, every receiver gets the same bytes; nothing is repeated on a timer.
+        Assert.Equal(Convert.ToHexString(relayed[0].Datagram.AsSpan(8)), Convert.ToHexString(relayed[1].Datagram.AsSpan(8)));
+        Assert.True(server.NextPollDelay() > TimeSpan.FromSeconds(59)); // only the member timeout is left
+        _time.Advance(TimeSpan.FromSeconds(5));
         server.Poll();
         Assert.Empty(_sink.Sent);
-        _time.Advance(TimeSpan.FromMilliseconds(1));
-        server.Poll();
-        var repeated = _sink.Take();
-        Assert.Equal(relayed.Select(r => (Convert.ToHexString(r.Datagram), r.Destination)), repeated.Select(r => (Convert.ToHexString(r.Datagram), r.Destination)));
-        Assert.Equal(TimeSpan.FromMilliseconds(500), server.NextPollDelay());
-        _time.Advance(TimeSpan.FromMilliseconds(500));
-        server.Poll();
-        Assert.Equal(2, _sink.Take().Count);
-        Assert.Equal(TimeSpan.FromSeconds(1), server.NextPollDelay());
-        _time.Advance(TimeSpan.FromSeconds(1));
-        server.Poll();
-        Assert.Equal(2, _sink.Take().Count);
-        Assert.Null(server.NextPollDelay());
+        Assert.Equal(1, server.RelayLogCount); // one copy, held until bob and carol acknowledge it
     }
 
     [Fact]
@@ -221,7 +224,9 @@ public sealed class GroupServerTests
             Assert.Equal(Fragmentation.OffsetOf(k, 3), msg.FragmentOffset);
         }
 
-        var request = Encode(new ResendRequest { Challenge = bob, Sequence = seq + 1, Count = 5 });
+        // Bob asks by relay number: the second and third datagrams of his stream (and two never sent, ignored).
+        var bobStart = _relayStart[Bob];
+        var request = Encode(new ResendRequest { Challenge = bob, Sequence = bobStart + 1, Count = 5 });
         server.Receive(request, Bob);
         Assert.Equal(new[] { relayed[1], relayed[2] }, _sink.Take().Select(r => Convert.ToHexString(r.Datagram)));
 
@@ -232,16 +237,25 @@ public sealed class GroupServerTests
         Assert.Equal(2, _sink.Take().Count);
 
         // Its own messages were never relayed to the sender, and a member that joined later never had them.
-        server.Receive(Encode(new ResendRequest { Challenge = alice, Sequence = seq, Count = 3 }), Alice);
+        server.Receive(Encode(new ResendRequest { Challenge = alice, Sequence = _relayStart[Alice], Count = 3 }), Alice);
         var (carol, _) = Join(server, Carol, "carol");
-        server.Receive(Encode(new ResendRequest { Challenge = carol, Sequence = seq, Count = 3 }), Carol);
+        server.Receive(Encode(new ResendRequest { Challenge = carol, Sequence = _relayStart[Carol], Count = 3 }), Carol);
         Assert.Empty(_sink.Sent);
 
-        // After 10 seconds the cache no longer answers; a stranger is dropped.
-        _time.Advance(TimeSpan.FromSeconds(10));
-        server.Receive(Encode(new ResendRequest { Challenge = bob, Sequence = seq, Count = 3 }), Bob);
-        server.Receive(Encode(new ResendRequest { Challenge = bob, Sequence = seq, Count = 3 }), Remote);
-        Assert.DoesNotContain(_sink.Sent, r => r.Datagram[1] == Msg.Flag);
+        // Once bob acknowledged them, the log releases them: asked for again, they are reported skipped, not sent.
+        Assert.Equal(3, server.RelayLogCount);
+        server.Receive(Encode(new Ack { Challenge = bob, Sequence = 1001, RelayNext = bobStart + 3, Window = 256 }), Bob);
+        Assert.Equal(0, server.RelayLogCount);
+        Assert.Empty(_sink.Take());
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        server.Receive(Encode(new ResendRequest { Challenge = bob, Sequence = bobStart, Count = 3 }), Bob);
+        var (skipped, _) = Assert.Single(_sink.Take());
+        Assert.Equal(VcspDecodeStatus.Ok, Error.TryDecode(skipped, out var error));
+        Assert.Equal((ErrorCode.Skipped, bobStart, bobStart + 3), (error.Code, error.Sequence, error.Expected));
+
+        // A stranger is dropped.
+        server.Receive(Encode(new ResendRequest { Challenge = bob, Sequence = bobStart, Count = 3 }), Remote);
+        Assert.Empty(_sink.Take());
     }
 
     [Fact]
@@ -314,7 +328,7 @@ public sealed class GroupServerTests
         _time.Advance(TimeSpan.FromMilliseconds(100));
         server.Poll();
         var sequences = _sink.Take().Select(r => { Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(r.Datagram, out var m)); return m.Sequence; }).ToArray();
-        Assert.Equal(Enumerable.Range(0, 5).Select(i => seq + (uint)i).ToArray(), sequences);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => _relayStart[Bob] + (uint)i).ToArray(), sequences);
     }
 
     [Fact]
@@ -383,12 +397,12 @@ public sealed class GroupServerTests
         var relayed = _sink.Take();
         Assert.Equal(3, relayed.Count);
         var reassembly = new MessageReassembly(chunk);
-        reassembly.Open(seq);
+        reassembly.Open(_relayStart[Bob]);
         for (var k = 1; k <= 3; k++)
         {
             Assert.Equal(Bob, relayed[k - 1].Destination);
             Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(relayed[k - 1].Datagram, out var msg));
-            Assert.Equal(seq + (uint)(k - 1), msg.Sequence); // the same sequence numbers as alice's Syn datagrams
+            Assert.Equal(_relayStart[Bob] + (uint)(k - 1), msg.Sequence); // consecutive in bob's relay stream
             Assert.Equal(Fragmentation.OffsetOf(k, 3), msg.FragmentOffset);
             reassembly.Add(msg.Sequence, msg.FragmentOffset, msg.Data);
         }
@@ -423,7 +437,7 @@ public sealed class GroupServerTests
         Assert.Equal(Alice, destination);
         Assert.Equal(VcspDecodeStatus.Ok, Error.TryDecode(datagram, out var error));
         Assert.Equal((ErrorCode.ReassemblyTimeout, seq, seq + 2), (error.Code, error.Sequence, error.Expected));
-        Assert.Null(server.NextPollDelay());
+        Assert.True(server.NextPollDelay() > TimeSpan.FromSeconds(49)); // only the members' timeouts
 
         // The member goes on from the new expected sequence; nothing of the abandoned message was relayed.
         server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq + 2, Data = "next"u8 }), Alice);
@@ -453,7 +467,7 @@ public sealed class GroupServerTests
         server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, Data = "bye all"u8 }), Alice);
         server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Alice);
         var sent = _sink.Take();
-        Assert.Equal(2, sent.Count);
+        Assert.True(sent.Count == 2 && sent[0].Destination == Bob, string.Join(" ", sent.Select(x => Convert.ToHexString(x.Datagram) + "@" + x.Destination)));
         Assert.Equal(Bob, sent[0].Destination);
         Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(sent[0].Datagram, out _));
         Assert.Equal(Alice, sent[1].Destination);
@@ -472,25 +486,25 @@ public sealed class GroupServerTests
     {
         var server = NewServer();
         var (alice, seq) = Join(server, Alice, "alice");
-        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Alice);
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq - 1 }), Alice);
         var first = Assert.Single(_sink.Take()).Datagram;
         Assert.Equal(0, server.MemberCount);
 
         // The Response was lost: the identical Fin, within the linger time, gets the same bytes again (PROTOCOL.md §8.8 step 5).
         _time.Advance(TimeSpan.FromSeconds(9));
-        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Alice);
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq - 1 }), Alice);
         var (again, to) = Assert.Single(_sink.Take());
         Assert.Equal(first, again);
         Assert.Equal(Alice, to);
 
         // Not another Fin (another sequence or challenge, or from elsewhere), and not after the ten seconds.
-        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq + 1 }), Alice);
-        server.Receive(Encode(new Fin { Challenge = (ushort)(alice ^ 1), Sequence = seq }), Alice);
-        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Bob);
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Alice);
+        server.Receive(Encode(new Fin { Challenge = (ushort)(alice ^ 1), Sequence = seq - 1 }), Alice);
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq - 1 }), Bob);
         Assert.Empty(_sink.Take());
         _time.Advance(TimeSpan.FromSeconds(1));
         server.Poll();
-        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq }), Alice);
+        server.Receive(Encode(new Fin { Challenge = alice, Sequence = seq - 1 }), Alice);
         Assert.Empty(_sink.Take());
         Assert.Null(server.NextPollDelay());
     }
@@ -540,11 +554,16 @@ public sealed class GroupServerTests
         // Pre-encoded datagrams, so the loop below measures the server alone.
         const int Rounds = 200;
         var datagrams = new byte[Rounds * members.Length][];
+        var acks = new byte[Rounds * members.Length][];
         for (var r = 0; r < Rounds; r++)
         {
             for (var i = 0; i < members.Length; i++)
             {
                 datagrams[(r * members.Length) + i] = Encode(new Syn { Challenge = challenges[i], Sequence = sequences[i]++, Data = "steady state"u8 });
+
+                // Each member acknowledges what it got in the round: the seven others' messages (PROTOCOL.md §7.6).
+                var relayNext = _relayStart[members[i]] + (uint)((r + 1) * (members.Length - 1));
+                acks[(r * members.Length) + i] = Encode(new Ack { Challenge = challenges[i], Sequence = sequences[i], RelayNext = relayNext, Window = 256 });
             }
         }
 
@@ -559,6 +578,10 @@ public sealed class GroupServerTests
 
             _time.Advance(TimeSpan.FromMilliseconds(100));
             server.Poll();
+            for (var i = 0; i < members.Length; i++)
+            {
+                server.Receive(acks[(r * members.Length) + i], members[i]);
+            }
         }
 
         for (var r = 0; r < 20; r++)
@@ -573,7 +596,8 @@ public sealed class GroupServerTests
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(Rounds * members.Length * (members.Length - 1), counting.Count);
+        Assert.Equal(Rounds * members.Length * (members.Length - 1), counting.Msgs);
         Assert.Equal(0, allocated);
+        Assert.Equal(0, server.RelayLogCount); // everything acknowledged, everything released
     }
 }

@@ -49,9 +49,12 @@ internal sealed class CountingSink : IDatagramSink
 
     public long Bytes { get; private set; }
 
+    public long Msgs { get; private set; }
+
     public void Send(ReadOnlySpan<byte> datagram, in VcspAddress destination)
     {
         Count++;
+        Msgs += datagram.Length > 1 && datagram[1] == VcspGen.Spec.Msg.Flag ? 1 : 0;
         Bytes += datagram.Length;
     }
 }

@@ -206,7 +206,7 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
         {
             Resend(member, relayNext, TailBurst);
         }
-        else if (SerialNumber.IsOlder(relayNext, stream.Acknowledged))
+        else if (SerialNumber.IsOlder(relayNext, stream.Acknowledged) && SerialNumber.Distance(relayNext, stream.Acknowledged) <= (uint)log.Capacity)
         {
             // It was skipped past these: it hears so, and goes on from there.
             sender.SendError(member, ErrorCode.Skipped, relayNext, stream.Acknowledged);

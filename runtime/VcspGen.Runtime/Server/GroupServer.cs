@@ -337,6 +337,7 @@ public sealed class GroupServer : IVcspStateMachine
                 return;
             }
 
+            _relay.RelayPending(member);
             _sender.SendResponse(member, fin.Sequence, ResponseTo.Fin, _groupName);
             Remove(member);
             _departed.Add(source, fin.Challenge, fin.Sequence, member);
