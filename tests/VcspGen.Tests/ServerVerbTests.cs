@@ -17,6 +17,9 @@ public sealed class ServerVerbTests
     [InlineData("server", "--port", "70000")]
     [InlineData("server", "--policy", "maybe")]
     [InlineData("server", "--bind", "not-an-address")]
+    [InlineData("server", "--max-members", "0")]
+    [InlineData("server", "--max-members", "many")]
+    [InlineData("server", "--member-timeout", "0")]
     [InlineData("server", "--bogus", "1")]
     [InlineData("server", "--port")]
     [InlineData("server", "--group", "a", "--group", "b")]
@@ -37,6 +40,8 @@ public sealed class ServerVerbTests
         using var output = new StringWriter();
         Assert.Equal(0, Vcsp.Cli.Program.Run(["server", "--help"], output, TextWriter.Null, TestContext.Current.CancellationToken));
         Assert.Contains("--policy", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--max-members", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--member-timeout", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -60,7 +65,7 @@ public sealed class ServerVerbTests
         }
 
         using var stop = new CancellationTokenSource();
-        var run = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--owner", "alice"], output, TextWriter.Null, stop.Token), TestContext.Current.CancellationToken);
+        var run = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--owner", "alice", "--max-members", "1"], output, TextWriter.Null, stop.Token), TestContext.Current.CancellationToken);
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!Written().Contains("group lobby on 127.0.0.1:" + port, StringComparison.Ordinal))
@@ -82,6 +87,21 @@ public sealed class ServerVerbTests
         Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(buffer.AsSpan(0, received), out var response));
         Assert.Equal(42u, response.Sequence);
         Assert.Equal("lobby", System.Text.Encoding.UTF8.GetString(response.GroupName));
+
+        // Bob confirms (PROTOCOL.md §8.1 step 6) and fills the group of one (--max-members 1): carol is refused GroupFull.
+        var confirm = new Ack { Challenge = response.Challenge, Sequence = 43, Flags = AckFlags.ReplyRequested };
+        Assert.Equal(VcspEncodeStatus.Ok, confirm.TryEncode(buffer, out n));
+        await client.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, server, TestContext.Current.CancellationToken);
+        received = await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        Assert.Equal(VcspDecodeStatus.Ok, Ack.TryDecode(buffer.AsSpan(0, received), out _));
+        using var carol = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        carol.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var carolRequest = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 7, Server = VcspAddress.FromEndPoint(server), Name = "carol"u8 };
+        Assert.Equal(VcspEncodeStatus.Ok, carolRequest.TryEncode(buffer, out n));
+        await carol.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, server, TestContext.Current.CancellationToken);
+        received = await carol.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        Assert.Equal(VcspDecodeStatus.Ok, Reject.TryDecode(buffer.AsSpan(0, received), out var reject));
+        Assert.Equal(RejectReason.GroupFull, reject.Reason);
 
         await stop.CancelAsync();
         Assert.Equal(0, await run);

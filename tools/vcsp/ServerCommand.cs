@@ -18,7 +18,7 @@ internal static class ServerCommand
 {
     public const string Usage = """
         usage: vcsp server [--bind ADDRESS] [--port PORT] [--group NAME[:PORT]]... [--owner NAME] [--policy reject|drop]
-                           [--sip-port PORT] [--codecs LIST]
+                           [--sip-port PORT] [--codecs LIST] [--max-members N] [--member-timeout SECONDS]
 
           --bind ADDRESS   the local address to listen on (default 0.0.0.0, all IPv4 interfaces; :: for IPv6)
           --port PORT      the port of a group given without one (default 50429)
@@ -28,12 +28,24 @@ internal static class ServerCommand
           --policy P       what to do with a join that cannot be accepted (another version or address, a bad
                            or taken name, a full group): reject (default, a Reject that says why) or drop
           --sip-port PORT  the SIP port (UDP and TCP) every group's call shares (default 5060); 0 picks a free one
+          --max-members N  the most members a group has at once (default 256); joins not yet confirmed
+                           (PROTOCOL.md §8.1 step 6) do not count
+          --member-timeout SECONDS
+                           remove a member that sent nothing for this long, freeing its name (default 60;
+                           clients send a keepalive every 15 s)
           --codecs LIST    the call's codecs, most preferred first, comma-separated:
                            opus, pcmu, pcma, g722, h264, mp2t or their ids (default: all six in that order)
         """;
 
     /// <summary>The parsed options.</summary>
-    internal sealed record Options(IPAddress Bind, List<(string Name, int Port)> Groups, string Owner, JoinPolicy Policy, int SipPort, byte[]? Codecs);
+    internal sealed record Options(IPAddress Bind, List<(string Name, int Port)> Groups, string Owner, JoinPolicy Policy, int SipPort, byte[]? Codecs)
+    {
+        /// <summary>The member cap of each group.</summary>
+        public int MaxMembers { get; init; } = 256;
+
+        /// <summary>How long a silent member stays.</summary>
+        public TimeSpan MemberTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    }
 
     /// <summary>Parses the options, or returns an error message.</summary>
     public static (Options? Options, string? Error) Parse(IReadOnlyList<string> args)
@@ -45,6 +57,8 @@ internal static class ServerCommand
         var policy = JoinPolicy.Reject;
         var sipPort = 5060;
         byte[]? codecs = null;
+        var maxMembers = 256;
+        var memberTimeout = TimeSpan.FromSeconds(60);
         for (var i = 0; i < args.Count; i++)
         {
             var option = args[i];
@@ -102,6 +116,16 @@ internal static class ServerCommand
                     break;
                 case "--sip-port":
                     return (null, $"'{value}' is not a SIP port (0 to 65535)");
+                case "--max-members" when int.TryParse(value, out var mm) && mm is >= 1 and <= 32767:
+                    maxMembers = mm;
+                    break;
+                case "--max-members":
+                    return (null, $"'{value}' is not a member cap (1 to 32767)");
+                case "--member-timeout" when double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var mt) && mt is >= 1 and <= 86400:
+                    memberTimeout = TimeSpan.FromSeconds(mt);
+                    break;
+                case "--member-timeout":
+                    return (null, $"'{value}' is not a member timeout in seconds (1 to 86400)");
                 case "--codecs" when CodecNames.TryParse(value, out var list):
                     codecs = list;
                     break;
@@ -129,7 +153,7 @@ internal static class ServerCommand
             return (null, "two groups cannot share a port");
         }
 
-        return (new Options(bind, resolved, owner, policy, sipPort, codecs), null);
+        return (new Options(bind, resolved, owner, policy, sipPort, codecs) { MaxMembers = maxMembers, MemberTimeout = memberTimeout }, null);
     }
 
     /// <summary>Runs the groups until <paramref name="stop"/> is cancelled. Port 0 picks a free port (tests).</summary>
@@ -163,6 +187,8 @@ internal static class ServerCommand
                         Address = binding.Address,
                         Owner = options.Owner,
                         Policy = options.Policy,
+                        MaxMembers = options.MaxMembers,
+                        MemberTimeout = options.MemberTimeout,
                         HostAddresses = hostAddresses,
                         SipPort = binding.SipPort,
                         Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
