@@ -27,6 +27,12 @@ public enum RejectReason : byte
 
     /// <summary>The requested name is not valid UTF-8 or contains control characters (its length is checked by the decoder).</summary>
     BadName = 5,
+
+    /// <summary>
+    /// The JoinRequest was shorter than the Response it would get: it must be padded to
+    /// <see cref="JoinRequest.PaddedSize"/> bytes (PROTOCOL.md §8.1, §13.3).
+    /// </summary>
+    NotPadded = 6,
 }
 
 /// <summary>What an <see cref="Error"/> reports (PROTOCOL.md §8.6).</summary>

@@ -15,6 +15,15 @@ public ref partial struct JoinRequest
     /// <summary>The client's display name: UTF-8, 1 to 32 bytes.</summary>
     [VcspField(LengthPrefixed = true, MinLength = 1, MaxLength = 32)]
     public ReadOnlySpan<byte> Name;
+
+    /// <summary>
+    /// Zero bytes that make the datagram at least <see cref="PaddedSize"/> long, so that the server's answer is never
+    /// larger than the request (PROTOCOL.md §8.1, §13.3); ignored by the server.
+    /// </summary>
+    public ReadOnlySpan<byte> Padding;
+
+    /// <summary>How long a JoinRequest is padded to: the largest Response (PROTOCOL.md §8.1).</summary>
+    public const int PaddedSize = 64;
 }
 
 /// <summary>

@@ -200,9 +200,19 @@ public sealed class CallTests
         Assert.Equal(400, lab.Sip.Log.Last().Message.StatusCode);
         var options = SipMessage.Request("OPTIONS", "sip:vcsp@127.0.0.1:5060").With("Via", "SIP/2.0/UDP 127.0.0.1:7001;branch=z9hG4bKx").With("From", "<sip:a@127.0.0.1>;tag=1")
             .With("To", "<sip:vcsp@127.0.0.1>").With("Call-ID", "x@y").With("CSeq", "1 OPTIONS");
+        var before = lab.Sip.Log.Count;
         lab.Server.ReceiveSip(options, new SipPeer(alice.SipEndPoint, SipTransport.Udp));
-        Assert.Equal(405, lab.Sip.Log.Last().Message.StatusCode);
-        Assert.Equal(2, lab.Server.SipDropped);
+
+        // That short OPTIONS would get a longer 405 (a To tag, an Allow header): over UDP it is refused unanswered,
+        // since the source may be forged (PROTOCOL.md §13.3). The same request with a few more headers is answered.
+        Assert.Equal(before, lab.Sip.Log.Count);
+        var longer = SipMessage.Request("OPTIONS", "sip:vcsp@127.0.0.1:5060").With("Via", "SIP/2.0/UDP 127.0.0.1:7001;branch=z9hG4bKx").With("From", "<sip:a@127.0.0.1>;tag=1")
+            .With("To", "<sip:vcsp@127.0.0.1>").With("Call-ID", "x@y").With("CSeq", "1 OPTIONS").With("Max-Forwards", "70").With("User-Agent", "a user agent that names itself at length");
+        lab.Server.ReceiveSip(longer, new SipPeer(alice.SipEndPoint, SipTransport.Udp));
+        var answer = lab.Sip.Log.Last().Message;
+        Assert.Equal(405, answer.StatusCode);
+        Assert.True(answer.ToBytes().Length <= longer.ToBytes().Length);
+        Assert.Equal(3, lab.Server.SipDropped);
     }
 
     [Fact]

@@ -44,21 +44,27 @@ public sealed class GroupDeliveryTests
     }
 
     [Fact]
-    public void ASpoofedJoinGetsOneResponseButNeverGroupTrafficAndDoesNotCountAgainstTheCap()
+    public void SpoofedJoinsGetBoundedAnswersButNeverGroupTrafficAndDoNotCountAgainstTheCap()
     {
         var server = NewServer(maxMembers: 2);
         var alice = Join(server, At(40001), "alice");
 
-        // 1,000 JoinRequests from spoofed sources: each is answered once, none is confirmed (the spoofer never sees the challenge).
-        for (var i = 0; i < 1000; i++)
+        // 3,000 JoinRequests from 3,000 spoofed source addresses at once: the group answers a burst of 1,000 (twice its
+        // rate of 500 per second) and drops the rest, counted; none becomes a member (the spoofer never sees a challenge).
+        for (var i = 0; i < 3000; i++)
         {
-            server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 7, Server = Group, Name = Encoding.UTF8.GetBytes("ghost" + i) }), At(20000 + i));
+            var source = VcspAddress.IPv4([127, 1, (byte)(i / 250), (byte)(1 + (i % 250))], 9);
+            server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 7, Server = Group, Name = Encoding.UTF8.GetBytes("ghost" + i) }), source);
         }
 
-        Assert.Equal(1000, _sink.Take().Count(r => r.Datagram[1] == Response.Flag));
+        var answers = _sink.Take();
+        Assert.InRange(answers.Count, 998, 1000);
+        Assert.All(answers, a => Assert.Equal(Response.Flag, a.Datagram[1]));
+        Assert.Equal(3000 - answers.Count, server.Dropped(DropReason.RateLimited));
         Assert.Equal(1, server.MemberCount);
 
-        // A real client still gets in, and alice's messages go to it alone, not to any victim address.
+        // A second later a real client gets in (the cap counts confirmed members only), and alice's messages go to it alone.
+        _time.Advance(TimeSpan.FromSeconds(1));
         Join(server, At(40002), "bob");
         Assert.Equal(2, server.MemberCount);
         server.Receive(Encode(new Syn { Challenge = alice, Sequence = 1001, Data = "hi"u8 }), At(40001));
@@ -68,9 +74,56 @@ public sealed class GroupDeliveryTests
         // Unconfirmed joins expire after 10 s; their names were never held.
         _time.Advance(TimeSpan.FromSeconds(10));
         server.Poll();
-        server.Receive(Encode(new Ack { Challenge = 1, Sequence = 8, Flags = AckFlags.ReplyRequested }), At(20000));
+        server.Receive(Encode(new Ack { Challenge = 1, Sequence = 8, Flags = AckFlags.ReplyRequested }), VcspAddress.IPv4([127, 1, 0, 1], 9));
         Assert.Equal(VcspDecodeStatus.Ok, Error.TryDecode(Assert.Single(_sink.Take()).Datagram, out var notMember));
         Assert.Equal(ErrorCode.NotMember, notMember.Code);
+    }
+
+    [Fact]
+    public void OneSourceIsAnsweredAtMostFortyTimesInABurstThenTwentyTimesASecond()
+    {
+        var server = NewServer();
+        var request = EncodeUnpadded(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 7, Server = VcspAddress.IPv4([192, 0, 2, 1], 1), Name = "x"u8 });
+        for (var i = 0; i < 1000; i++)
+        {
+            server.Receive(request, At(20000 + i)); // one address, any port
+        }
+
+        Assert.Equal(40, _sink.Take().Count);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 100; i++)
+        {
+            server.Receive(request, At(20000));
+        }
+
+        Assert.Equal(20, _sink.Take().Count);
+    }
+
+    [Fact]
+    public void NoAnswerToAJoinRequestIsLargerThanIt()
+    {
+        var server = new GroupServer(new GroupOptions { Name = "a-group-name-of-thirty-two-bytes", Address = Group }, _sink, _time);
+
+        // An unpadded request (21 bytes) would get a 51-byte Response: it gets a Reject NotPadded cut to its size instead.
+        var unpadded = EncodeUnpadded(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 7, Server = Group, Name = "x"u8 });
+        server.Receive(unpadded, At(40001));
+        var (reject, _) = Assert.Single(_sink.Take());
+        Assert.Equal(VcspDecodeStatus.Ok, Reject.TryDecode(reject, out var refusal));
+        Assert.Equal(RejectReason.NotPadded, refusal.Reason);
+        Assert.True(reject.Length <= unpadded.Length, $"{reject.Length} > {unpadded.Length}");
+        Assert.Equal(0, server.MemberCount);
+
+        // Another version's 10-byte header: a Reject would be 11 bytes at least, so nothing is sent (counted).
+        server.Receive([2, JoinRequest.Flag, 0, 0xFF, 0, 0, 0, 7, 0, 0], At(40002));
+        Assert.Empty(_sink.Take());
+        Assert.Equal(2, server.Dropped(DropReason.JoinRefused));
+
+        // Padded to 64 bytes, the same request is admitted, with a Response no longer than it.
+        var padded = Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 7, Server = Group, Name = "x"u8 });
+        server.Receive(padded, At(40001));
+        var (response, _) = Assert.Single(_sink.Take());
+        Assert.Equal(Response.Flag, response[1]);
+        Assert.True(response.Length <= padded.Length);
     }
 
     [Fact]

@@ -67,6 +67,22 @@ internal static class Datagrams
     {
         var buffer = new byte[T.MaxDatagramSize];
         Xunit.Assert.Equal(VcspEncodeStatus.Ok, packet.TryEncode(buffer, out var n));
+        if (T.Flag == VcspGen.Spec.JoinRequest.Flag && n < VcspGen.Spec.JoinRequest.PaddedSize)
+        {
+            // A join request is padded as a client pads it (PROTOCOL.md §8.1): zero bytes in its last field, Padding.
+            buffer[9] += (byte)(VcspGen.Spec.JoinRequest.PaddedSize - n);
+            n = VcspGen.Spec.JoinRequest.PaddedSize;
+        }
+
+        return buffer[..n];
+    }
+
+    /// <summary>Encodes without the padding <see cref="Encode"/> gives a join request.</summary>
+    public static byte[] EncodeUnpadded<T>(in T packet)
+        where T : IVcspPacket<T>, allows ref struct
+    {
+        var buffer = new byte[T.MaxDatagramSize];
+        Xunit.Assert.Equal(VcspEncodeStatus.Ok, packet.TryEncode(buffer, out var n));
         return buffer[..n];
     }
 }

@@ -32,4 +32,7 @@ public enum DropReason
 
     /// <summary>A member removed because it sent nothing for the member timeout (PROTOCOL.md §7.7); counted once per member.</summary>
     TimedOut,
+
+    /// <summary>A join request over its source's or the group's answer rate (PROTOCOL.md §13.2, §13.3): dropped unanswered.</summary>
+    RateLimited,
 }

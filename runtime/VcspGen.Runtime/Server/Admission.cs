@@ -24,6 +24,7 @@ internal sealed class Admission
     private readonly IPAddress _boundAddress;
     private readonly HashSet<IPAddress> _hostAddresses;
     private readonly RelayLog _log;
+    private readonly JoinLimiter _limiter;
 
     /// <summary>Creates the join checks.</summary>
     /// <param name="options">The group's settings.</param>
@@ -36,6 +37,7 @@ internal sealed class Admission
     public Admission(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, GroupDrops drops, byte[] groupName, RelayLog log)
     {
         _log = log;
+        _limiter = new JoinLimiter(options.JoinRatePerSource, options.JoinRate, time);
         _options = options;
         _time = time;
         _roster = roster;
@@ -57,8 +59,16 @@ internal sealed class Admission
     /// <summary>Handles a JoinRequest: admits the sender, answers a retransmission again, or refuses it.</summary>
     /// <param name="request">The request.</param>
     /// <param name="source">Its source.</param>
-    public void OnJoinRequest(in JoinRequest request, in VcspAddress source)
+    /// <param name="size">The datagram's length: no answer is longer (PROTOCOL.md §13.3).</param>
+    public void OnJoinRequest(in JoinRequest request, in VcspAddress source, int size)
     {
+        // Every answer to a join request is rate-limited, per source and for the group (PROTOCOL.md §13.2, §13.3).
+        if (!_limiter.TryAcquire(source))
+        {
+            _drops.Drop(DropReason.RateLimited, source);
+            return;
+        }
+
         if (_roster.TryGet(source, out var existing) && !existing.Confirmed
             && !(request.Sequence == existing.JoinSequence && request.Name.SequenceEqual(existing.Name)))
         {
@@ -71,7 +81,7 @@ internal sealed class Admission
             // JoinRequest from a member's address is dropped: a member leaves before it joins again (PROTOCOL.md §8.1 step 2).
             if (request.Sequence == existing.JoinSequence && request.Name.SequenceEqual(existing.Name))
             {
-                _sender.SendResponse(existing, request.Sequence, ResponseTo.JoinRequest, _groupName);
+                _sender.SendResponse(existing, request.Sequence, ResponseTo.JoinRequest, _groupName); // the same size as when it was admitted
             }
             else
             {
@@ -84,13 +94,20 @@ internal sealed class Admission
         // Every failed check follows the join policy: a Reject, or silence (PROTOCOL.md §8.1 steps 3 and 4).
         if (!IsThisGroup(request.Server))
         {
-            RefuseJoin(source, request.Sequence, RejectReason.AddressMismatch, "address");
+            RefuseJoin(source, request.Sequence, RejectReason.AddressMismatch, "address", size);
+            return;
+        }
+
+        // The Response must not be larger than the request: a request too short for it is padded by the client (PROTOCOL.md §8.1).
+        if (VcspWire.TextHeaderSize + 2 + request.Server.EncodedSize + _groupName.Length > size)
+        {
+            RefuseJoin(source, request.Sequence, RejectReason.NotPadded, "pad to 64", size);
             return;
         }
 
         if (!Utf8.IsValid(request.Name) || HasControlCharacter(request.Name))
         {
-            RefuseJoin(source, request.Sequence, RejectReason.BadName, "name");
+            RefuseJoin(source, request.Sequence, RejectReason.BadName, "name", size);
             return;
         }
 
@@ -98,13 +115,13 @@ internal sealed class Admission
         var isOwnerName = _ownerName.Length > 0 && request.Name.SequenceEqual(_ownerName);
         if (_roster.Find(request.Name) is not null || (isOwnerName && !IsLocal(source)))
         {
-            RefuseJoin(source, request.Sequence, RejectReason.NameInUse, "name in use");
+            RefuseJoin(source, request.Sequence, RejectReason.NameInUse, "name in use", size);
             return;
         }
 
         if (_roster.Count >= _options.MaxMembers || !_roster.TryDrawChallenge(out var challenge))
         {
-            RefuseJoin(source, request.Sequence, RejectReason.GroupFull, "group full");
+            RefuseJoin(source, request.Sequence, RejectReason.GroupFull, "group full", size);
             return;
         }
 
@@ -132,14 +149,14 @@ internal sealed class Admission
         if (_roster.Find(member.Name) is not null)
         {
             _roster.Remove(member);
-            RefuseJoin(member.Address, member.JoinSequence, RejectReason.NameInUse, "name in use");
+            RefuseJoin(member.Address, member.JoinSequence, RejectReason.NameInUse, "name in use", Ack.MaxDatagramSize);
             return false;
         }
 
         if (_roster.Count >= _options.MaxMembers)
         {
             _roster.Remove(member);
-            RefuseJoin(member.Address, member.JoinSequence, RejectReason.GroupFull, "group full");
+            RefuseJoin(member.Address, member.JoinSequence, RejectReason.GroupFull, "group full", Ack.MaxDatagramSize);
             return false;
         }
 
@@ -153,20 +170,19 @@ internal sealed class Admission
     /// <param name="source">Its source.</param>
     /// <param name="sequence">Its sequence number.</param>
     /// <param name="reason">Why.</param>
-    /// <param name="text">Why, in words.</param>
-    public void RefuseJoin(in VcspAddress source, uint sequence, RejectReason reason, string text)
+    /// <param name="text">Why, in words (cut short so that the Reject is no longer than the request).</param>
+    /// <param name="size">The request's length: the Reject is not longer, and none is sent if even an empty one would be (PROTOCOL.md §13.3).</param>
+    public void RefuseJoin(in VcspAddress source, uint sequence, RejectReason reason, string text, int size)
     {
         _drops.Drop(DropReason.JoinRefused, source);
-        if (_options.Policy == JoinPolicy.Reject)
+        var room = size - (VcspWire.TextHeaderSize + 1);
+        if (_options.Policy != JoinPolicy.Reject || room < 0)
         {
-            Reject(source, sequence, reason, text);
+            return;
         }
-    }
 
-    private void Reject(in VcspAddress source, uint sequence, RejectReason reason, string text)
-    {
         Span<byte> reasonText = stackalloc byte[32];
-        var length = Encoding.UTF8.GetBytes(text, reasonText);
+        var length = Math.Min(Encoding.UTF8.GetBytes(text, reasonText), room);
         _sender.Send(new Reject { Challenge = VcspChallenge.None, Sequence = sequence, Reason = reason, Text = reasonText[..length] }, source);
     }
 

@@ -57,6 +57,12 @@ public sealed class GroupOptions
     /// <summary>How long a member may send nothing at all before it is removed (PROTOCOL.md §7.7: 60 s).</summary>
     public TimeSpan MemberTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How many join requests from one source address are answered per second, in bursts of twice that (PROTOCOL.md §13.3). Defaults to 20 (clients behind one NAT share it).</summary>
+    public double JoinRatePerSource { get; init; } = 20;
+
+    /// <summary>How many join requests from all sources together are answered per second, in bursts of twice that (PROTOCOL.md §13.3). Defaults to 500.</summary>
+    public double JoinRate { get; init; } = 500;
+
     /// <summary>How long a join that was answered but not confirmed is kept (PROTOCOL.md §7.7: 10 s).</summary>
     public TimeSpan UnconfirmedTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -130,7 +130,7 @@ public sealed class GroupServer : IVcspStateMachine
             return;
         }
 
-        var handler = new Handler(this, source);
+        var handler = new Handler(this, source, datagram.Length);
         var status = VcspPacketDispatcher.Dispatch(datagram, ref handler);
         if (status == VcspDecodeStatus.Ok)
         {
@@ -140,7 +140,7 @@ public sealed class GroupServer : IVcspStateMachine
         // A join request of another version is refused or dropped by policy (memo §4.3), if its header can be read.
         if (status == VcspDecodeStatus.BadVersion && datagram.Length >= VcspWire.TextHeaderSize && datagram[1] == JoinRequest.Flag)
         {
-            _admission.RefuseJoin(source, BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4)), RejectReason.VersionMismatch, "version");
+            _admission.RefuseJoin(source, BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4)), RejectReason.VersionMismatch, "version", datagram.Length);
             return;
         }
 
@@ -347,9 +347,9 @@ public sealed class GroupServer : IVcspStateMachine
     private void Drop(DropReason reason, in VcspAddress source) => _drops.Drop(reason, source);
 
     /// <summary>Decoded datagrams from one source, routed to the part of the group that handles them.</summary>
-    private readonly struct Handler(GroupServer server, VcspAddress source) : IVcspPacketHandler
+    private readonly struct Handler(GroupServer server, VcspAddress source, int size) : IVcspPacketHandler
     {
-        public void OnJoinRequest(in JoinRequest packet) => server._admission.OnJoinRequest(packet, source);
+        public void OnJoinRequest(in JoinRequest packet) => server._admission.OnJoinRequest(packet, source, size);
 
         public void OnSyn(in Syn packet)
         {

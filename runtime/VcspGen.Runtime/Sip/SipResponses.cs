@@ -39,7 +39,11 @@ internal static class SipResponses
     /// <param name="status">The status code.</param>
     /// <param name="reason">The reason phrase.</param>
     /// <param name="extra">One more header (Allow on a 405), or null.</param>
-    public static void Send(ISipSink sink, SipMessage request, SipPeer peer, int status, string reason, (string Name, string Value)? extra = null)
+    /// <returns>
+    /// False when a refusal over UDP would be larger than the request, and so is not sent: a forged source must not get
+    /// more bytes than it sent (PROTOCOL.md §13.3). The caller has counted the request as refused.
+    /// </returns>
+    public static bool Send(ISipSink sink, SipMessage request, SipPeer peer, int status, string reason, (string Name, string Value)? extra = null)
     {
         var response = Build(request, status, reason);
         if (extra is { } header)
@@ -47,6 +51,12 @@ internal static class SipResponses
             response.With(header.Name, header.Value);
         }
 
+        if (status >= 300 && peer.Transport == VcspGen.Spec.SipTransport.Udp && response.ToBytes().Length > request.ToBytes().Length)
+        {
+            return false;
+        }
+
         sink.Send(response, peer);
+        return true;
     }
 }
