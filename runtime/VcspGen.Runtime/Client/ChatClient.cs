@@ -295,6 +295,11 @@ public sealed class ChatClient : IVcspStateMachine
 
         public void OnPong(TimeSpan roundTrip) => client._events.OnPong(roundTrip);
 
+        public void OnRelayLost(long datagrams) => client._events.OnRelayLost(datagrams);
+
+        public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
+            client._events.OnUndelivered(member, firstSequence, endSequence);
+
         public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
         {
             if (command == CommandCode.Whois && client._pendingName is not null)
