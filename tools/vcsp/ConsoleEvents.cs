@@ -129,6 +129,18 @@ internal sealed class ConsoleEvents(TextWriter output, Stream? record) : IClient
         Changed();
     }
 
+    public void OnRelayLost(long datagrams)
+    {
+        Print(datagrams == 1 ? "! lost 1 relayed datagram" : $"! lost {datagrams} relayed datagrams");
+        Changed();
+    }
+
+    public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence)
+    {
+        Print($"! not delivered to {Encoding.UTF8.GetString(member)}: your messages 0x{firstSequence:x8} to 0x{unchecked(endSequence - 1):x8}");
+        Changed();
+    }
+
     public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
     {
         var name = command.ToString().ToLowerInvariant();

@@ -192,9 +192,8 @@ internal sealed class OutgoingWindow
         while (QueueLength > 0 && Room() > 0)
         {
             ref var head = ref _queue[_queueHead];
-            var data = Fragmentation.Chunk(head.Buffer.AsSpan(0, head.Length), head.Sent, _chunk);
-            SendSyn(Fragmentation.OffsetOf(head.Sent, head.Fragments), data);
-            head.Sent++;
+            head.Sent++; // fragments count from 1
+            SendSyn(Fragmentation.OffsetOf(head.Sent, head.Fragments), Fragmentation.Chunk(head.Buffer.AsSpan(0, head.Length), head.Sent, _chunk));
             if (head.Sent == head.Fragments)
             {
                 Dequeue();
