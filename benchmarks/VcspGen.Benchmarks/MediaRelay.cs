@@ -570,6 +570,10 @@ public class MediaRelay
         {
         }
 
+        public void OnRejoining(int attempt, TimeSpan delay)
+        {
+        }
+
         public void OnRelayLost(long datagrams)
         {
         }

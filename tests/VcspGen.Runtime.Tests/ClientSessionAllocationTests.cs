@@ -154,6 +154,8 @@ public sealed class ClientSessionAllocationTests
         {
         }
 
+        public void OnRejoining(int attempt, TimeSpan delay) => throw new InvalidOperationException("rejoining");
+
         public void OnRelayLost(long datagrams) => throw new InvalidOperationException("lost " + datagrams);
 
         public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) => throw new InvalidOperationException("undelivered");

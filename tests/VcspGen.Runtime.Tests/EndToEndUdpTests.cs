@@ -85,6 +85,8 @@ public sealed class EndToEndUdpTests
 
         public void OnPong(TimeSpan roundTrip) => _log.Enqueue("pong");
 
+        public void OnRejoining(int attempt, TimeSpan delay) => _log.Enqueue($"rejoining {attempt}");
+
         public void OnRelayLost(long datagrams) => _log.Enqueue($"lost {datagrams}");
 
         public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>

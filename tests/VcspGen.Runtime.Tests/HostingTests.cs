@@ -236,6 +236,8 @@ public sealed class HostingTests
         {
         }
 
+        public void OnRejoining(int attempt, TimeSpan delay) => Reports.Enqueue($"rejoining {attempt} in {delay.TotalSeconds} s");
+
         public void OnRelayLost(long datagrams) => Reports.Enqueue($"lost {datagrams}");
 
         public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>

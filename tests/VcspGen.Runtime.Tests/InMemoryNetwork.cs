@@ -66,6 +66,8 @@ internal sealed class RecordingEvents : IClientEvents
 
     public List<(CommandCode Command, CommandStatus Status, string Data)> Replies { get; } = [];
 
+    public void OnRejoining(int attempt, TimeSpan delay) => Log.Add($"rejoining {attempt} in {delay.TotalSeconds} s");
+
     public void OnRelayLost(long datagrams) => Log.Add($"lost {datagrams}");
 
     public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>

@@ -59,6 +59,8 @@ public static class Embedding
 
         public void OnPong(TimeSpan roundTrip) => Console.WriteLine($"pong {roundTrip.TotalMilliseconds} ms");
 
+        public void OnRejoining(int attempt, TimeSpan delay) => Console.WriteLine($"rejoining in {delay.TotalSeconds} s");
+
         public void OnRelayLost(long datagrams) => Console.WriteLine($"lost {datagrams} relayed datagrams");
 
         public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>

@@ -151,6 +151,8 @@ internal sealed class LabEvents : IClientEvents, IDirectMessageEvents
 
     public void OnPong(TimeSpan roundTrip) => _log.Enqueue(roundTrip > TimeSpan.Zero ? "pong" : "pong without a round trip");
 
+    public void OnRejoining(int attempt, TimeSpan delay) => _log.Enqueue($"rejoining {attempt}");
+
     public void OnRelayLost(long datagrams) => _log.Enqueue($"lost {datagrams}");
 
     public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>

@@ -168,6 +168,10 @@ public sealed partial class ManyGroupsTests(ITestOutputHelper log)
         {
         }
 
+        public void OnRejoining(int attempt, TimeSpan delay)
+        {
+        }
+
         public void OnRelayLost(long datagrams)
         {
         }

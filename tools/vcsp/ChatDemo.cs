@@ -269,6 +269,8 @@ internal static class ChatDemo
         public void OnPong(TimeSpan roundTrip) =>
             Hear($"PING round trip {roundTrip.TotalMilliseconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} ms");
 
+        public void OnRejoining(int attempt, TimeSpan delay) => Hear($"rejoining in {delay.TotalSeconds} s (try {attempt})");
+
         public void OnRelayLost(long datagrams) => Hear($"lost {datagrams} relayed datagrams");
 
         public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>

@@ -119,15 +119,15 @@ internal static class ClientLines
 
     /// <summary>
     /// Sends a group message. While the send queue is full (the server's window is closed: back-pressure,
-    /// PROTOCOL.md §7.6) the line waits and is tried again, so piped input never loses a line; it is given up only
-    /// when the client is no longer a member, or on stop.
+    /// PROTOCOL.md §7.6), or while a lost membership is being joined again (§7.7), the line waits and is tried again,
+    /// so piped input never loses a line; it is given up only when the client is no longer a member, or on stop.
     /// </summary>
     private static async Task SendAsync(VcspClientHost client, ConsoleEvents console, byte[] text, CancellationToken stop)
     {
         while (true)
         {
-            var (sent, state, full, most) = client.Invoke(c =>
-                (c.Group.TrySend(text), c.Group.State, c.Group.SendQueueLength >= c.Group.SendQueueCapacity, c.Group.MaxMessageLength));
+            var (sent, state, full, rejoining, most) = client.Invoke(c =>
+                (c.Group.TrySend(text), c.Group.State, c.Group.SendQueueLength >= c.Group.SendQueueCapacity, c.Rejoining, c.Group.MaxMessageLength));
             if (sent)
             {
                 return;
@@ -139,7 +139,7 @@ internal static class ClientLines
                 return;
             }
 
-            if (state != ClientState.Member || !full)
+            if (!rejoining && (state != ClientState.Member || !full))
             {
                 console.Print("! not sent: not a member");
                 return;

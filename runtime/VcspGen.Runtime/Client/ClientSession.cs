@@ -31,6 +31,7 @@ public sealed class ClientSession : IVcspStateMachine
     private readonly RelayStream _relay;
     private readonly LinkAcks _acks;
     private byte[] _groupName = [];
+    private bool _carryOver;
 
     /// <summary>Creates a session; nothing is sent until <see cref="Join"/>.</summary>
     /// <param name="options">The session's settings.</param>
@@ -99,7 +100,10 @@ public sealed class ClientSession : IVcspStateMachine
 
     /// <summary>
     /// Sends the join request (retransmitted until answered, PROTOCOL.md §11.1), then the confirmation of its Response
-    /// (§8.1, step 6); <see cref="IClientEvents.OnJoined"/> reports the server's Ack to the confirmation.
+    /// (§8.1, step 6); <see cref="IClientEvents.OnJoined"/> reports the server's Ack to the confirmation. After a lost
+    /// membership (<see cref="SessionEnd.IsLost"/>), the messages the server had not acknowledged, sent or queued, are
+    /// kept and sent again once a member, as new messages numbered from the new join (§7.7); after any other end they
+    /// are dropped.
     /// </summary>
     /// <exception cref="InvalidOperationException">The session is not idle.</exception>
     public void Join()
@@ -110,7 +114,8 @@ public sealed class ClientSession : IVcspStateMachine
         }
 
         var s0 = SecureRandom.Sequence();
-        _window.Restart(s0);
+        _window.Restart(s0, _carryOver);
+        _carryOver = false;
         _relay.Reset();
         _acks.Reset();
         _ping.Reset();
@@ -344,7 +349,12 @@ public sealed class ClientSession : IVcspStateMachine
         _acks.Reset();
         _ping.Reset();
         _relay.Reset();
-        _window.Clear();
+        _carryOver = end.IsLost;
+        if (!_carryOver)
+        {
+            _window.Clear();
+        }
+
         _events.OnClosed(end);
     }
 }

@@ -47,4 +47,16 @@ public interface IClientEvents
     /// <param name="firstSequence">The first group sequence concerned.</param>
     /// <param name="endSequence">One past the last group sequence concerned (serial arithmetic, PROTOCOL.md §6.2).</param>
     void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence);
+
+    /// <summary>
+    /// The membership was lost (<see cref="OnClosed"/> reported why, with <see cref="SessionEnd.IsLost"/>: the server
+    /// stopped answering or no longer knows this member), and the client joins again by itself with the same name
+    /// after <paramref name="delay"/> (PROTOCOL.md §7.7: 1, 2, 4, 8, 16, then every 30 s). Raised once per try:
+    /// a try that fails is followed by the next <see cref="OnRejoining"/>, one that succeeds by
+    /// <see cref="OnJoined"/>, after which the messages the server had not acknowledged are sent again as new messages.
+    /// Only a <see cref="ChatClient"/> with <see cref="ChatClient.Rejoin"/> (as in a <see cref="VcspClientHost"/>) rejoins.
+    /// </summary>
+    /// <param name="attempt">Which try this is, from 1.</param>
+    /// <param name="delay">How long until it.</param>
+    void OnRejoining(int attempt, TimeSpan delay);
 }

@@ -22,6 +22,9 @@ internal sealed class OutgoingWindow
 
     private const int HeldSlots = 256;
 
+    // The queue's ring: room for a full queue and, after a lost membership, every message carried over (Restart).
+    private const int RingSize = QueueCapacity + HeldSlots;
+
     // A second OutOfOrder with the same Expected within this time is not answered: the first resend is on its way.
     private static readonly TimeSpan ResendQuiet = TimeSpan.FromMilliseconds(250);
 
@@ -30,7 +33,7 @@ internal sealed class OutgoingWindow
     private readonly byte[][] _held = new byte[HeldSlots][];
     private readonly int[] _heldLength = new int[HeldSlots];
     private readonly uint[] _heldSequence = new uint[HeldSlots];
-    private readonly Queued[] _queue = new Queued[QueueCapacity];
+    private readonly Queued[] _queue = new Queued[RingSize];
     private int _queueHead;
     private uint _limit;
     private uint _reservedEnd;
@@ -62,16 +65,39 @@ internal sealed class OutgoingWindow
     /// <summary>How many messages wait for the window (the one partly sent included).</summary>
     public int QueueLength { get; private set; }
 
-    /// <summary>Starts a new sequence space for a join: <paramref name="first"/> is the join request's s0. Queued messages are dropped.</summary>
+    /// <summary>
+    /// Starts a new sequence space for a join: <paramref name="first"/> is the join request's s0. With
+    /// <paramref name="carryOver"/> (the membership was lost, PROTOCOL.md §7.7) every message the server had not
+    /// acknowledged, held or queued, is kept to be sent again, whole, as new messages numbered from the new s0;
+    /// otherwise queued messages are dropped.
+    /// </summary>
     /// <param name="first">The join's sequence; the first Syn takes the one after.</param>
-    public void Restart(uint first)
+    /// <param name="carryOver">Whether the unacknowledged messages are kept.</param>
+    /// <returns>How many held messages were carried over (those already sent, now queued again).</returns>
+    public int Restart(uint first, bool carryOver = false)
     {
-        Clear();
+        var carried = 0;
+        if (carryOver)
+        {
+            carried = CarryOver();
+        }
+        else
+        {
+            Clear();
+        }
+
+        Array.Clear(_heldLength); // the old sequence space's datagrams are never sent again as they are
         Next = unchecked(first + 1);
         Acknowledged = Next;
         _reservedEnd = Next;
         _limit = unchecked(Next + InitialWindow);
         _lastErrorAt = null;
+        for (var i = 0; i < QueueLength; i++)
+        {
+            _reservedEnd = unchecked(_reservedEnd + (uint)_queue[(_queueHead + i) % RingSize].Fragments);
+        }
+
+        return carried;
     }
 
     /// <summary>Drops the queued messages (the session ended).</summary>
@@ -105,14 +131,14 @@ internal sealed class OutgoingWindow
             return true;
         }
 
-        if (QueueLength == QueueCapacity)
+        if (QueueLength >= QueueCapacity)
         {
             return false;
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(message.Length);
         message.CopyTo(buffer);
-        _queue[(_queueHead + QueueLength) % QueueCapacity] = new Queued { Buffer = buffer, Length = message.Length, Fragments = fragments };
+        _queue[(_queueHead + QueueLength) % RingSize] = new Queued { Buffer = buffer, Length = message.Length, Fragments = fragments };
         QueueLength++;
         _reservedEnd = unchecked(_reservedEnd + (uint)fragments);
         Pump();
@@ -178,6 +204,104 @@ internal sealed class OutgoingWindow
         }
     }
 
+    // The held messages the server had not wholly acknowledged go back to the front of the queue, in order, and the
+    // message partly sent starts again: the new membership numbers everything afresh. A message whose first fragments
+    // are no longer held cannot be put together again and is not carried.
+    private int CarryOver()
+    {
+        if (QueueLength > 0)
+        {
+            _queue[_queueHead].Sent = 0;
+        }
+
+        var start = Acknowledged;
+        if (start != Next && !IsStart(start))
+        {
+            // Acknowledged inside a message: find its first fragment among the held datagrams before it.
+            var found = false;
+            for (var back = 1; back < Fragmentation.MaxFragments && !found; back++)
+            {
+                var sequence = unchecked(Acknowledged - (uint)back);
+                if (!IsHeld(sequence))
+                {
+                    break;
+                }
+
+                found = OffsetAt(sequence) == 1;
+                start = found ? sequence : start;
+            }
+
+            while (!found && start != Next && !IsStart(start))
+            {
+                start = unchecked(start + 1); // its start is gone: it cannot be sent again
+            }
+        }
+
+        // Whole messages from start on, collected in order, then put before what was queued.
+        Span<int> firsts = stackalloc int[HeldSlots];
+        Span<int> counts = stackalloc int[HeldSlots];
+        var messages = 0;
+        var sequenceAt = start;
+        while (sequenceAt != Next && IsHeld(sequenceAt))
+        {
+            var length = 1;
+            if (OffsetAt(sequenceAt) != VcspWire.WholeMessage)
+            {
+                while (unchecked(sequenceAt + (uint)length) != Next && IsHeld(unchecked(sequenceAt + (uint)length))
+                    && OffsetAt(unchecked(sequenceAt + (uint)(length - 1))) != VcspWire.FinalFragment)
+                {
+                    length++;
+                }
+
+                if (OffsetAt(unchecked(sequenceAt + (uint)(length - 1))) != VcspWire.FinalFragment)
+                {
+                    break; // the message partly sent: it is still queued and goes again from its start
+                }
+            }
+
+            firsts[messages] = (int)(sequenceAt % HeldSlots);
+            counts[messages] = length;
+            messages++;
+            sequenceAt = unchecked(sequenceAt + (uint)length);
+        }
+
+        for (var m = messages - 1; m >= 0; m--)
+        {
+            _queueHead = (_queueHead + RingSize - 1) % RingSize;
+            _queue[_queueHead] = Rebuild(firsts[m], counts[m]);
+            QueueLength++;
+        }
+
+        return messages;
+    }
+
+    private Queued Rebuild(int firstSlot, int fragments)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(fragments * _chunk);
+        var length = 0;
+        for (var i = 0; i < fragments; i++)
+        {
+            var slot = (firstSlot + i) % HeldSlots;
+            if (Syn.TryDecode(_held[slot].AsSpan(0, _heldLength[slot]), out var syn) == VcspDecodeStatus.Ok)
+            {
+                syn.Data.CopyTo(buffer.AsSpan(length));
+                length += syn.Data.Length;
+            }
+        }
+
+        return new Queued { Buffer = buffer, Length = length, Fragments = Fragmentation.CountFragments(length, _chunk) };
+    }
+
+    private bool IsHeld(uint sequence)
+    {
+        var slot = (int)(sequence % HeldSlots);
+        return _heldSequence[slot] == sequence && _heldLength[slot] > 0;
+    }
+
+    private byte OffsetAt(uint sequence) => _held[(int)(sequence % HeldSlots)][8]; // the FragmentOffset byte (PROTOCOL.md §3.1)
+
+    private bool IsStart(uint sequence) => IsHeld(sequence) && OffsetAt(sequence) is VcspWire.WholeMessage or 1;
+
     // How many more Syn datagrams may go now: below the limit, and never more than the held slots can keep.
     private long Room()
     {
@@ -217,7 +341,7 @@ internal sealed class OutgoingWindow
         ref var head = ref _queue[_queueHead];
         ArrayPool<byte>.Shared.Return(head.Buffer);
         head = default;
-        _queueHead = (_queueHead + 1) % QueueCapacity;
+        _queueHead = (_queueHead + 1) % RingSize;
         QueueLength--;
     }
 

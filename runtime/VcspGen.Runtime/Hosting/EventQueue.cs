@@ -94,6 +94,8 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
     public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data) =>
         Post(new Item(Kind.CommandReply) { Command = command, Status = status, A = Copy(data) });
 
+    public void OnRejoining(int attempt, TimeSpan delay) => Post(new Item(Kind.Rejoining) { Number = attempt, Span = delay });
+
     public void OnRelayLost(long datagrams) => Post(new Item(Kind.RelayLost) { Count = datagrams });
 
     public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
@@ -158,6 +160,9 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
             case Kind.CommandReply:
                 _group.OnCommandReply(item.Command, item.Status, item.A.Span);
                 break;
+            case Kind.Rejoining:
+                _group.OnRejoining(item.Number, item.Span);
+                break;
             case Kind.RelayLost:
                 _group.OnRelayLost(item.Count);
                 break;
@@ -193,6 +198,7 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
         Pong,
         CommandReply,
         RelayLost,
+        Rejoining,
         Undelivered,
         DirectMessage,
         CallStarted,
