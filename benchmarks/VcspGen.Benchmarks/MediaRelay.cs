@@ -570,6 +570,18 @@ public class MediaRelay
         {
         }
 
+        public void OnRejoining(int attempt, TimeSpan delay)
+        {
+        }
+
+        public void OnRelayLost(long datagrams)
+        {
+        }
+
+        public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence)
+        {
+        }
+
         public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
         {
         }

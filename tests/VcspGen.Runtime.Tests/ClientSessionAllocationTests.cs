@@ -6,13 +6,17 @@ using static VcspGen.Runtime.Tests.Datagrams;
 
 namespace VcspGen.Runtime.Tests;
 
-/// <summary>A member's steady state (send, resend, receive relayed messages, flush Ping and Pong) allocates nothing.</summary>
+/// <summary>
+/// A member's steady state allocates nothing: sending (held, windowed), resending, receiving the relay stream in order
+/// and out of order (held ahead of a hole, asked for, taken), a fragmented relayed message, the Ack every 32 datagrams,
+/// the server's Acks, the keepalive, and a PING with its Pong.
+/// </summary>
 public sealed class ClientSessionAllocationTests
 {
     private static readonly VcspAddress Group = VcspAddress.IPv4([127, 0, 0, 1], 50433);
 
     [Fact]
-    public void SendingReceivingAndFlushingInSteadyStateAllocatesNothing()
+    public void SendingReceivingAndAcknowledgingInSteadyStateAllocatesNothing()
     {
         var time = new ManualTimeProvider();
         var sink = new LastDatagramSink();
@@ -20,22 +24,26 @@ public sealed class ClientSessionAllocationTests
         session.Join();
         Assert.Equal(VcspDecodeStatus.Ok, JoinRequest.TryDecode(sink.Last, out var join));
         const ushort Challenge = 0x1234;
+        const uint RelayStart = 7000;
         session.Receive(Encode(new Response { Challenge = Challenge, Sequence = join.Sequence, InReplyTo = ResponseTo.JoinRequest, Server = Group, GroupName = "lobby"u8 }), Group);
+        session.Receive(Encode(new Ack { Challenge = Challenge, Sequence = join.Sequence + 1, RelayNext = RelayStart, Window = 128 }), Group);
         Assert.Equal(ClientState.Member, session.State);
 
-        // Bob's relayed messages, pre-encoded; the first is probed (where does Bob's stream begin?) and answered.
+        // Each round's relayed datagrams, pre-encoded: a whole message, then a two-fragment one, then a whole one that
+        // comes before the fragments (held ahead of the hole, which is asked for).
         const int Rounds = 200;
-        const uint BobFirst = 7000;
-        var msgs = new byte[Rounds][];
+        const int PerRound = 4;
+        var msgs = new byte[Rounds * PerRound][];
         for (var r = 0; r < Rounds; r++)
         {
-            msgs[r] = Encode(new Msg { Challenge = VcspChallenge.None, Sequence = BobFirst + (uint)r, Sender = "bob"u8, Data = "steady state"u8 });
+            var n = RelayStart + (uint)(r * PerRound);
+            msgs[r * PerRound] = Encode(new Msg { Challenge = VcspChallenge.None, Sequence = n, Sender = "bob"u8, Data = "steady state"u8 });
+            msgs[(r * PerRound) + 1] = Encode(new Msg { Challenge = VcspChallenge.None, Sequence = n + 3, Sender = "bob"u8, Data = "ahead"u8 });
+            msgs[(r * PerRound) + 2] = Encode(new Msg { Challenge = VcspChallenge.None, Sequence = n + 1, FragmentOffset = 1, Sender = "bob"u8, Data = "two "u8 });
+            msgs[(r * PerRound) + 3] = Encode(new Msg { Challenge = VcspChallenge.None, Sequence = n + 2, FragmentOffset = VcspWire.FinalFragment, Sender = "bob"u8, Data = "pieces"u8 });
         }
 
-        session.Receive(msgs[0], Group);
-        session.Receive(Encode(new Error { Challenge = Challenge, Sequence = BobFirst - 1, Code = ErrorCode.StreamStart, Expected = BobFirst, Text = default }), Group);
-        session.Receive(msgs[0], Group);
-
+        var ack = new byte[Ack.MaxDatagramSize];
         var pong = new byte[Pong.MaxDatagramSize];
         var resend = new byte[ResendRequest.MaxDatagramSize];
         var delivered = 0L;
@@ -45,20 +53,31 @@ public sealed class ClientSessionAllocationTests
             Decoded(Syn.TryDecode(sink.Last, out var syn));
             Encoded(new ResendRequest { Challenge = Challenge, Sequence = syn.Sequence - 1, Count = 2 }.TryEncode(resend, out var resendLength));
             session.Receive(resend.AsSpan(0, resendLength), Group);
-            session.Receive(msgs[r], Group);
-            time.Advance(TimeSpan.FromMilliseconds(150));
+            Encoded(new Ack { Challenge = Challenge, Sequence = syn.Sequence + 1, RelayNext = RelayStart, Window = 128 }.TryEncode(ack, out var ackLength));
+            session.Receive(ack.AsSpan(0, ackLength), Group); // the server acknowledges both Syn datagrams
+            for (var i = 0; i < PerRound; i++)
+            {
+                session.Receive(msgs[(r * PerRound) + i], Group);
+            }
+
+            if (r % 10 == 0)
+            {
+                session.Ping();
+                Decoded(Ping.TryDecode(sink.Last, out var ping));
+                Encoded(new Pong { Challenge = Challenge, Sequence = ping.Sequence, Timestamp = ping.Timestamp }.TryEncode(pong, out var pongLength));
+                session.Receive(pong.AsSpan(0, pongLength), Group);
+            }
+
+            time.Advance(TimeSpan.FromSeconds(4)); // a keepalive every few rounds
             _ = session.NextPollDelay();
-            session.Poll(); // the flush Ping
-            Decoded(Ping.TryDecode(sink.Last, out var ping));
-            Encoded(new Pong { Challenge = Challenge, Sequence = ping.Sequence, Timestamp = ping.Timestamp }.TryEncode(pong, out var pongLength));
-            session.Receive(pong.AsSpan(0, pongLength), Group);
+            session.Poll();
             _ = session.NextPollDelay();
             delivered = SilentEvents.Messages;
         }
 
-        for (var r = 1; r < 20; r++)
+        for (var r = 0; r < 20; r++)
         {
-            RunRound(r); // warm-up: JIT, dictionary
+            RunRound(r); // warm-up: JIT, pools
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -69,7 +88,9 @@ public sealed class ClientSessionAllocationTests
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
-        Assert.Equal(Rounds, delivered);
+        Assert.Equal(Rounds * 3, delivered);
+        Assert.Equal(0, session.LostDatagrams);
+        Assert.Equal(0, session.AbandonedMessages);
         Assert.Equal(ClientState.Member, session.State);
     }
 
@@ -132,6 +153,12 @@ public sealed class ClientSessionAllocationTests
         public void OnPong(TimeSpan roundTrip)
         {
         }
+
+        public void OnRejoining(int attempt, TimeSpan delay) => throw new InvalidOperationException("rejoining");
+
+        public void OnRelayLost(long datagrams) => throw new InvalidOperationException("lost " + datagrams);
+
+        public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) => throw new InvalidOperationException("undelivered");
 
         public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using VcspGen.Spec;
@@ -8,298 +9,477 @@ using static VcspGen.Runtime.Tests.Datagrams;
 
 namespace VcspGen.Runtime.Tests;
 
-/// <summary>Client sessions and a group server, connected in memory, with a manual clock.</summary>
+/// <summary>
+/// One client session alone, driven by hand-encoded server datagrams and a manual clock (PROTOCOL.md §7.5-§7.7,
+/// §8.1 step 6, §8.20): the join's confirmation, the relay stream, Acks and the keepalive, the window, and the Errors
+/// Skipped, Undelivered and NotMember.
+/// </summary>
 public sealed class ClientSessionTests
 {
+    private const ushort Challenge = 0x1234;
     private static readonly VcspAddress Group = VcspAddress.IPv4([127, 0, 0, 1], 50429);
-    private static readonly VcspAddress AliceAddress = VcspAddress.IPv4([127, 0, 0, 1], 40001);
-    private static readonly VcspAddress BobAddress = VcspAddress.IPv4([127, 0, 0, 1], 40002);
 
     private readonly ManualTimeProvider _time = new();
-    private readonly InMemoryNetwork _network = new();
-    private readonly GroupServer _server;
-    private readonly RecordingEvents _aliceEvents = new();
-    private readonly RecordingEvents _bobEvents = new();
-    private readonly ClientSession _alice;
-    private readonly ClientSession _bob;
+    private readonly RecordingSink _sink = new();
+    private readonly RecordingEvents _events = new();
+    private readonly ClientSession _session;
+    private uint _s0;
 
-    public ClientSessionTests()
-    {
-        GroupServer? server = null;
-        var serverSink = _network.Attach(Group, (d, from) => server!.Receive(d, from));
-        _server = server = new GroupServer(new GroupOptions { Name = "lobby", Address = Group }, serverSink, _time);
-        ClientSession? alice = null, bob = null;
-        _alice = alice = new ClientSession(new ClientOptions { Server = Group, Name = "alice" }, _network.Attach(AliceAddress, (d, from) => alice!.Receive(d, from)), _time, _aliceEvents);
-        _bob = bob = new ClientSession(new ClientOptions { Server = Group, Name = "bob" }, _network.Attach(BobAddress, (d, from) => bob!.Receive(d, from)), _time, _bobEvents);
-    }
+    public ClientSessionTests() =>
+        _session = new ClientSession(new ClientOptions { Server = Group, Name = "alice" }, _sink, _time, _events);
 
-    private void Advance(int milliseconds)
+    [Fact]
+    public void TheJoinIsConfirmedWithAnAckAndOnlyTheServersAckMakesAMember()
     {
-        _time.Advance(TimeSpan.FromMilliseconds(milliseconds));
-        _server.Poll();
-        _alice.Poll();
-        _bob.Poll();
-        _network.Pump();
-    }
+        Admit();
+        var confirmation = Single<Ack>(Ack.Flag);
+        Assert.Equal((Challenge, unchecked(_s0 + 1), (ushort)256, AckFlags.ReplyRequested), (confirmation.Challenge, confirmation.Sequence, confirmation.Window, confirmation.Flags));
+        Assert.Equal(ClientState.Joining, _session.State);
+        Assert.DoesNotContain("joined lobby", _events.Log);
+        Assert.False(_session.TrySend("too early"u8));
 
-    private void JoinBoth()
-    {
-        _alice.Join();
-        _bob.Join();
-        _network.Pump();
-        Assert.Equal(ClientState.Member, _alice.State);
-        Assert.Equal(ClientState.Member, _bob.State);
+        // A Msg before the stream's start is known is dropped (its hole shows later, and it is asked for then).
+        Deliver(MsgAt(500, "early"));
+        Deliver(new Ack { Challenge = Challenge, Sequence = unchecked(_s0 + 1), RelayNext = 500, Window = 128 });
+        Assert.Equal(ClientState.Member, _session.State);
+        Assert.Equal(["joined lobby"], _events.Log);
+        Assert.Empty(_events.Messages);
+        Deliver(MsgAt(500, "first"));
+        Assert.Equal([("bob", "first")], _events.Messages);
     }
 
     [Fact]
-    public void ALongMessageIsFragmentedRelayedAndDeliveredWhole()
+    public void TheConfirmationIsRetransmittedUnchangedOnTheRequestScheduleAndFailsAfterFiveTries()
     {
-        JoinBoth();
-        Assert.Equal(["joined lobby"], _aliceEvents.Log);
-        var text = string.Concat(Enumerable.Range(0, 60).Select(i => $"word{i} "));
-        Assert.True(_alice.TrySend(Encoding.UTF8.GetBytes(text)));
-        _network.Pump();
-        Assert.Empty(_bobEvents.Messages); // the server waits for 100 ms of quiet
-        Advance(100);
-        Assert.Equal([("alice", text)], _bobEvents.Messages);
-        Assert.Empty(_aliceEvents.Messages); // the sender does not get its own message back
-    }
-
-    [Fact]
-    public void ALostLastSynIsFoundByTheFlushPingAndSentAgain()
-    {
-        JoinBoth();
-        var lost = 0;
-        _network.Drop = (d, _, to) => to == Group && d[1] == Syn.Flag && lost++ == 0;
-        Assert.True(_alice.TrySend("the only message"u8));
-        _network.Pump();
-        Assert.Equal(1, lost);
-
-        // 100 ms later the Ping asks "do you have everything before my next sequence?"; the server answers Error
-        // OutOfOrder instead of a Pong, alice sends the held datagram again, and the relay follows.
-        Advance(100);
-        Assert.Equal(TimeSpan.FromMilliseconds(250), _alice.NextPollDelay()); // the Ping's retransmission: no Pong yet
-        Advance(100);
-        Assert.Equal([("alice", "the only message")], _bobEvents.Messages);
-        Advance(150);
-        Assert.Null(_alice.NextPollDelay()); // the retried Ping got its Pong: everything is confirmed
-        Assert.DoesNotContain(_aliceEvents.Log, l => l.StartsWith("pong", StringComparison.Ordinal)); // a flush is not a user's PING
-    }
-
-    [Fact]
-    public void LostRelayedDatagramsAreAskedForAndDeliveredOnceInOrder()
-    {
-        JoinBoth();
-        var text = string.Concat(Enumerable.Range(0, 30).Select(i => $"word{i} ")); // 2 fragments
-        var toBob = 0;
-        _network.Drop = (d, _, to) => to == BobAddress && d[1] == Msg.Flag && ++toBob is 2 or 4; // the final fragment, and "third"
-        Assert.True(_alice.TrySend(Encoding.UTF8.GetBytes(text)));
-        Assert.True(_alice.TrySend("second"u8));
-        Assert.True(_alice.TrySend("third"u8));
-        Assert.True(_alice.TrySend("fourth"u8));
-        _network.Pump();
-
-        // Relayed: "second" shows the missing final fragment, "fourth" the missing "third"; bob drops what he cannot
-        // place yet, asks the server's relay cache, and delivers everything in order, within the same round.
-        Advance(100);
-        Assert.Equal([("alice", text), ("alice", "second"), ("alice", "third"), ("alice", "fourth")], _bobEvents.Messages);
-        Assert.Equal(0, _bob.AbandonedMessages);
-    }
-
-    [Fact]
-    public void ALostLastRelayedMessageIsRecoveredFromTheServersTailRepeat()
-    {
-        JoinBoth();
-        _network.Drop = (d, _, to) => to == BobAddress && d[1] == Msg.Flag && _bobEvents.Messages.Count == 0 && d.AsSpan().IndexOf("last"u8) < 0;
-        Assert.True(_alice.TrySend("first"u8));
-        _network.Pump();
-        Advance(100);
-        Assert.Empty(_bobEvents.Messages); // lost on the way to bob, and nothing after it shows the gap...
-        _network.Drop = (_, _, _) => false;
-        Advance(250); // ...until the server repeats the burst's last datagram
-        Assert.Equal([("alice", "first")], _bobEvents.Messages);
-        Advance(500);
-        Assert.Single(_bobEvents.Messages); // the second repeat is a duplicate
-    }
-
-    [Fact]
-    public void WhatTheServerNoLongerHasIsAbandonedAfterFiveRequestsAndTheNextMessageIsDelivered()
-    {
-        JoinBoth();
-        _network.Drop = (d, _, to) => to == BobAddress && d[1] == Msg.Flag && d.AsSpan().IndexOf("gone"u8) >= 0;
-        Assert.True(_alice.TrySend("hello"u8));
-        _network.Pump();
-        Advance(100);
-        Assert.True(_alice.TrySend("gone"u8));
-        Assert.True(_alice.TrySend("next"u8));
-        _network.Pump();
-        Advance(100);
-        Assert.Equal([("alice", "hello")], _bobEvents.Messages); // "next" waits for "gone"
-        for (var i = 0; i < 40; i++)
+        Admit();
+        var first = Sent(Ack.Flag).Single();
+        foreach (var wait in new[] { 250, 500, 1000, 2000 })
         {
-            Advance(250);
+            Advance(wait - 1);
+            Assert.Empty(Sent(Ack.Flag));
+            Advance(1);
+            Assert.Equal(first, Sent(Ack.Flag).Single());
         }
 
-        Assert.Equal(1, _bob.AbandonedMessages);
-        Assert.True(_alice.TrySend("after"u8));
-        _network.Pump();
-        Advance(100);
-        Assert.Equal(("alice", "after"), _bobEvents.Messages[^1]);
+        Advance(3999);
+        Assert.Equal(ClientState.Joining, _session.State);
+        Advance(1);
+        Assert.Equal(ClientState.Closed, _session.State);
+        Assert.Equal(["closed: the server did not answer"], _events.Log);
     }
 
     [Fact]
-    public void ALostJoinRequestIsRetransmittedAfterTheTimeout()
+    public void ARejectInsteadOfTheServersAckClosesTheSessionAsRejected()
     {
-        var dropped = 0;
-        _network.Drop = (d, _, to) => to == Group && d[1] == JoinRequest.Flag && dropped++ == 0;
-        _alice.Join();
-        _network.Pump();
-        Assert.Equal(ClientState.Joining, _alice.State);
-        Assert.Equal(TimeSpan.FromMilliseconds(250), _alice.NextPollDelay());
-        Advance(249);
-        Assert.Equal(ClientState.Joining, _alice.State);
-        Advance(1);
-        Assert.Equal(ClientState.Member, _alice.State);
+        Admit();
+        _sink.Take();
+        Deliver(new Reject { Challenge = VcspChallenge.None, Sequence = _s0, Reason = RejectReason.NameInUse, Text = default });
+        Assert.Equal(ClientState.Closed, _session.State);
+        Assert.Equal([SessionEnd.Rejected(RejectReason.NameInUse)], _events.Ends);
+        Advance(10_000);
+        Assert.Empty(_sink.Take()); // no more confirmations
     }
 
     [Fact]
     public void AJoinNobodyAnswersFailsAfterFiveTriesWithBackoff()
     {
-        var sent = 0;
-        _network.Drop = (_, _, to) =>
-        {
-            sent += to == Group ? 1 : 0;
-            return to == Group; // the server never hears anything
-        };
-        _alice.Join();
-        _network.Pump();
+        _session.Join();
         foreach (var wait in new[] { 250, 500, 1000, 2000 })
         {
             Advance(wait - 1);
-            Assert.Equal(ClientState.Joining, _alice.State);
+            Assert.Equal(ClientState.Joining, _session.State);
             Advance(1);
         }
 
-        Assert.Equal(5, sent);
-        Advance(3999);
-        Assert.Equal(ClientState.Joining, _alice.State);
-        Advance(1);
-        Assert.Equal(ClientState.Closed, _alice.State);
-        Assert.Equal(["closed: the server did not answer"], _aliceEvents.Log);
-        Assert.Equal(5, sent);
+        Assert.Equal(5, Sent(JoinRequest.Flag).Count);
+        Advance(4000);
+        Assert.Equal(ClientState.Closed, _session.State);
+        Assert.Equal(["closed: the server did not answer"], _events.Log);
     }
 
     [Fact]
-    public void ALostFragmentIsResentOnTheServersRequestAndTheMessageArrivesOnce()
+    public void DatagramsAheadOfAHoleAreHeldAndTheHoleIsAskedForOnce()
     {
-        JoinBoth();
-        var dropOnce = true;
-        _network.Drop = (d, _, to) =>
+        JoinAt(1000);
+        Deliver(MsgAt(1002, "three"));
+        Deliver(MsgAt(1003, "four"));
+        Deliver(MsgAt(1003, "four")); // a duplicate of a held one
+        Assert.Empty(_events.Messages);
+        var asked = Sent(ResendRequest.Flag);
+        Assert.Single(asked);
+        Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(asked[0], out var request));
+        Assert.Equal((1000u, (byte)2), (request.Sequence, request.Count));
+
+        Deliver(MsgAt(1001, "two"));
+        Assert.Empty(Sent(ResendRequest.Flag)); // still one run: not asked again
+        Deliver(MsgAt(1000, "one"));
+        Assert.Equal(["one", "two", "three", "four"], _events.Messages.Select(m => m.Message));
+        Deliver(MsgAt(1001, "two")); // late copy
+        Assert.Equal(4, _events.Messages.Count);
+        Advance(10_000);
+        Assert.Empty(Sent(ResendRequest.Flag)); // nothing left to ask for
+    }
+
+    [Fact]
+    public void EachHoleRunIsOneResendRequestRetriedByteIdenticallyAndAtMostFourAreOut()
+    {
+        JoinAt(0);
+        foreach (var n in new uint[] { 1, 3, 5, 7, 9, 11 })
         {
-            if (to == Group && d[1] == Syn.Flag && d[8] == 2 && dropOnce)
-            {
-                dropOnce = false;
-                return true;
-            }
-
-            return false;
-        };
-        var text = new string('x', 400);
-        _alice.TrySend(Encoding.UTF8.GetBytes(text));
-        _network.Pump(); // fragment 2 lost; fragment 3 shows the hole; the final waits; the server asks; alice resends
-        Advance(100);
-        Assert.Equal([("alice", text)], _bobEvents.Messages);
-        Advance(1000);
-        Assert.Single(_bobEvents.Messages);
-    }
-
-    [Fact]
-    public void AGapIsRepairedFromTheServersError()
-    {
-        JoinBoth();
-        var synsSeen = 0;
-        _network.Drop = (d, _, to) => to == Group && d[1] == Syn.Flag && ++synsSeen == 1; // lose the first Syn only
-        _alice.TrySend("one"u8);
-        _alice.TrySend("two"u8);
-        _network.Pump(); // "one" lost; "two" is out of order; the Error makes alice send both again
-        Advance(100);
-        Assert.Equal([("alice", "one"), ("alice", "two")], _bobEvents.Messages);
-    }
-
-    [Fact]
-    public void LeavingIsAnsweredAndTheServerForgetsTheMember()
-    {
-        JoinBoth();
-        _alice.Leave();
-        _network.Pump();
-        Assert.Equal(ClientState.Closed, _alice.State);
-        Assert.Equal("closed: left", _aliceEvents.Log[^1]);
-        Assert.Equal(1, _server.MemberCount);
-    }
-
-    [Fact]
-    public void PingReportsTheRoundTrip()
-    {
-        JoinBoth();
-        _alice.Ping();
-        _time.Advance(TimeSpan.FromMilliseconds(7)); // the Ping is in flight for 7 ms
-        _network.Pump();
-        Assert.Equal("pong 7 ms", _aliceEvents.Log[^1]);
-    }
-
-    [Fact]
-    public void ACommandsReplyIsDeliveredWholeEvenWhenLongAndPartlyLost()
-    {
-        JoinBoth();
-        Assert.True(_bob.TrySendCommand(CommandCode.Info, default));
-        Assert.False(_bob.TrySendCommand(CommandCode.List, default)); // one at a time
-        _network.Pump();
-        Assert.Equal([(CommandCode.Info, CommandStatus.Ok, "address=127.0.0.1:50429\nname=lobby\nowner=\nmembers=2\n")], _bobEvents.Replies);
-
-        // 30 more members make LIST longer than one datagram; its second fragment is lost once.
-        for (var i = 0; i < 30; i++)
-        {
-            var address = VcspAddress.IPv4([127, 0, 0, 1], (ushort)(43000 + i));
-            _network.Attach(address, (_, _) => { });
-            _server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 1, Server = Group, Name = Encoding.UTF8.GetBytes($"member-number-{i:D2}") }), address);
+            Deliver(MsgAt(n, "odd"));
         }
 
-        _network.Pump();
-        var secondFragmentsSeen = 0;
-        _network.Drop = (d, _, to) => to == BobAddress && d[1] == CommandReply.Flag && d[8] == 2 && ++secondFragmentsSeen == 1;
-        Assert.True(_bob.TrySendCommand(CommandCode.List, default));
-        _network.Pump();
-        Assert.Single(_bobEvents.Replies); // incomplete: not delivered
-        Advance(250); // the command is sent again; the server answers from its cache
-        Assert.Equal(2, _bobEvents.Replies.Count);
-        var (command, status, data) = _bobEvents.Replies[1];
-        Assert.Equal((CommandCode.List, CommandStatus.Ok), (command, status));
-        Assert.Equal(32, data.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
-        Assert.StartsWith("alice\nbob\nmember-number-00\n", data, StringComparison.Ordinal);
+        var first = Sent(ResendRequest.Flag);
+        Assert.Equal([(0u, 1), (2u, 1), (4u, 1), (6u, 1)], first.Select(Run));
+
+        Advance(250);
+        Assert.Equal(first, Sent(ResendRequest.Flag)); // the same four, byte for byte
+
+        // Run 0 answered: the next hole (8) gets its run; then run 2, and the hole at 10.
+        Deliver(MsgAt(0, "zero"));
+        Assert.Equal([(8u, 1)], Sent(ResendRequest.Flag).Select(Run));
+        Deliver(MsgAt(2, "two"));
+        Assert.Equal([(10u, 1)], Sent(ResendRequest.Flag).Select(Run));
+        Assert.Equal(4, _events.Messages.Count); // 0..3
     }
 
+    [Fact]
+    public void AFragmentedMessageIsDeliveredWholeWhenItsFinalFragmentIsTakenInOrder()
+    {
+        JoinAt(7);
+        Deliver(MsgAt(9, "end", VcspWire.FinalFragment));
+        Deliver(MsgAt(7, "be", 1));
+        Assert.Empty(_events.Messages);
+        Deliver(MsgAt(8, "in the ", 2));
+        Assert.Equal([("bob", "bein the end")], _events.Messages);
+        Assert.Equal(0, _session.AbandonedMessages);
+    }
 
     [Fact]
-    public void AKickedClientCloses()
+    public void ADatagramMoreThan256AheadIsDroppedAndAskedForLater()
     {
-        var admin = new RecordingEvents();
-        GroupServer? server = null;
-        var network = new InMemoryNetwork();
-        server = new GroupServer(new GroupOptions { Name = "lobby", Address = Group, Owner = "alice" }, network.Attach(Group, (d, f) => server!.Receive(d, f)), _time);
-        ClientSession? alice = null, bob = null;
-        alice = new ClientSession(new ClientOptions { Server = Group, Name = "alice" }, network.Attach(AliceAddress, (d, f) => alice!.Receive(d, f)), _time, admin);
-        var bobEvents = new RecordingEvents();
-        bob = new ClientSession(new ClientOptions { Server = Group, Name = "bob" }, network.Attach(BobAddress, (d, f) => bob!.Receive(d, f)), _time, bobEvents);
-        alice.Join();
-        bob.Join();
-        network.Pump();
+        JoinAt(0);
+        Deliver(MsgAt(256, "too far"));
+        _sink.Take();
+        for (var n = 0u; n < 256; n++)
+        {
+            Deliver(MsgAt(n, "m" + n));
+        }
 
-        var command = new Command { Challenge = alice.Challenge, Sequence = 1, Code = CommandCode.Kick, Argument = "bob"u8 };
-        var buffer = new byte[128];
-        Assert.Equal(VcspEncodeStatus.Ok, command.TryEncode(buffer, out var n));
-        server.Receive(buffer.AsSpan(0, n), AliceAddress);
-        network.Pump();
-        Assert.Equal(ClientState.Closed, bob.State);
-        Assert.Equal("closed: kicked", bobEvents.Log[^1]);
+        Assert.Equal(256, _events.Messages.Count);
+        Assert.DoesNotContain(_events.Messages, m => m.Message == "too far");
+        Assert.Contains((256u, 1), Sent(ResendRequest.Flag).Select(Run)); // seen, dropped, and now asked for
+        Deliver(MsgAt(256, "too far"));
+        Assert.Equal(("bob", "too far"), _events.Messages[^1]);
+    }
+
+    [Fact]
+    public void ARunAskedForFiveTimesInVainIsReportedLostAndTheStreamGoesOn()
+    {
+        JoinAt(0);
+        Deliver(MsgAt(1, "after the hole"));
+        Assert.Single(Sent(ResendRequest.Flag));
+        foreach (var wait in new[] { 250, 500, 1000, 2000 })
+        {
+            Advance(wait);
+            Assert.Single(Sent(ResendRequest.Flag));
+        }
+
+        Assert.Empty(_events.Messages);
+        Advance(4000);
+        Assert.Equal("lost 1", _events.Log[^1]);
+        Assert.Equal(1, _session.LostDatagrams);
+        Assert.Equal([("bob", "after the hole")], _events.Messages);
+        Advance(10_000);
+        Assert.Empty(Sent(ResendRequest.Flag));
+    }
+
+    [Fact]
+    public void AnAckGoesEvery32RelayedDatagramsTaken()
+    {
+        JoinAt(100);
+        for (var n = 100u; n < 131; n++)
+        {
+            Deliver(MsgAt(n, "x"));
+        }
+
+        Assert.Empty(Sent(Ack.Flag));
+        Deliver(MsgAt(131, "x"));
+        var ack = Single<Ack>(Ack.Flag);
+        Assert.Equal((Challenge, unchecked(_s0 + 1), 132u, (ushort)256, AckFlags.None), (ack.Challenge, ack.Sequence, ack.RelayNext, ack.Window, ack.Flags));
+        for (var n = 132u; n < 163; n++)
+        {
+            Deliver(MsgAt(n, "x"));
+        }
+
+        Assert.Empty(Sent(Ack.Flag));
+        Deliver(MsgAt(163, "x"));
+        Assert.Equal(164u, Single<Ack>(Ack.Flag).RelayNext);
+    }
+
+    [Fact]
+    public void TheKeepaliveGoesAfterFifteenQuietSecondsAndAsksForAnAnswerOnlyWhenTheServerWasSilentForThirty()
+    {
+        JoinAt(0);
+        Assert.Equal(TimeSpan.FromSeconds(15), _session.NextPollDelay());
+        Advance(14_999);
+        Assert.Empty(Sent(Ack.Flag));
+        Advance(1);
+        Assert.Equal(AckFlags.None, Single<Ack>(Ack.Flag).Flags); // heard 15 s ago: no answer needed
+
+        Advance(15_000);
+        Assert.Equal(AckFlags.ReplyRequested, Single<Ack>(Ack.Flag).Flags); // silent for 30 s
+        foreach (var wait in new[] { 250, 500, 1000, 2000 })
+        {
+            Advance(wait);
+            Assert.Equal(AckFlags.ReplyRequested, Single<Ack>(Ack.Flag).Flags);
+        }
+
+        Assert.Equal(ClientState.Member, _session.State);
+        Advance(4000);
+        Assert.Equal(ClientState.Closed, _session.State);
+        Assert.Equal(CloseReason.NoAnswer, _events.Ends.Single().Reason);
+    }
+
+    [Fact]
+    public void AKeepaliveAsksForAnAnswerWhileSynDatagramsAreUnacknowledgedAndTheServersAckStopsIt()
+    {
+        JoinAt(0);
+        Advance(10_000);
+        Assert.True(_session.TrySend("hello"u8));
+        _sink.Take();
+        Advance(14_999);
+        Assert.Empty(Sent(Ack.Flag)); // the Syn counts as something sent: 15 s from it
+        Advance(1);
+        var keepalive = Single<Ack>(Ack.Flag);
+        Assert.Equal((AckFlags.ReplyRequested, unchecked(_s0 + 2)), (keepalive.Flags, keepalive.Sequence));
+
+        Deliver(new Ack { Challenge = Challenge, Sequence = unchecked(_s0 + 2), RelayNext = 0, Window = 128 });
+        Advance(10_000);
+        Assert.Empty(Sent(Ack.Flag)); // answered: no retransmission
+        Advance(5_000);
+        Assert.Equal(AckFlags.None, Single<Ack>(Ack.Flag).Flags); // everything acknowledged, the server heard lately
+    }
+
+    [Fact]
+    public void NoFlushPingIsSentAfterAMessage()
+    {
+        JoinAt(0);
+        Assert.True(_session.TrySend("hello"u8));
+        Advance(1000);
+        Assert.Empty(Sent(Ping.Flag));
+    }
+
+    [Fact]
+    public void TheUsersPingCarriesTheNextSequenceAndItsPongIsReported()
+    {
+        JoinAt(0);
+        _session.Ping();
+        var ping = Single<Ping>(Ping.Flag);
+        Assert.Equal(unchecked(_s0 + 1), ping.Sequence);
+        _time.Advance(TimeSpan.FromMilliseconds(7));
+        Deliver(new Pong { Challenge = Challenge, Sequence = ping.Sequence, Timestamp = ping.Timestamp });
+        Assert.Equal("pong 7 ms", _events.Log[^1]);
+    }
+
+    [Fact]
+    public void DatagramsPastTheWindowWaitUntilTheServersAckOpensIt()
+    {
+        JoinAt(0, window: 64);
+        for (var i = 0; i < 65; i++)
+        {
+            Assert.True(_session.TrySend(Encoding.UTF8.GetBytes("m" + i)));
+        }
+
+        var syns = Sent(Syn.Flag);
+        Assert.Equal(64, syns.Count);
+        Assert.Equal(1, _session.SendQueueLength);
+        Advance(1000);
+        Assert.Empty(Sent(Syn.Flag)); // no Ack, no more Syn
+
+        Deliver(new Ack { Challenge = Challenge, Sequence = unchecked(_s0 + 33), RelayNext = 0, Window = 64 });
+        Assert.Equal(VcspDecodeStatus.Ok, Syn.TryDecode(Sent(Syn.Flag).Single(), out var next));
+        Assert.Equal((unchecked(_s0 + 65), "m64"), (next.Sequence, Encoding.UTF8.GetString(next.Data)));
+        Assert.Equal(0, _session.SendQueueLength);
+    }
+
+    [Fact]
+    public void AMessageLongerThanTheWindowGoesOutFragmentByFragmentAsTheWindowOpens()
+    {
+        JoinAt(0, window: 2);
+        var text = new string('x', 300); // 3 fragments of 112 bytes for "alice"
+        Assert.True(_session.TrySend(Encoding.UTF8.GetBytes(text), out var first));
+        Assert.Equal(unchecked(_s0 + 1), first);
+        Assert.Equal([(byte)1, (byte)2], Sent(Syn.Flag).Select(d => d[8]));
+        Assert.True(_session.TrySend("next"u8, out var second));
+        Assert.Equal(unchecked(_s0 + 4), second); // its sequence is known while it waits
+        Deliver(new Ack { Challenge = Challenge, Sequence = unchecked(_s0 + 3), RelayNext = 0, Window = 2 });
+        var syns = Sent(Syn.Flag);
+        Assert.Equal([(byte)VcspWire.FinalFragment, (byte)0], syns.Select(d => d[8]));
+        Assert.Equal(VcspDecodeStatus.Ok, Syn.TryDecode(syns[1], out var last));
+        Assert.Equal(second, last.Sequence);
+    }
+
+    [Fact]
+    public void TrySendRefusesWhenTheSendQueueIsFullAndAcceptsAgainOnceItDrains()
+    {
+        JoinAt(0, window: 0);
+        for (var i = 0; i < 64; i++)
+        {
+            Assert.True(_session.TrySend("queued"u8));
+        }
+
+        Assert.Equal(64, _session.SendQueueLength);
+        Assert.False(_session.TrySend("one too many"u8));
+        Assert.Empty(Sent(Syn.Flag));
+
+        Deliver(new Ack { Challenge = Challenge, Sequence = unchecked(_s0 + 1), RelayNext = 0, Window = 128 });
+        Assert.Equal(64, Sent(Syn.Flag).Count);
+        Assert.Equal(0, _session.SendQueueLength);
+        Assert.True(_session.TrySend("fits again"u8));
+    }
+
+    [Fact]
+    public void AStaleAckDoesNotShrinkTheWindow()
+    {
+        JoinAt(0, window: 4);
+        Assert.True(_session.TrySend("m"u8));
+        Assert.True(_session.TrySend("m"u8));
+        Deliver(new Ack { Challenge = Challenge, Sequence = unchecked(_s0 + 3), RelayNext = 0, Window = 4 });
+        Deliver(new Ack { Challenge = Challenge, Sequence = unchecked(_s0 + 1), RelayNext = 0, Window = 1 }); // older, reordered
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(_session.TrySend("m"u8));
+        }
+
+        Assert.Equal(6, Sent(Syn.Flag).Count); // up to s0 + 3 + 4, exclusive
+        Assert.Equal(1, _session.SendQueueLength);
+    }
+
+    [Fact]
+    public void ErrorOutOfOrderResendsTheHeldDatagramsFromExpectedUnchanged()
+    {
+        JoinAt(0);
+        Assert.True(_session.TrySend("one"u8));
+        Assert.True(_session.TrySend("two"u8));
+        Assert.True(_session.TrySend("three"u8));
+        var syns = Sent(Syn.Flag);
+        Deliver(new Error { Challenge = Challenge, Sequence = unchecked(_s0 + 3), Code = ErrorCode.OutOfOrder, Expected = unchecked(_s0 + 2), Text = default });
+        Assert.Equal(syns[1..], Sent(Syn.Flag));
+        Deliver(new Error { Challenge = Challenge, Sequence = unchecked(_s0 + 3), Code = ErrorCode.OutOfOrder, Expected = unchecked(_s0 + 2), Text = default });
+        Assert.Empty(Sent(Syn.Flag)); // the same Expected within 250 ms: the resend is on its way
+    }
+
+    [Fact]
+    public void ErrorSkippedIsReportedTheMessageItCutsIsDroppedAndTheStreamGoesOnFromExpected()
+    {
+        JoinAt(0);
+        Deliver(MsgAt(0, "cut ", 1)); // a message's first fragment; its others are skipped
+        Deliver(MsgAt(3, "after"));
+        Assert.Equal([(1u, 2)], Sent(ResendRequest.Flag).Select(Run));
+
+        Deliver(new Error { Challenge = Challenge, Sequence = 1, Code = ErrorCode.Skipped, Expected = 3, Text = default });
+        Assert.Equal("lost 2", _events.Log[^1]);
+        Assert.Equal(2, _session.LostDatagrams);
+        Assert.Equal(1, _session.AbandonedMessages);
+        Assert.Equal([("bob", "after")], _events.Messages);
+        Advance(10_000);
+        Assert.Empty(Sent(ResendRequest.Flag));
+        Deliver(MsgAt(4, "and on"));
+        Assert.Equal(("bob", "and on"), _events.Messages[^1]);
+    }
+
+    [Fact]
+    public void ASkipFarBeyondTheHeldDatagramsPassesOverAllOfIt()
+    {
+        JoinAt(10);
+        Deliver(new Error { Challenge = Challenge, Sequence = 10, Code = ErrorCode.Skipped, Expected = 5010, Text = default });
+        Assert.Equal("lost 5000", _events.Log[^1]);
+        Deliver(MsgAt(5010, "resumed"));
+        Assert.Equal([("bob", "resumed")], _events.Messages);
+    }
+
+    [Fact]
+    public void TheServersRelayNextShowsALostTailWhichIsAskedFor()
+    {
+        JoinAt(10);
+        Deliver(MsgAt(10, "seen"));
+        Deliver(new Ack { Challenge = Challenge, Sequence = unchecked(_s0 + 1), RelayNext = 13, Window = 128 });
+        Assert.Equal([(11u, 2)], Sent(ResendRequest.Flag).Select(Run));
+    }
+
+    [Fact]
+    public void ErrorUndeliveredIsReportedWithTheMemberAndTheRange()
+    {
+        JoinAt(0);
+        Deliver(new Error { Challenge = Challenge, Sequence = 10, Code = ErrorCode.Undelivered, Expected = 12, Text = "carol"u8 });
+        Assert.Equal("undelivered to carol: 10..12", _events.Log[^1]);
+        Assert.Equal(ClientState.Member, _session.State);
+    }
+
+    [Fact]
+    public void ErrorNotMemberClosesTheSessionAsServerRestarted()
+    {
+        JoinAt(0);
+        Deliver(new Error { Challenge = Challenge, Sequence = unchecked(_s0 + 1), Code = ErrorCode.NotMember, Expected = 0, Text = default });
+        Assert.Equal(ClientState.Closed, _session.State);
+        Assert.Equal(CloseReason.ServerRestarted, _events.Ends.Single().Reason);
+        Assert.True(_events.Ends.Single().IsLost);
+    }
+
+    [Fact]
+    public void ErrorsWithAnotherChallengeAreIgnored()
+    {
+        JoinAt(0);
+        Deliver(new Error { Challenge = 0x4321, Sequence = 1, Code = ErrorCode.NotMember, Expected = 0, Text = default });
+        Assert.Equal(ClientState.Member, _session.State);
+    }
+
+    private static (uint Sequence, int Count) Run(byte[] datagram)
+    {
+        Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(datagram, out var request));
+        return (request.Sequence, request.Count);
+    }
+
+    private static byte[] MsgAt(uint number, string text, byte offset = VcspWire.WholeMessage) =>
+        Encode(new Msg { Challenge = VcspChallenge.None, Sequence = number, FragmentOffset = offset, Sender = "bob"u8, Data = Encoding.UTF8.GetBytes(text) });
+
+    private void Admit()
+    {
+        _session.Join();
+        Assert.Equal(VcspDecodeStatus.Ok, JoinRequest.TryDecode(Sent(JoinRequest.Flag).Single(), out var join));
+        _s0 = join.Sequence;
+        Deliver(new Response { Challenge = Challenge, Sequence = _s0, InReplyTo = ResponseTo.JoinRequest, Server = Group, GroupName = "lobby"u8 });
+    }
+
+    private void JoinAt(uint relayStart, ushort window = 128)
+    {
+        Admit();
+        Deliver(new Ack { Challenge = Challenge, Sequence = unchecked(_s0 + 1), RelayNext = relayStart, Window = window });
+        Assert.Equal(ClientState.Member, _session.State);
+        _sink.Take();
+        _events.Log.Clear();
+    }
+
+    private void Deliver(byte[] datagram) => _session.Receive(datagram, Group);
+
+    private void Deliver<T>(in T packet)
+        where T : IVcspPacket<T>, allows ref struct => Deliver(Encode(packet));
+
+    private void Advance(int milliseconds)
+    {
+        _time.Advance(TimeSpan.FromMilliseconds(milliseconds));
+        _session.Poll();
+    }
+
+    // What the session sent of one kind since the last look (the rest is forgotten).
+    private List<byte[]> Sent(byte flag) => [.. _sink.Take().Select(s => s.Datagram).Where(d => d[1] == flag)];
+
+    private T Single<T>(byte flag)
+        where T : IVcspPacket<T>
+    {
+        var datagram = Sent(flag).Single();
+        Assert.Equal(VcspDecodeStatus.Ok, T.TryDecode(datagram, out var packet));
+        return packet;
     }
 }

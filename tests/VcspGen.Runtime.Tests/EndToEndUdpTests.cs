@@ -85,6 +85,13 @@ public sealed class EndToEndUdpTests
 
         public void OnPong(TimeSpan roundTrip) => _log.Enqueue("pong");
 
+        public void OnRejoining(int attempt, TimeSpan delay) => _log.Enqueue($"rejoining {attempt}");
+
+        public void OnRelayLost(long datagrams) => _log.Enqueue($"lost {datagrams}");
+
+        public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
+            _log.Enqueue($"undelivered to {System.Text.Encoding.UTF8.GetString(member)}");
+
         public void OnCommandReply(VcspGen.Spec.CommandCode command, VcspGen.Spec.CommandStatus status, ReadOnlySpan<byte> data) =>
             _log.Enqueue($"{command} {status}: {Encoding.UTF8.GetString(data)}");
     }

@@ -205,6 +205,8 @@ public sealed class HostingTests
 
         public ConcurrentQueue<string> Messages { get; } = new();
 
+        public ConcurrentQueue<string> Reports { get; } = new();
+
         public void OnJoined(ReadOnlySpan<byte> groupName)
         {
             InJoined.TrySetResult();
@@ -233,6 +235,13 @@ public sealed class HostingTests
         public void OnPong(TimeSpan roundTrip)
         {
         }
+
+        public void OnRejoining(int attempt, TimeSpan delay) => Reports.Enqueue($"rejoining {attempt} in {delay.TotalSeconds} s");
+
+        public void OnRelayLost(long datagrams) => Reports.Enqueue($"lost {datagrams}");
+
+        public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
+            Reports.Enqueue($"undelivered to {Encoding.UTF8.GetString(member)}: {firstSequence}..{endSequence}");
 
         public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
         {

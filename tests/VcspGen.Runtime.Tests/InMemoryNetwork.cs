@@ -66,6 +66,13 @@ internal sealed class RecordingEvents : IClientEvents
 
     public List<(CommandCode Command, CommandStatus Status, string Data)> Replies { get; } = [];
 
+    public void OnRejoining(int attempt, TimeSpan delay) => Log.Add($"rejoining {attempt} in {delay.TotalSeconds} s");
+
+    public void OnRelayLost(long datagrams) => Log.Add($"lost {datagrams}");
+
+    public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
+        Log.Add($"undelivered to {System.Text.Encoding.UTF8.GetString(member)}: {firstSequence}..{endSequence}");
+
     public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data) =>
         Replies.Add((command, status, System.Text.Encoding.UTF8.GetString(data)));
 }

@@ -59,6 +59,13 @@ public static class Embedding
 
         public void OnPong(TimeSpan roundTrip) => Console.WriteLine($"pong {roundTrip.TotalMilliseconds} ms");
 
+        public void OnRejoining(int attempt, TimeSpan delay) => Console.WriteLine($"rejoining in {delay.TotalSeconds} s");
+
+        public void OnRelayLost(long datagrams) => Console.WriteLine($"lost {datagrams} relayed datagrams");
+
+        public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
+            Console.WriteLine($"not delivered to {Encoding.UTF8.GetString(member)}: {firstSequence}..{endSequence}");
+
         public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data) =>
             Listed.TrySetResult(Encoding.UTF8.GetString(data));
 

@@ -25,6 +25,7 @@ public sealed class SessionEndTests
     [InlineData(CloseReason.LeftUnanswered, "left (the server did not answer the FIN)", true)]
     [InlineData(CloseReason.Kicked, "kicked", false)]
     [InlineData(CloseReason.NoAnswer, "the server did not answer", false)]
+    [InlineData(CloseReason.ServerRestarted, "the server no longer knows this member", false)]
     public void EachEndReadsAsBefore(CloseReason reason, string text, bool isLeave)
     {
         var end = new SessionEnd(reason);

@@ -151,6 +151,13 @@ internal sealed class LabEvents : IClientEvents, IDirectMessageEvents
 
     public void OnPong(TimeSpan roundTrip) => _log.Enqueue(roundTrip > TimeSpan.Zero ? "pong" : "pong without a round trip");
 
+    public void OnRejoining(int attempt, TimeSpan delay) => _log.Enqueue($"rejoining {attempt}");
+
+    public void OnRelayLost(long datagrams) => _log.Enqueue($"lost {datagrams}");
+
+    public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
+        _log.Enqueue($"undelivered to {Encoding.UTF8.GetString(member)}: {firstSequence}..{endSequence}");
+
     public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data) =>
         _log.Enqueue($"{command} {status}: {Encoding.UTF8.GetString(data)}");
 

@@ -168,6 +168,18 @@ public sealed partial class ManyGroupsTests(ITestOutputHelper log)
         {
         }
 
+        public void OnRejoining(int attempt, TimeSpan delay)
+        {
+        }
+
+        public void OnRelayLost(long datagrams)
+        {
+        }
+
+        public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence)
+        {
+        }
+
         public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
         {
         }

@@ -269,6 +269,13 @@ internal static class ChatDemo
         public void OnPong(TimeSpan roundTrip) =>
             Hear($"PING round trip {roundTrip.TotalMilliseconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} ms");
 
+        public void OnRejoining(int attempt, TimeSpan delay) => Hear($"rejoining in {delay.TotalSeconds} s (try {attempt})");
+
+        public void OnRelayLost(long datagrams) => Hear($"lost {datagrams} relayed datagrams");
+
+        public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
+            Hear($"not delivered to {Encoding.UTF8.GetString(member)}: messages {firstSequence:x8} to {endSequence:x8}");
+
         public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
         {
             var lines = Encoding.UTF8.GetString(data).Split('\n', StringSplitOptions.RemoveEmptyEntries);

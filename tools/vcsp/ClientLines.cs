@@ -14,6 +14,7 @@ internal static class ClientLines
 {
     public const string Commands = "commands: /list /info /ping /dm NAME TEXT /kick NAME /res /vc-init [CODECS] /vc-leave /vc-restart /quit /help";
     private static readonly TimeSpan AnswerPatience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan QueuePoll = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Handles one line; returns false after /quit.</summary>
     public static async Task<bool> HandleLineAsync(VcspClientHost client, ConsoleEvents console, string line, CancellationToken stop)
@@ -26,15 +27,7 @@ internal static class ClientLines
 
         if (line[0] != '/')
         {
-            var text = Encoding.UTF8.GetBytes(line);
-            var (sent, most) = client.Invoke(c => (c.Group.TrySend(text), c.Group.MaxMessageLength));
-            if (!sent)
-            {
-                console.Print(text.Length > most
-                    ? $"! not sent: the message is {text.Length} bytes, the most is {most}"
-                    : "! not sent: not a member");
-            }
-
+            await SendAsync(client, console, Encoding.UTF8.GetBytes(line), stop).ConfigureAwait(false);
             return true;
         }
 
@@ -121,6 +114,45 @@ internal static class ClientLines
             default:
                 console.Print($"! '{line}' is not a command; {Commands}");
                 return true;
+        }
+    }
+
+    /// <summary>
+    /// Sends a group message. While the send queue is full (the server's window is closed: back-pressure,
+    /// PROTOCOL.md §7.6), or while a lost membership is being joined again (§7.7), the line waits and is tried again,
+    /// so piped input never loses a line; it is given up only when the client is no longer a member, or on stop.
+    /// </summary>
+    private static async Task SendAsync(VcspClientHost client, ConsoleEvents console, byte[] text, CancellationToken stop)
+    {
+        while (true)
+        {
+            var (sent, state, full, rejoining, most) = client.Invoke(c =>
+                (c.Group.TrySend(text), c.Group.State, c.Group.SendQueueLength >= c.Group.SendQueueCapacity, c.Rejoining, c.Group.MaxMessageLength));
+            if (sent)
+            {
+                return;
+            }
+
+            if (text.Length > most)
+            {
+                console.Print($"! not sent: the message is {text.Length} bytes, the most is {most}");
+                return;
+            }
+
+            if (!rejoining && (state != ClientState.Member || !full))
+            {
+                console.Print("! not sent: not a member");
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(QueuePoll, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

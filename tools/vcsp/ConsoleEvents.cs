@@ -18,6 +18,7 @@ internal sealed class ConsoleEvents(TextWriter output, Stream? record) : IClient
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _member;
+    private bool _rejoining;
     private bool _recordFailed;
 
     private int _replies;
@@ -99,6 +100,7 @@ internal sealed class ConsoleEvents(TextWriter output, Stream? record) : IClient
     public void OnJoined(ReadOnlySpan<byte> groupName)
     {
         _member = true;
+        _rejoining = false;
         Print($"joined {Encoding.UTF8.GetString(groupName)}");
         Changed();
     }
@@ -113,8 +115,9 @@ internal sealed class ConsoleEvents(TextWriter output, Stream? record) : IClient
     {
         Volatile.Write(ref _lastClose, end.ToString());
         Print("closed: " + LastClose);
-        if (_member && !end.IsLeave)
+        if ((_member || _rejoining) && !end.IsLeave && !end.IsLost)
         {
+            // A lost membership is joined again by the host (OnRejoining follows): the session goes on.
             _ended.TrySetResult();
         }
 
@@ -126,6 +129,25 @@ internal sealed class ConsoleEvents(TextWriter output, Stream? record) : IClient
     {
         Print($"pong: {roundTrip.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms");
         Interlocked.Increment(ref _pongs);
+        Changed();
+    }
+
+    public void OnRejoining(int attempt, TimeSpan delay)
+    {
+        _rejoining = true;
+        Print($"rejoining in {delay.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s (try {attempt})");
+        Changed();
+    }
+
+    public void OnRelayLost(long datagrams)
+    {
+        Print(datagrams == 1 ? "! lost 1 relayed datagram" : $"! lost {datagrams} relayed datagrams");
+        Changed();
+    }
+
+    public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence)
+    {
+        Print($"! not delivered to {Encoding.UTF8.GetString(member)}: your messages 0x{firstSequence:x8} to 0x{unchecked(endSequence - 1):x8}");
         Changed();
     }
 

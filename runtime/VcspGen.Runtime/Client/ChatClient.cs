@@ -26,8 +26,11 @@ public sealed class ChatClient : IVcspStateMachine
     private readonly Relay _relay;
     private string? _pendingName;
     private byte[]? _pendingMessage;
+    private readonly Rejoiner _rejoiner;
     private bool _restarting;
     private bool _rejoinCall;
+    private bool _member;
+    private bool _quit;
 
     /// <summary>Creates the client; nothing is sent until <see cref="Join"/>.</summary>
     /// <param name="options">The group and the member name.</param>
@@ -53,6 +56,7 @@ public sealed class ChatClient : IVcspStateMachine
         _events = groupEvents ?? throw new ArgumentNullException(nameof(groupEvents));
         _server = options.Server;
         _relay = new Relay(this);
+        _rejoiner = new Rejoiner(time);
         Group = new ClientSession(options, sink, time, _relay);
         Direct = new DirectMessenger(options.Name, sink, time, directEvents);
         if (callOptions is not null)
@@ -75,11 +79,28 @@ public sealed class ChatClient : IVcspStateMachine
     /// <summary>The member's side of the group call, or null when the client was created without <see cref="CallOptions"/>.</summary>
     public MemberCall? Call { get; }
 
+    /// <summary>
+    /// Whether a lost membership (<see cref="SessionEnd.IsLost"/>: the server stopped answering, or no longer knows
+    /// this member) is joined again by itself with the same name, after 1, 2, 4, 8, 16 and then every 30 s
+    /// (PROTOCOL.md §7.7), each try told with <see cref="IClientEvents.OnRejoining"/>. Only the first loss is reported
+    /// with <see cref="IClientEvents.OnClosed"/>; the tries that fail are not. A Reject, a Kick or the member's own
+    /// FIN or QUIT ends the rejoining. Off by default; a <see cref="VcspClientHost"/> turns it on.
+    /// </summary>
+    public bool Rejoin { get; set; }
+
+    /// <summary>Whether a lost membership is being joined again (<see cref="Rejoin"/>).</summary>
+    public bool Rejoining => _rejoiner.Active;
+
     /// <summary>Whether a DM by name is waiting for its WHOIS answer.</summary>
     public bool WaitingForWhois => _pendingName is not null;
 
     /// <summary>Joins the group (INIT).</summary>
-    public void Join() => Group.Join();
+    public void Join()
+    {
+        _quit = false;
+        _rejoiner.Stop();
+        Group.Join();
+    }
 
     /// <summary>
     /// Sends a direct message to the member called <paramref name="name"/>. A name whose address is not known yet is
@@ -138,6 +159,8 @@ public sealed class ChatClient : IVcspStateMachine
     /// </summary>
     public void Quit()
     {
+        _quit = true; // a rejoin under way stops; one that is joining leaves as soon as it is a member
+        _rejoiner.Stop();
         _restarting = false;
         _rejoinCall = false;
         Call?.Leave(); // QUIT in a call: the VoiceFin first (PROTOCOL.md §11.11)
@@ -203,6 +226,11 @@ public sealed class ChatClient : IVcspStateMachine
     /// <inheritdoc/>
     public void Poll()
     {
+        if (_rejoiner.TakeDue() && Group.State == ClientState.Closed)
+        {
+            Group.Join();
+        }
+
         Group.Poll();
         Direct.Poll();
         if (Call is not null)
@@ -216,7 +244,7 @@ public sealed class ChatClient : IVcspStateMachine
     /// <inheritdoc/>
     public TimeSpan? NextPollDelay()
     {
-        var next = Earlier(Group.NextPollDelay(), Direct.NextPollDelay());
+        var next = Earlier(Earlier(Group.NextPollDelay(), Direct.NextPollDelay()), _rejoiner.Delay());
         return Call is null ? next : Earlier(next, Call.NextPollDelay());
     }
 
@@ -268,7 +296,14 @@ public sealed class ChatClient : IVcspStateMachine
     {
         public void OnJoined(ReadOnlySpan<byte> groupName)
         {
+            client._member = true;
+            client._rejoiner.Stop();
             client._events.OnJoined(groupName);
+            if (client._quit)
+            {
+                client.Group.Leave(); // QUIT came while the rejoin was joining
+                return;
+            }
 
             // RES in a call ends with VC-INIT (PROTOCOL.md §11.10).
             if (client._rejoinCall && client.Call is { State: CallState.Idle } call)
@@ -284,6 +319,23 @@ public sealed class ChatClient : IVcspStateMachine
         {
             client._pendingName = null;
             client._pendingMessage = null;
+            var wasMember = client._member;
+            client._member = false;
+            if (client.Rejoin && !client._quit && end.IsLost && (wasMember || client._rejoiner.Active))
+            {
+                // The membership was lost: join again later (PROTOCOL.md §7.7). The loss is reported once, each try always.
+                var first = !client._rejoiner.Active;
+                var delay = client._rejoiner.ScheduleNext();
+                if (first)
+                {
+                    client._events.OnClosed(end);
+                }
+
+                client._events.OnRejoining(client._rejoiner.Attempt, delay);
+                return;
+            }
+
+            client._rejoiner.Stop();
             var restart = client._restarting && end.IsLeave;
             client._restarting = false;
             client._events.OnClosed(end);
@@ -294,6 +346,13 @@ public sealed class ChatClient : IVcspStateMachine
         }
 
         public void OnPong(TimeSpan roundTrip) => client._events.OnPong(roundTrip);
+
+        public void OnRejoining(int attempt, TimeSpan delay) => client._events.OnRejoining(attempt, delay);
+
+        public void OnRelayLost(long datagrams) => client._events.OnRelayLost(datagrams);
+
+        public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
+            client._events.OnUndelivered(member, firstSequence, endSequence);
 
         public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
         {

@@ -18,12 +18,9 @@ public sealed class ClientOptions
     public int MaxTries { get; init; } = 5;
 
     /// <summary>
-    /// How long after its last group datagram the session asks the server, with a Ping, whether everything arrived
-    /// (PROTOCOL.md §8.14), and how long a relayed message may wait, incomplete, before its missing fragments are
-    /// asked for (§7.5). Defaults to 100 ms.
+    /// The keepalive interval (PROTOCOL.md §7.6): when nothing went to the server for this long, the session sends an
+    /// Ack, asking for an answer when Syn datagrams wait for acknowledgement or the server has been silent for twice
+    /// as long. Defaults to 15 s (the server removes a member it has not heard from for 60 s, §7.7).
     /// </summary>
-    public TimeSpan FlushAfter { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>How many senders' relayed messages are tracked at once; the one heard from least recently is forgotten. Defaults to 256.</summary>
-    public int MaxSenders { get; init; } = 256;
+    public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 }

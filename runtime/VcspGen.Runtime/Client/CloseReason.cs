@@ -16,8 +16,15 @@ public enum CloseReason
     Rejected,
 
     /// <summary>
-    /// The server did not answer: the join or a command went unanswered after the last try, or the flush Ping brought
-    /// nothing at all (PROTOCOL.md §7.6, §11.1).
+    /// The server did not answer: the join, its confirmation, a command or an Ack with ReplyRequested (the keepalive)
+    /// went unanswered after the last try (PROTOCOL.md §7.7, §11.1). The server stopped, or the way to it is cut;
+    /// a <see cref="VcspClientHost"/> joins again by itself.
     /// </summary>
     NoAnswer,
+
+    /// <summary>
+    /// The server no longer knows this member: it answered an Ack with Error NotMember (PROTOCOL.md §7.7), because it
+    /// restarted or removed the member after a silence. A <see cref="VcspClientHost"/> joins again by itself.
+    /// </summary>
+    ServerRestarted,
 }

@@ -33,15 +33,27 @@ internal sealed class ServerLink
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; }
 
-    /// <summary>How a request, Ping or ResendRequest is retried.</summary>
+    /// <summary>How a request, Ping, Ack with ReplyRequested or ResendRequest is retried.</summary>
     public RetryPolicy Retry { get; }
+
+    /// <summary>When the last datagram went to the server (a timestamp of <see cref="Time"/>): the keepalive counts from it (PROTOCOL.md §7.6).</summary>
+    public long LastSentAt { get; private set; }
 
     /// <summary>Encodes <paramref name="packet"/> and sends it to the server.</summary>
     /// <typeparam name="T">The packet kind.</typeparam>
     /// <param name="packet">The packet.</param>
     /// <returns>False when the codec refused the packet: nothing was sent.</returns>
     public bool Send<T>(in T packet)
-        where T : IVcspPacket<T>, allows ref struct => _sender.Send(packet, _server);
+        where T : IVcspPacket<T>, allows ref struct
+    {
+        if (!_sender.TryEncode(packet, out var datagram))
+        {
+            return false;
+        }
+
+        Forward(datagram);
+        return true;
+    }
 
     /// <summary>Encodes <paramref name="packet"/>, keeps a copy in <paramref name="copy"/> (for sending again) and sends it to the server.</summary>
     /// <typeparam name="T">The packet kind.</typeparam>
@@ -60,11 +72,15 @@ internal sealed class ServerLink
 
         datagram.CopyTo(copy);
         length = datagram.Length;
-        _sender.Forward(datagram, _server);
+        Forward(datagram);
         return true;
     }
 
     /// <summary>Sends a kept datagram again, unchanged.</summary>
     /// <param name="datagram">The datagram.</param>
-    public void Forward(ReadOnlySpan<byte> datagram) => _sender.Forward(datagram, _server);
+    public void Forward(ReadOnlySpan<byte> datagram)
+    {
+        LastSentAt = Time.GetTimestamp();
+        _sender.Forward(datagram, _server);
+    }
 }

@@ -24,4 +24,11 @@ public sealed class ClientHostOptions
 
     /// <summary>How many events may wait for the application's handlers; beyond it they are dropped and counted. Defaults to 4096.</summary>
     public int EventCapacity { get; init; } = 4096;
+
+    /// <summary>
+    /// Whether a lost membership (the server stopped answering, or restarted: <see cref="SessionEnd.IsLost"/>) is
+    /// joined again by itself with the same name, telling the application with <see cref="IClientEvents.OnRejoining"/>
+    /// (PROTOCOL.md §7.7; <see cref="ChatClient.Rejoin"/>). Defaults to true.
+    /// </summary>
+    public bool Rejoin { get; init; } = true;
 }

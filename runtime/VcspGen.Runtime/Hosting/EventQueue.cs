@@ -94,6 +94,13 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
     public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data) =>
         Post(new Item(Kind.CommandReply) { Command = command, Status = status, A = Copy(data) });
 
+    public void OnRejoining(int attempt, TimeSpan delay) => Post(new Item(Kind.Rejoining) { Number = attempt, Span = delay });
+
+    public void OnRelayLost(long datagrams) => Post(new Item(Kind.RelayLost) { Count = datagrams });
+
+    public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
+        Post(new Item(Kind.Undelivered) { A = Copy(member), Timestamp = firstSequence, EndSequence = endSequence });
+
     public void OnDirectMessage(in VcspAddress peer, ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message, bool firstContact) =>
         Post(new Item(Kind.DirectMessage) { Peer = peer, A = Copy(sender), B = Copy(message), Flag = firstContact });
 
@@ -153,6 +160,15 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
             case Kind.CommandReply:
                 _group.OnCommandReply(item.Command, item.Status, item.A.Span);
                 break;
+            case Kind.Rejoining:
+                _group.OnRejoining(item.Number, item.Span);
+                break;
+            case Kind.RelayLost:
+                _group.OnRelayLost(item.Count);
+                break;
+            case Kind.Undelivered:
+                _group.OnUndelivered(item.A.Span, item.Timestamp, item.EndSequence);
+                break;
             case Kind.DirectMessage:
                 _direct.OnDirectMessage(item.Peer, item.A.Span, item.B.Span, item.Flag);
                 break;
@@ -181,6 +197,9 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
         Closed,
         Pong,
         CommandReply,
+        RelayLost,
+        Rejoining,
+        Undelivered,
         DirectMessage,
         CallStarted,
         CallRejected,
@@ -227,6 +246,10 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
         public int Number { get; init; }
 
         public uint Timestamp { get; init; }
+
+        public uint EndSequence { get; init; }
+
+        public long Count { get; init; }
 
         public CodecRejectReason CodecReject { get; init; }
 

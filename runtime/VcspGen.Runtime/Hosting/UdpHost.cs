@@ -127,7 +127,7 @@ public sealed partial class UdpHost : IDatagramSink, IDisposable
 
     /// <summary>
     /// Runs <paramref name="action"/> under the lock that serializes the state machine, for calls from other
-    /// threads (a console, a test) such as <see cref="ClientSession.TrySend"/>; timed work the call starts is seen by the loop.
+    /// threads (a console, a test) such as <see cref="ClientSession.TrySend(ReadOnlySpan{byte})"/>; timed work the call starts is seen by the loop.
     /// </summary>
     /// <param name="action">What to do with the machine.</param>
     public void Invoke(Action action)

@@ -13,7 +13,8 @@ namespace VcspGen.Runtime;
 /// A member's process: one <see cref="ChatClient"/> (its group session, DMs and call) on a UDP socket, its SIP user
 /// agent, and the wiring between them. The host owns the lock: user code reaches the client only through
 /// <see cref="Invoke"/>, SIP messages are handed to it under the lock, and its events reach the application on a
-/// dispatcher task, never under the lock, so handlers may print, write files and call <see cref="Invoke"/>.
+/// dispatcher task, never under the lock, so handlers may print, write files and call <see cref="Invoke"/>. A lost
+/// membership is joined again by itself (<see cref="ClientHostOptions.Rejoin"/>, PROTOCOL.md §7.7).
 /// </summary>
 public sealed class VcspClientHost : IDisposable
 {
@@ -56,7 +57,10 @@ public sealed class VcspClientHost : IDisposable
                 call = options.Call!(new ClientBinding(_host.LocalEndPoint, _sip.LocalEndPoint));
             }
 
-            _client = new ChatClient(options.Client, _host, TimeProvider.System, _events, _events, call, _sip, call is null ? null : _events);
+            _client = new ChatClient(options.Client, _host, TimeProvider.System, _events, _events, call, _sip, call is null ? null : _events)
+            {
+                Rejoin = options.Rejoin,
+            };
         }
         catch
         {

@@ -231,6 +231,7 @@ public sealed class GroupServer : IVcspStateMachine
         // Accepted messages are never lost: relay what is waiting before the member goes (making room if need be).
         _relay.RelayPending(member, force: true);
         _receiver.CloseReassembly(member);
+        member.Inbound.Ahead.Clear();
         _roster.Remove(member);
         _relay.Release(); // it holds nothing back any more
     }

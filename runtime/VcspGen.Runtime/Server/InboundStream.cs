@@ -23,6 +23,9 @@ internal sealed class InboundStream(uint expected, int chunkSize)
     /// <summary>When the reassembly last made progress.</summary>
     public long ReassemblyProgress { get; set; }
 
+    /// <summary>Datagrams that came ahead of a hole, kept until it is filled (PROTOCOL.md §7.5, upstream).</summary>
+    public UpstreamBuffer Ahead { get; } = new();
+
     /// <summary>The newest sequence seen in the open message, placed or not (an early final fragment too).</summary>
     public uint NewestSeen { get; set; }
 

@@ -24,10 +24,43 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
     /// <summary>How many fragmented messages were abandoned unfinished (PROTOCOL.md §7.4).</summary>
     public long AbandonedMessages { get; private set; }
 
-    /// <summary>Handles a Syn from <paramref name="member"/>.</summary>
+    /// <summary>
+    /// Handles a Syn from <paramref name="member"/>, then the datagrams it kept ahead of a hole that can now be placed:
+    /// a datagram that cannot be placed yet is kept and only the hole asked for (PROTOCOL.md §7.5, upstream).
+    /// </summary>
     /// <param name="member">The sender.</param>
     /// <param name="syn">The Syn.</param>
     public void OnSyn(Member member, in Syn syn)
+    {
+        if (!Accept(member, syn))
+        {
+            return;
+        }
+
+        Span<byte> scratch = stackalloc byte[VcspWire.TextDatagramLimit];
+        var buffer = member.Inbound.Ahead;
+        while (buffer.Count > 0 && buffer.TryTake(NextNeeded(member), scratch, out var datagram)
+            && Syn.TryDecode(datagram, out var next) == VcspDecodeStatus.Ok && Accept(member, next))
+        {
+        }
+
+        if (buffer.Count > 0)
+        {
+            AskForHole(member);
+        }
+    }
+
+    /// <summary>The next sequence the member's stream needs: the first hole of its open message, or Expected.</summary>
+    private static uint NextNeeded(Member member)
+    {
+        var reassembly = member.Inbound.Reassembly;
+        return !reassembly.IsOpen ? member.Inbound.Expected
+            : reassembly.TryGetFirstMissing(out var missing, out _) ? missing
+            : reassembly.NewestEnd;
+    }
+
+    /// <summary>Places one Syn; false when it was kept for later (or refused), so nothing after it can be placed yet.</summary>
+    private bool Accept(Member member, in Syn syn)
     {
         var inbound = member.Inbound;
         inbound.LastHeard = time.GetTimestamp();
@@ -36,13 +69,13 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             CloseReassembly(member);
             sender.SendError(member, ErrorCode.MessageTooLong, syn.Sequence);
             drops.Drop(DropReason.TooLong, member.Address);
-            return;
+            return false;
         }
 
         if (SerialNumber.IsOlder(syn.Sequence, inbound.Expected))
         {
             drops.Drop(DropReason.Duplicate, member.Address);
-            return;
+            return false;
         }
 
         if (inbound.Reassembly.IsOpen && SerialNumber.IsNewer(syn.Sequence, inbound.NewestSeen))
@@ -55,8 +88,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
         {
             if (reassembly.IsOpen || syn.Sequence != inbound.Expected)
             {
-                OutOfOrder(member, syn.Sequence);
-                return;
+                return Hold(member, syn); // after a hole, or after an open message's missing end
             }
 
             if (options.RelayQuiet <= TimeSpan.Zero && relay.CanRelayNow(member))
@@ -65,13 +97,13 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
                 relay.RelayNow(member, syn.Sequence, syn.Data);
                 inbound.Expected = unchecked(syn.Sequence + 1);
                 windows.Offer(member);
-                return;
+                return true;
             }
 
             if (!relay.CanAccept(member))
             {
                 OutOfOrder(member, syn.Sequence); // nowhere to keep it: not accepted, so it is sent again (PROTOCOL.md §7.6)
-                return;
+                return false;
             }
 
             Span<byte> framed = stackalloc byte[1 + VcspWire.TextPayloadLimit];
@@ -80,7 +112,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             inbound.Expected = unchecked(syn.Sequence + 1);
             relay.Enqueue(member, framed[..(1 + syn.Data.Length)], syn.Sequence, fragments: 1);
             windows.Offer(member);
-            return;
+            return true;
         }
 
         if (!reassembly.IsOpen)
@@ -90,8 +122,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             var start = unchecked(syn.Sequence - syn.FragmentOffset + 1u);
             if (syn.FragmentOffset == VcspWire.FinalFragment || start != inbound.Expected)
             {
-                OutOfOrder(member, syn.Sequence);
-                return;
+                return Hold(member, syn);
             }
 
             reassembly.Open(start);
@@ -101,11 +132,39 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
         }
         else if (syn.FragmentOffset != VcspWire.FinalFragment && unchecked(syn.Sequence - syn.FragmentOffset + 1u) != reassembly.FirstSequence)
         {
-            OutOfOrder(member, syn.Sequence); // a fragment of another message while this one is open (rule 4)
-            return;
+            return Hold(member, syn); // a fragment of a later message while this one is open (rule 4)
         }
 
-        Place(member, syn);
+        return Place(member, syn);
+    }
+
+    /// <summary>
+    /// Keeps a Syn that cannot be placed yet, within <see cref="UpstreamBuffer.Slots"/> of what is needed, and asks for
+    /// the hole before it; one further ahead is refused with Error OutOfOrder (PROTOCOL.md §8.4 rule 4).
+    /// </summary>
+    private bool Hold(Member member, in Syn syn)
+    {
+        var needed = NextNeeded(member);
+        if (!SerialNumber.IsNewer(syn.Sequence, needed) || SerialNumber.Distance(needed, syn.Sequence) >= UpstreamBuffer.Slots)
+        {
+            OutOfOrder(member, syn.Sequence);
+            return false;
+        }
+
+        drops.Drop(DropReason.OutOfOrder, member.Address); // not dropped, but counted: it came out of order
+        member.Inbound.Ahead.Keep(syn);
+        AskForHole(member);
+        return false;
+    }
+
+    /// <summary>Asks for the run between what is needed and the oldest datagram kept after it.</summary>
+    private void AskForHole(Member member)
+    {
+        var needed = NextNeeded(member);
+        if (member.Inbound.Ahead.OldestAfter(unchecked(needed - 1)) is { } kept && SerialNumber.IsNewer(kept, needed))
+        {
+            RequestResend(member, needed, (int)SerialNumber.Distance(needed, kept));
+        }
     }
 
     /// <summary>Handles a Ping: a Pong, or first an Error OutOfOrder when something before it is missing (PROTOCOL.md §8.14).</summary>
@@ -150,7 +209,11 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             return;
         }
 
-        if (quiet && inbound.Reassembly.IsOpen && inbound.Reassembly.TryGetFirstMissing(out var missing, out var count))
+        if (quiet && inbound.Ahead.Count > 0)
+        {
+            AskForHole(member); // datagrams wait behind a hole: ask again (the last request's tries ran out)
+        }
+        else if (quiet && inbound.Reassembly.IsOpen && inbound.Reassembly.TryGetFirstMissing(out var missing, out var count))
         {
             RequestResend(member, missing, count);
         }
@@ -165,7 +228,9 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
         var inbound = member.Inbound;
         if (!inbound.Reassembly.IsOpen)
         {
-            return null;
+            return inbound.Ahead.Count == 0 ? null
+                : inbound.Asking.IsRunning ? inbound.Asking.Delay(time)
+                : options.RelayQuiet - time.GetElapsedTime(inbound.LastHeard, now);
         }
 
         var untilTimeout = options.ReassemblyTimeout - time.GetElapsedTime(inbound.ReassemblyProgress, now);
@@ -185,14 +250,14 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
         }
     }
 
-    private void Place(Member member, in Syn syn)
+    private bool Place(Member member, in Syn syn)
     {
         var inbound = member.Inbound;
         var reassembly = inbound.Reassembly;
         if (syn.FragmentOffset == VcspWire.FinalFragment && !relay.CanAccept(member))
         {
             OutOfOrder(member, syn.Sequence); // a message that would complete has nowhere to wait: sent again later (PROTOCOL.md §7.6)
-            return;
+            return false;
         }
 
         switch (reassembly.Add(syn.Sequence, syn.FragmentOffset, syn.Data))
@@ -225,20 +290,16 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
                 break;
             case ReassemblyResult.Duplicate:
                 drops.Drop(DropReason.Duplicate, member.Address);
-                break;
+                return false;
             case ReassemblyResult.Early:
-                // Not placed until the fragments before it are there: ask for them, and for it again.
-                drops.Drop(DropReason.OutOfOrder, member.Address);
-                if (reassembly.TryGetFirstMissing(out var hole, out _))
-                {
-                    RequestResend(member, hole, (int)SerialNumber.Distance(hole, syn.Sequence) + 1);
-                }
-
-                break;
+                // Not placed until the fragments before it are there: kept, and the hole before it asked for.
+                return Hold(member, syn);
             default:
                 OutOfOrder(member, syn.Sequence, DropReason.Inconsistent);
-                break;
+                return false;
         }
+
+        return true;
     }
 
     private void Abandon(Member member)
@@ -249,6 +310,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
         var first = inbound.Reassembly.FirstSequence;
         var pastSeen = unchecked(inbound.NewestSeen + 1);
         inbound.Expected = SerialNumber.IsNewer(pastSeen, inbound.Reassembly.NewestEnd) ? pastSeen : inbound.Reassembly.NewestEnd;
+        inbound.Ahead.ForgetOlderThan(inbound.Expected);
         CloseReassembly(member);
         AbandonedMessages++;
         VcspMetrics.ReassembliesAbandoned.Add(1, groupTag);
