@@ -1,7 +1,9 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using VcspGen.Spec;
@@ -25,6 +27,16 @@ public sealed class ServerVerbTests
     [InlineData("server", "--group", "a", "--group", "b")]
     [InlineData("server", "--group", "a:5000", "--group", "b:5000")]
     [InlineData("server", "--group", "this-group-name-is-longer-than-32-bytes")]
+    [InlineData("server", "--advertise", "198.51.100.7")] // no port
+    [InlineData("server", "--advertise", "198.51.100.7:0")]
+    [InlineData("server", "--advertise", "198.51.100.7:70000")]
+    [InlineData("server", "--advertise", "2001:db8::7:4000")] // IPv6 without brackets
+    [InlineData("server", "--advertise", "[2001:db8::7]")] // IPv6 without a port
+    [InlineData("server", "--advertise", "[198.51.100.7]:4000")]
+    [InlineData("server", "--advertise", "bad host:4000")]
+    [InlineData("server", "--advertise", "=198.51.100.7:4000")] // an empty group name
+    [InlineData("server", "--advertise", "blue=198.51.100.7:4000")] // no such group
+    [InlineData("server", "--group", "red:5000", "--advertise", "198.51.100.7:4000")] // no group on --port
     public void WrongArgumentsPrintUsageAndExitWithTwo(params string[] args)
     {
         using var output = new StringWriter();
@@ -42,6 +54,7 @@ public sealed class ServerVerbTests
         Assert.Contains("--policy", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("--max-members", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("--member-timeout", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--advertise [NAME=]HOST:PORT", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -106,5 +119,80 @@ public sealed class ServerVerbTests
         await stop.CancelAsync();
         Assert.Equal(0, await run);
         Assert.Contains("stopped", Written(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AServerAnswersAsTheAddressesItAdvertises()
+    {
+        int port;
+        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+
+        var text = new StringWriter();
+        var output = TextWriter.Synchronized(text);
+        string Written()
+        {
+            lock (output)
+            {
+                return text.ToString();
+            }
+        }
+
+        // lobby on --port advertises a port forward's address; red, on its own port, a host name (resolved at start).
+        using var stop = new CancellationTokenSource();
+        string[] args = ["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(CultureInfo.InvariantCulture), "--group", "lobby", "--group", "red:0",
+            "--advertise", "198.51.100.7:4000", "--advertise", "red=localhost:4001"];
+        var run = Task.Run(() => Vcsp.Cli.Program.Run(args, output, TextWriter.Null, stop.Token), TestContext.Current.CancellationToken);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        Match red;
+        while (!(red = Regex.Match(Written(), @"group red on 127\.0\.0\.1:(\d+), advertised as [^\n]*127\.0\.0\.1:4001")).Success)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the server did not start: " + Written());
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Contains($"group lobby on 127.0.0.1:{port}, advertised as 198.51.100.7:4000, SIP on", Written(), StringComparison.Ordinal);
+        var lobby = new IPEndPoint(IPAddress.Loopback, port);
+        var redGroup = new IPEndPoint(IPAddress.Loopback, int.Parse(red.Groups[1].Value, CultureInfo.InvariantCulture));
+        var forwarded = VcspAddress.IPv4([198, 51, 100, 7], 4000);
+        var named = VcspAddress.IPv4([127, 0, 0, 1], 4001);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var buffer = new byte[128];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        async Task<int> ExchangeAsync(IPEndPoint to, uint sequence, VcspAddress server)
+        {
+            var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = sequence, Server = server, Name = "bob"u8 };
+            Assert.Equal(VcspEncodeStatus.Ok, request.TryEncode(buffer, out var n));
+            await client.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, to, TestContext.Current.CancellationToken);
+            return await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        }
+
+        // red's advertised address is not lobby's: refused.
+        var received = await ExchangeAsync(lobby, 41, named);
+        Assert.Equal(VcspDecodeStatus.Ok, Reject.TryDecode(buffer.AsSpan(0, received), out var reject));
+        Assert.Equal(RejectReason.AddressMismatch, reject.Reason);
+
+        // lobby answers as 198.51.100.7:4000, and the join is confirmed (PROTOCOL.md §8.1 step 6).
+        received = await ExchangeAsync(lobby, 42, forwarded);
+        Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(buffer.AsSpan(0, received), out var response));
+        Assert.Equal((42u, forwarded), (response.Sequence, response.Server));
+        var confirm = new Ack { Challenge = response.Challenge, Sequence = 43, Flags = AckFlags.ReplyRequested };
+        Assert.Equal(VcspEncodeStatus.Ok, confirm.TryEncode(buffer, out var length));
+        await client.SendToAsync(buffer.AsMemory(0, length), SocketFlags.None, lobby, TestContext.Current.CancellationToken);
+        received = await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        Assert.Equal(VcspDecodeStatus.Ok, Ack.TryDecode(buffer.AsSpan(0, received), out _));
+
+        // red answers as localhost:4001.
+        received = await ExchangeAsync(redGroup, 7, named);
+        Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(buffer.AsSpan(0, received), out response));
+        Assert.Equal((7u, named), (response.Sequence, response.Server));
+
+        await stop.CancelAsync();
+        Assert.Equal(0, await run);
     }
 }

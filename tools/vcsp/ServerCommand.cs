@@ -19,6 +19,7 @@ internal static class ServerCommand
     public const string Usage = """
         usage: vcsp server [--bind ADDRESS] [--port PORT] [--group NAME[:PORT]]... [--owner NAME] [--policy reject|drop]
                            [--sip-port PORT] [--codecs LIST] [--max-members N] [--member-timeout SECONDS]
+                           [--advertise [NAME=]HOST:PORT]...
 
           --bind ADDRESS   the local address to listen on (default 0.0.0.0, all IPv4 interfaces; :: for IPv6)
           --port PORT      the port of a group given without one (default 50429)
@@ -35,6 +36,13 @@ internal static class ServerCommand
                            clients send a keepalive every 15 s)
           --codecs LIST    the call's codecs, most preferred first, comma-separated:
                            opus, pcmu, pcma, g722, h264, mp2t or their ids (default: all six in that order)
+          --advertise [NAME=]HOST:PORT
+                           another address clients may reach a group at (a port forward, NAT or a UDP proxy in
+                           front of it): a join naming it is accepted, and the member is told that address (INFO,
+                           and its call: HOST with the SIP port, PORT as the media port). Without NAME= it is for
+                           the group on --port (the one given without its own port); NAME= names any group.
+                           HOST is a.b.c.d, [IPv6] or a host name (resolved once at start, every address of it
+                           advertised). Repeat for several
         """;
 
     /// <summary>The parsed options.</summary>
@@ -45,6 +53,9 @@ internal static class ServerCommand
 
         /// <summary>How long a silent member stays.</summary>
         public TimeSpan MemberTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>The advertised addresses (PROTOCOL.md §8.1 step 3): for which group, and a host (not yet resolved) and port.</summary>
+        public IReadOnlyList<(string Group, string Host, int Port)> Advertise { get; init; } = [];
     }
 
     /// <summary>Parses the options, or returns an error message.</summary>
@@ -59,6 +70,7 @@ internal static class ServerCommand
         byte[]? codecs = null;
         var maxMembers = 256;
         var memberTimeout = TimeSpan.FromSeconds(60);
+        var advertise = new List<(string? Group, string Host, int Port)>();
         for (var i = 0; i < args.Count; i++)
         {
             var option = args[i];
@@ -131,6 +143,11 @@ internal static class ServerCommand
                     break;
                 case "--codecs":
                     return (null, $"'{value}' is not a codec list: {CodecNames.Known}");
+                case "--advertise" when TryParseAdvertised(value, out var forGroup, out var host, out var hostPort):
+                    advertise.Add((forGroup, host, hostPort));
+                    break;
+                case "--advertise":
+                    return (null, $"'{value}' is not an address to advertise ([NAME=]HOST:PORT; a.b.c.d:PORT, [IPv6]:PORT or HOSTNAME:PORT)");
                 default:
                     return (null, $"unknown option '{option}'");
             }
@@ -153,12 +170,121 @@ internal static class ServerCommand
             return (null, "two groups cannot share a port");
         }
 
-        return (new Options(bind, resolved, owner, policy, sipPort, codecs) { MaxMembers = maxMembers, MemberTimeout = memberTimeout }, null);
+        // An --advertise without NAME= is for the group on --port: the one given without its own port.
+        var onDefaultPort = groups.Where(g => g.Port is null).Select(g => g.Name).FirstOrDefault();
+        var advertised = new List<(string Group, string Host, int Port)>();
+        foreach (var (forGroup, host, hostPort) in advertise)
+        {
+            if (forGroup is null && onDefaultPort is null)
+            {
+                return (null, $"--advertise {host}:{hostPort} is for the group on --port, and every group has its own port: name the group (--advertise NAME={host}:{hostPort})");
+            }
+
+            if (forGroup is not null && !groups.Any(g => g.Name == forGroup))
+            {
+                return (null, $"--advertise names group '{forGroup}', which is not hosted (--group)");
+            }
+
+            advertised.Add((forGroup ?? onDefaultPort!, host, hostPort));
+        }
+
+        return (new Options(bind, resolved, owner, policy, sipPort, codecs) { MaxMembers = maxMembers, MemberTimeout = memberTimeout, Advertise = advertised }, null);
+    }
+
+    /// <summary>
+    /// Splits <c>[NAME=]HOST:PORT</c>: HOST is an IPv4 address, an IPv6 address in brackets or a host name; PORT is 1 to
+    /// 65535. The group name is what comes before the last '=' (a host has none).
+    /// </summary>
+    internal static bool TryParseAdvertised(string value, out string? group, out string host, out int port)
+    {
+        group = null;
+        host = string.Empty;
+        port = 0;
+        var equals = value.LastIndexOf('=');
+        if (equals >= 0)
+        {
+            group = value[..equals];
+            value = value[(equals + 1)..];
+            if (Encoding.UTF8.GetByteCount(group) is < 1 or > 32)
+            {
+                return false;
+            }
+        }
+
+        if (value.StartsWith('['))
+        {
+            // [IPv6]:PORT; a bracketed address without a port does not do.
+            if (!IPEndPoint.TryParse(value, out var endPoint) || endPoint.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || value.EndsWith(']'))
+            {
+                return false;
+            }
+
+            (host, port) = (endPoint.Address.ToString(), endPoint.Port);
+            return port is >= 1 and <= 65535;
+        }
+
+        var colon = value.LastIndexOf(':');
+        if (colon < 0 || value.IndexOf(':') != colon)
+        {
+            return false; // no port, or an IPv6 address without brackets
+        }
+
+        host = value[..colon];
+        return int.TryParse(value[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
+            && port is >= 1 and <= 65535
+            && host.Length > 0
+            && Uri.CheckHostName(host) is UriHostNameType.IPv4 or UriHostNameType.Dns;
+    }
+
+    /// <summary>Resolves the advertised hosts once (an IP address stands for itself, a name for every address it has).</summary>
+    private static async Task<(Dictionary<string, List<VcspAddress>>? Advertised, string? Error)> ResolveAdvertisedAsync(Options options, CancellationToken stop)
+    {
+        var advertised = new Dictionary<string, List<VcspAddress>>(StringComparer.Ordinal);
+        foreach (var (group, host, port) in options.Advertise)
+        {
+            IPAddress[] addresses;
+            if (IPAddress.TryParse(host, out var literal))
+            {
+                addresses = [literal];
+            }
+            else
+            {
+                try
+                {
+                    addresses = await Dns.GetHostAddressesAsync(host, stop).ConfigureAwait(false);
+                }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    return (null, $"cannot resolve advertised host '{host}': {e.Message}");
+                }
+
+                if (addresses.Length == 0)
+                {
+                    return (null, $"advertised host '{host}' has no address");
+                }
+            }
+
+            if (!advertised.TryGetValue(group, out var list))
+            {
+                advertised[group] = list = [];
+            }
+
+            list.AddRange(addresses.Select(a => VcspAddress.FromEndPoint(new IPEndPoint(a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a, port))).Distinct());
+        }
+
+        return (advertised, null);
     }
 
     /// <summary>Runs the groups until <paramref name="stop"/> is cancelled. Port 0 picks a free port (tests).</summary>
     public static async Task<int> RunAsync(Options options, TextWriter output, TextWriter error, CancellationToken stop)
     {
+        var (advertised, problem) = await ResolveAdvertisedAsync(options, stop).ConfigureAwait(false);
+        if (advertised is null)
+        {
+            error.WriteLine($"vcsp server: {problem}");
+            return 1;
+        }
+
         var hostAddresses = NetworkInterface.GetAllNetworkInterfaces()
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)
@@ -179,6 +305,7 @@ internal static class ServerCommand
             foreach (var (name, port) in options.Groups)
             {
                 HostedGroup group;
+                IReadOnlyList<VcspAddress> advertise = advertised.TryGetValue(name, out var list) ? list : [];
                 try
                 {
                     group = host.AddGroup(port, binding => new GroupOptions
@@ -192,6 +319,7 @@ internal static class ServerCommand
                         HostAddresses = hostAddresses,
                         SipPort = binding.SipPort,
                         Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
+                        Advertise = advertise,
                     });
                 }
                 catch (System.Net.Sockets.SocketException e)
@@ -200,7 +328,8 @@ internal static class ServerCommand
                     return 1;
                 }
 
-                output.WriteLine($"group {name} on {group.LocalEndPoint}, SIP on {host.SipEndPoint} (UDP and TCP), codecs {CodecNames.Describe(options.Codecs ?? GroupOptions.DefaultCodecs)}");
+                var also = advertise.Count == 0 ? string.Empty : ", advertised as " + string.Join(", ", advertise);
+                output.WriteLine($"group {name} on {group.LocalEndPoint}{also}, SIP on {host.SipEndPoint} (UDP and TCP), codecs {CodecNames.Describe(options.Codecs ?? GroupOptions.DefaultCodecs)}");
             }
 
             output.Flush();

@@ -23,6 +23,7 @@ internal sealed class Admission
     private readonly byte[] _ownerName;
     private readonly IPAddress _boundAddress;
     private readonly HashSet<IPAddress> _hostAddresses;
+    private readonly VcspAddress[] _advertised;
     private readonly RelayLog _log;
     private readonly JoinLimiter _limiter;
 
@@ -48,6 +49,7 @@ internal sealed class Admission
         _boundAddress = options.Address.ToIPEndPoint().Address;
         IsWildcard = _boundAddress.Equals(IPAddress.Any) || _boundAddress.Equals(IPAddress.IPv6Any);
         _hostAddresses = [.. options.HostAddresses];
+        _advertised = [.. options.Advertise];
     }
 
     /// <summary>Whether the group is bound to a wildcard address.</summary>
@@ -130,7 +132,7 @@ internal sealed class Admission
             JoinedAt = _time.GetTimestamp(),
             JoinSequence = request.Sequence,
             IsAdministrator = isOwnerName,
-            GroupAddress = request.Server,
+            GroupAddress = request.Server, // the address it used: the group's own, a host address, or an advertised one
         };
         joined.Inbound.LastHeard = joined.JoinedAt;
         joined.LastHeard = joined.JoinedAt;
@@ -186,12 +188,23 @@ internal sealed class Admission
         _sender.Send(new Reject { Challenge = VcspChallenge.None, Sequence = sequence, Reason = reason, Text = reasonText[..length] }, source);
     }
 
-    /// <summary>Whether a join request names this group (memo §4.3): its address and port, or with a wildcard bind, the port and one of the host's addresses.</summary>
+    /// <summary>
+    /// Whether a join request names this group (memo §4.3; PROTOCOL.md §8.1 step 3): its address and port, with a
+    /// wildcard bind the port and one of the host's addresses, or one of the advertised addresses and ports exactly.
+    /// </summary>
     private bool IsThisGroup(in VcspAddress named)
     {
         if (named == _options.Address)
         {
             return true;
+        }
+
+        foreach (var advertised in _advertised)
+        {
+            if (named == advertised)
+            {
+                return true;
+            }
         }
 
         if (named.Port != _options.Address.Port || !IsWildcard)

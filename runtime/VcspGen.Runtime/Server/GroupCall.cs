@@ -28,7 +28,6 @@ internal sealed partial class GroupCall
     private readonly GroupDrops _drops;
     private readonly ISipSink? _sip;
     private readonly ILogger _logger;
-    private readonly IPAddress? _boundAddress;
     private readonly ChallengeRegistry _callChallenges;
     private readonly Dictionary<string, CallLeg> _legs = new(StringComparer.Ordinal);
     private readonly List<Member> _callMembers = [];
@@ -44,8 +43,7 @@ internal sealed partial class GroupCall
     /// <param name="drops">Where drops are counted.</param>
     /// <param name="sip">Where SIP messages go, or null for a group without a call.</param>
     /// <param name="logger">Where the call logs.</param>
-    /// <param name="boundAddress">The group's own address, or null when it is bound to a wildcard.</param>
-    public GroupCall(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, PacketSender mediaSender, GroupDrops drops, ISipSink? sip, ILogger logger, IPAddress? boundAddress)
+    public GroupCall(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, PacketSender mediaSender, GroupDrops drops, ISipSink? sip, ILogger logger)
     {
         _options = options;
         _time = time;
@@ -55,7 +53,6 @@ internal sealed partial class GroupCall
         _drops = drops;
         _sip = sip;
         _logger = logger;
-        _boundAddress = boundAddress;
         _callChallenges = new ChallengeRegistry(Math.Max(1, options.MaxCallMembers));
         _lingeringFins = new LingerRecords(options.MaxCallMembers, VoiceFinLinger, time);
     }
@@ -127,9 +124,11 @@ internal sealed partial class GroupCall
             return;
         }
 
-        // The group's own address; a server bound to a wildcard names the host address the member joined through,
-        // which is where the member expects SIP and media from (PROTOCOL.md §12.4).
-        var local = new IPEndPoint(_boundAddress ?? member.GroupAddress.ToIPEndPoint().Address, _options.SipPort);
+        // The group's address as the member reaches it (PROTOCOL.md §12.3, §12.4): the group's own, the host address a
+        // member of a wildcard-bound group joined through, or the advertised address it used (a port forward, NAT or a
+        // proxy). SIP names that IP address with the configured SIP port; the media port is the port the member used.
+        var used = member.GroupAddress.ToIPEndPoint();
+        var local = new IPEndPoint(used.Address, _options.SipPort);
         var peer = new SipPeer(new IPEndPoint(member.Address.ToIPEndPoint().Address, join.SipPort), join.SipTransport);
         var leg = new CallLeg(new SipCaller(_sip, _time, _options.SipTimers, SipCaller.NewDialog(peer, local)))
         {
@@ -140,7 +139,7 @@ internal sealed partial class GroupCall
         };
         member.Call = leg;
         _legs.Add(leg.CallId, leg);
-        var offer = SdpSession.ForCall(local.Address, SdpSession.MediaTypeOf(leg.Codec), _options.Address.ToIPEndPoint().Port, leg.Codec, leg.Challenge);
+        var offer = SdpSession.ForCall(used.Address, SdpSession.MediaTypeOf(leg.Codec), used.Port, leg.Codec, leg.Challenge);
         leg.Sip.Invite("vcsp", _options.Name, Encoding.UTF8.GetString(member.Name), offer);
         LogInvite(_logger, member.Address, peer.EndPoint, peer.Transport, leg.Codec, leg.Challenge);
     }

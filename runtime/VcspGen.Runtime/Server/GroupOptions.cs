@@ -20,6 +20,15 @@ public sealed class GroupOptions
     /// <summary>The host's own addresses, used when <see cref="Address"/> is a wildcard. Defaults to none.</summary>
     public IReadOnlyCollection<System.Net.IPAddress> HostAddresses { get; init; } = [];
 
+    /// <summary>
+    /// The addresses and ports the group may also be reached at, besides <see cref="Address"/>: a public address and port
+    /// in front of NAT, a port forward or a UDP proxy (PROTOCOL.md §8.1 step 3). A join request naming one of them is
+    /// accepted, and that member is told the address it used: in the Response, INFO's <c>address=</c>, and its call's
+    /// INVITE and SDP offer (the advertised port as the media port, the advertised IP address with <see cref="SipPort"/>
+    /// for SIP). Defaults to none.
+    /// </summary>
+    public IReadOnlyList<VcspAddress> Advertise { get; init; } = [];
+
     /// <summary>The administrator's member name (VCSP Commands); empty for none.</summary>
     public string Owner { get; init; } = string.Empty;
 

@@ -82,7 +82,7 @@ public sealed class GroupServer : IVcspStateMachine
 
         // Relayed Media is not counted on DatagramsOut (it has MediaRelayed).
         var mediaSender = new PacketSender(sink, VcspWire.MediaDatagramLimit);
-        _call = new GroupCall(options, time, _roster, _sender, mediaSender, _drops, sip, logger, _admission.IsWildcard ? null : _admission.BoundAddress);
+        _call = new GroupCall(options, time, _roster, _sender, mediaSender, _drops, sip, logger);
         _departed = new LingerRecords(options.MaxMembers, FinLinger, time);
     }
 

@@ -29,7 +29,10 @@ internal sealed class Member(VcspAddress address, ushort challenge, byte[] name,
     /// <summary>Whether it took the owner's name (PROTOCOL.md §11.3).</summary>
     public bool IsAdministrator { get; init; }
 
-    /// <summary>The group's address as this member named it (for a server on a wildcard address, the host address it used).</summary>
+    /// <summary>
+    /// The group's address as this member named it (PROTOCOL.md §8.1 step 3): the group's own, for a server on a wildcard
+    /// address the host address it used, or the advertised address it used. The Response, INFO and its call name it.
+    /// </summary>
     public VcspAddress GroupAddress { get; init; }
 
     /// <summary>When it joined: it is sent nothing relayed before.</summary>
