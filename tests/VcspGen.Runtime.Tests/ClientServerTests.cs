@@ -175,8 +175,11 @@ public sealed class ClientServerTests
         for (var i = 0; i < 30; i++)
         {
             var address = VcspAddress.IPv4([127, 0, 0, 1], (ushort)(43000 + i));
-            _network.Attach(address, (_, _) => { });
+            ushort challenge = 0;
+            _network.Attach(address, (d, _) => challenge = d[1] == Response.Flag ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(d.AsSpan(2)) : challenge);
             _server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 1, Server = Group, Name = Encoding.UTF8.GetBytes($"member-number-{i:D2}") }), address);
+            _network.Pump();
+            _server.Receive(Encode(new Ack { Challenge = challenge, Sequence = 2, Flags = AckFlags.ReplyRequested }), address); // confirmed: a member
         }
 
         _network.Pump();

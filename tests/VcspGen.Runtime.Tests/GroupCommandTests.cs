@@ -31,6 +31,10 @@ public sealed class GroupCommandTests
         _server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 1, Server = Group, Name = Encoding.UTF8.GetBytes(name) }), who);
         var reply = Assert.Single(_sink.Take()).Datagram;
         Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(reply, out var response));
+
+        // Confirmed from its address (PROTOCOL.md §8.1 step 6): only then a member, listed and reachable by name.
+        _server.Receive(Encode(new Ack { Challenge = response.Challenge, Sequence = 2, Flags = AckFlags.ReplyRequested }), who);
+        Assert.Equal(Ack.Flag, Assert.Single(_sink.Take()).Datagram[1]);
         return response.Challenge;
     }
 

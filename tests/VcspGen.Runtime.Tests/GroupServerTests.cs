@@ -53,6 +53,13 @@ public sealed class GroupServerTests
 
     private readonly Dictionary<VcspAddress, uint> _relayStart = [];
 
+    /// <summary>Whether a Ping with <paramref name="ping"/>'s Sequence is answered with a Pong: the server has everything before it.</summary>
+    private bool Ping(GroupServer server, byte[] ping)
+    {
+        server.Receive(ping, Alice);
+        return _sink.Take() is [var (answer, _)] && answer[1] == Pong.Flag;
+    }
+
     [Fact]
     public void JoiningAssignsDistinctChallengesAndARetransmittedRequestGetsTheSameAnswer()
     {
@@ -352,15 +359,21 @@ public sealed class GroupServerTests
     {
         var server = NewServer();
         var (alice, seq) = Join(server, Alice, "alice");
-        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq + 1, Data = "skipped one"u8 }), Alice);
+        // A datagram after a hole is kept and only the hole asked for (PROTOCOL.md §7.5); one too far ahead gets Error OutOfOrder.
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq + 1, Data = "after one"u8 }), Alice);
+        Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(Assert.Single(_sink.Take()).Datagram, out var hole));
+        Assert.Equal((seq, (byte)1), (hole.Sequence, hole.Count));
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq + 300, Data = "far ahead"u8 }), Alice);
         Assert.Equal(VcspDecodeStatus.Ok, Error.TryDecode(Assert.Single(_sink.Take()).Datagram, out var error));
-        Assert.Equal((ErrorCode.OutOfOrder, seq + 1, seq), (error.Code, error.Sequence, error.Expected));
+        Assert.Equal((ErrorCode.OutOfOrder, seq + 300, seq), (error.Code, error.Sequence, error.Expected));
 
+        // The hole filled, both go on in order; a repeat is a duplicate, dropped silently.
         server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, Data = "first"u8 }), Alice);
         server.Receive(Encode(new Syn { Challenge = alice, Sequence = seq, Data = "first"u8 }), Alice);
         Assert.Empty(_sink.Sent);
         Assert.Equal(1, server.Dropped(DropReason.Duplicate));
-        Assert.Equal(1, server.Dropped(DropReason.OutOfOrder));
+        Assert.Equal(2, server.Dropped(DropReason.OutOfOrder));
+        Assert.True(Ping(server, Encode(new Ping { Challenge = alice, Sequence = seq + 2 })), "the server has both now");
     }
 
     [Fact]
@@ -384,7 +397,7 @@ public sealed class GroupServerTests
         server.Receive(Fragment(1), Alice);
         server.Receive(Fragment(3), Alice); // fragment 2 was lost
         Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(Assert.Single(_sink.Take()).Datagram, out var resend));
-        Assert.Equal((seq + 1, (byte)2), (resend.Sequence, resend.Count)); // the final fragment waits for the ones before it: sent again too
+        Assert.Equal((seq + 1, (byte)1), (resend.Sequence, resend.Count)); // the final fragment is kept: only the hole is asked for
 
         _time.Advance(TimeSpan.FromMilliseconds(500));
         server.Poll();

@@ -53,13 +53,16 @@ public sealed class ObservabilityTests
         });
         listener.Start();
 
-        var server = new GroupServer(new GroupOptions { Name = groupName, Address = Group }, new RecordingSink(), new ManualTimeProvider());
+        var sink = new RecordingSink();
+        var server = new GroupServer(new GroupOptions { Name = groupName, Address = Group }, sink, new ManualTimeProvider());
         server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 1, Server = Group, Name = "alice"u8 }), Alice);
+        Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(sink.Take()[0].Datagram, out var response));
+        server.Receive(Encode(new Ack { Challenge = response.Challenge, Sequence = 2, Flags = AckFlags.ReplyRequested }), Alice); // the confirmation: now a member
         server.Receive(Encode(new Syn { Challenge = 0x0001, Sequence = 2, Data = "spoof"u8 }), VcspAddress.IPv4([127, 0, 0, 1], 40009));
         server.Receive([1, 2, 3], Alice);
 
-        Assert.Equal(3, totals["vcsp.server.datagrams.received"]);
-        Assert.Equal(1, totals["vcsp.server.datagrams.sent"]);
+        Assert.Equal(4, totals["vcsp.server.datagrams.received"]);
+        Assert.Equal(2, totals["vcsp.server.datagrams.sent"]);
         Assert.Equal(1, totals["vcsp.server.members"]);
         Assert.Equal(1, totals["vcsp.server.drops/UnknownSender"]);
         Assert.Equal(1, totals["vcsp.server.drops/Malformed"]);

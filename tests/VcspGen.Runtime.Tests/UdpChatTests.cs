@@ -185,6 +185,7 @@ public sealed class UdpChatTests
         var joined = await UdpLab.ReceiveAsync(raw, UdpLab.Patience);
         Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(joined, out var response));
         var challenge = response.Challenge;
+        await ConfirmAsync(raw, lab, challenge, 101);
 
         // A wrong challenge is dropped without reply.
         var wrong = challenge == 0x1111 ? (ushort)0x2222 : (ushort)0x1111;
@@ -192,28 +193,42 @@ public sealed class UdpChatTests
         Assert.Null(await UdpLab.ReceiveAsync(raw, Silence));
         Assert.True(lab.OnServer(s => s.Dropped(DropReason.UnknownSender)) >= 1);
 
-        // A gap gets Error OutOfOrder with the sequence the server expects.
+        // A gap: the datagram after it is kept, and only the hole is asked for (PROTOCOL.md §7.5, upstream).
         await SendAsync(raw, lab, Encode(new Syn { Challenge = challenge, Sequence = 103, Data = "early"u8 }));
-        var error = await UdpLab.ReceiveAsync(raw, UdpLab.Patience);
-        Assert.Equal(VcspDecodeStatus.Ok, Error.TryDecode(error, out var outOfOrder));
-        Assert.Equal(ErrorCode.OutOfOrder, outOfOrder.Code);
-        Assert.Equal(101u, outOfOrder.Expected);
-        Assert.Equal(103u, outOfOrder.Sequence);
+        var ask = await UdpLab.ReceiveAsync(raw, UdpLab.Patience);
+        Assert.Equal(VcspDecodeStatus.Ok, ResendRequest.TryDecode(ask, out var hole));
+        Assert.Equal((101u, (byte)2), (hole.Sequence, hole.Count));
 
-        // In order, it is relayed to the others as Msg with challenge 0xFFFF and the sender's own sequence.
+        // In order, it is relayed to the others as Msg with challenge 0xFFFF; the kept one waits for the one before it.
         await SendAsync(raw, lab, Encode(new Syn { Challenge = challenge, Sequence = 101, Data = "in order"u8 }));
         await bob.Events.WaitForAsync("<raw> in order");
         Assert.DoesNotContain(bob.Events.Log, l => l.Contains("spoofed", StringComparison.Ordinal) || l.Contains("early", StringComparison.Ordinal));
 
         using var watcher = lab.RawSocket();
         await SendAsync(watcher, lab, Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 9, Server = lab.ServerHost.LocalAddress, Name = "watcher"u8 }));
-        Assert.NotNull(await UdpLab.ReceiveAsync(watcher, UdpLab.Patience));
+        Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(await UdpLab.ReceiveAsync(watcher, UdpLab.Patience), out var watching));
+        var start = await ConfirmAsync(watcher, lab, watching.Challenge, 10);
         await SendAsync(raw, lab, Encode(new Syn { Challenge = challenge, Sequence = 102, Data = "seen raw"u8 }));
         var relayed = await UdpLab.ReceiveAsync(watcher, UdpLab.Patience);
+        CheckRelayed(relayed, start);
+        await bob.Events.WaitForAsync("<raw> early"); // and the kept one follows, in order
+    }
+
+    private static void CheckRelayed(byte[]? relayed, uint start)
+    {
         Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(relayed, out var msg));
         Assert.Equal(VcspChallenge.None, msg.Challenge);
-        Assert.Equal(102u, msg.Sequence);
+        Assert.Equal(start, msg.Sequence); // the first of the watcher's own relay stream
+        Assert.Equal("seen raw", Encoding.UTF8.GetString(msg.Data));
         Assert.Equal("raw", Encoding.UTF8.GetString(msg.Sender));
+    }
+
+    /// <summary>Confirms a raw join (PROTOCOL.md §8.1 step 6) and returns where its relay stream starts.</summary>
+    private static async Task<uint> ConfirmAsync(System.Net.Sockets.Socket raw, UdpLab lab, ushort challenge, uint next)
+    {
+        await SendAsync(raw, lab, Encode(new Ack { Challenge = challenge, Sequence = next, Flags = AckFlags.ReplyRequested }));
+        Assert.Equal(VcspDecodeStatus.Ok, Ack.TryDecode(await UdpLab.ReceiveAsync(raw, UdpLab.Patience), out var ack));
+        return ack.RelayNext;
     }
 
     [Theory]
@@ -225,6 +240,7 @@ public sealed class UdpChatTests
         await SendAsync(raw, lab, Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 100, Server = lab.ServerHost.LocalAddress, Name = "raw"u8 }));
         Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(await UdpLab.ReceiveAsync(raw, UdpLab.Patience), out var response));
         var challenge = response.Challenge;
+        await ConfirmAsync(raw, lab, challenge, 101);
 
         await SendAsync(raw, lab, Encode(new Fin { Challenge = challenge == 0x1111 ? (ushort)0x2222 : (ushort)0x1111, Sequence = 100 }));
         using var stranger = lab.RawSocket();

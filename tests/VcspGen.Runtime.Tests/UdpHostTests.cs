@@ -43,7 +43,7 @@ public sealed class UdpHostTests
         Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(received, out var msg));
         Assert.Equal("alice", Encoding.UTF8.GetString(msg.Sender));
         Assert.Equal("hello over UDP", Encoding.UTF8.GetString(msg.Data));
-        Assert.Equal(501u, msg.Sequence);
+        Assert.Equal(Starts["bob"], msg.Sequence); // the first of bob's relay stream
         Assert.Equal(2, server.MemberCount);
 
         await stop.CancelAsync();
@@ -51,16 +51,28 @@ public sealed class UdpHostTests
         Assert.True(host.DatagramsIn >= 3);
     }
 
-    private static async Task<ushort> JoinAsync(Socket client, UdpHost host, string name, uint s0)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, uint> Starts = new();
+
+    private static ushort ChallengeOf(byte[] reply, uint s0)
     {
-        var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = s0, Server = host.LocalAddress, Name = Encoding.UTF8.GetBytes(name) };
-        var buffer = new byte[128];
-        Assert.Equal(VcspEncodeStatus.Ok, request.TryEncode(buffer, out var n));
-        await client.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, host.LocalEndPoint, TestContext.Current.CancellationToken);
-        var reply = await ReceiveAsync(client);
         Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(reply, out var response));
         Assert.Equal(s0, response.Sequence);
         return response.Challenge;
+    }
+
+    private static async Task<ushort> JoinAsync(Socket client, UdpHost host, string name, uint s0)
+    {
+        var request = Datagrams.Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = s0, Server = host.LocalAddress, Name = Encoding.UTF8.GetBytes(name) });
+        await client.SendToAsync(request, SocketFlags.None, host.LocalEndPoint, TestContext.Current.CancellationToken);
+        var reply = await ReceiveAsync(client);
+        var challenge = ChallengeOf(reply, s0);
+
+        // Confirmed from the address it claims (PROTOCOL.md §8.1 step 6).
+        var confirm = Datagrams.Encode(new Ack { Challenge = challenge, Sequence = s0 + 1, Flags = AckFlags.ReplyRequested });
+        await client.SendToAsync(confirm, SocketFlags.None, host.LocalEndPoint, TestContext.Current.CancellationToken);
+        Assert.Equal(VcspDecodeStatus.Ok, Ack.TryDecode(await ReceiveAsync(client), out var ack));
+        Starts[name] = ack.RelayNext;
+        return challenge;
     }
 
     private static async Task<byte[]> ReceiveAsync(Socket socket)
