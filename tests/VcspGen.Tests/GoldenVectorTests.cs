@@ -122,6 +122,17 @@ public sealed class GoldenVectorTests
     }
 
     [Fact]
+    public void Ack()
+    {
+        // PROTOCOL.md §8.20: the member's next sequence 0x10, RelayNext 0x200, Window 256, ReplyRequested.
+        var v = Hex.Bytes("01 3B 1234 00000010 00 07  00000200 0100 01");
+        Assert.Equal(VcspDecodeStatus.Ok, Spec.Ack.TryDecode(v, out var p));
+        Assert.Equal((0x10u, 0x200u, (ushort)256, AckFlags.ReplyRequested), (p.Sequence, p.RelayNext, p.Window, p.Flags));
+        AssertReencodes(p, v);
+        Assert.Equal(VcspDecodeStatus.InvalidValue, Spec.Ack.TryDecode(Hex.Bytes("01 3B 1234 00000010 00 07  00000200 0100 02"), out _));
+    }
+
+    [Fact]
     public void Fin()
     {
         var v = Hex.Bytes("01 FF 1234 00000013 00 00");
@@ -260,7 +271,10 @@ public sealed class GoldenVectorTests
         Assert.Equal(11, Spec.Syn.MinDatagramSize);
         Assert.Equal(128, Spec.Syn.MaxDatagramSize);
         Assert.Equal(20, Spec.JoinRequest.MinDatagramSize);
-        Assert.Equal(63, Spec.JoinRequest.MaxDatagramSize);
+        Assert.Equal(128, Spec.JoinRequest.MaxDatagramSize); // its Padding takes the rest: clients send 64 (PROTOCOL.md §8.1)
+        Assert.Equal(64, Spec.JoinRequest.PaddedSize);
+        Assert.Equal(17, Spec.Ack.MinDatagramSize);
+        Assert.Equal(17, Spec.Ack.MaxDatagramSize);
         Assert.Equal(10, Spec.Fin.MinDatagramSize);
         Assert.Equal(10, Spec.Fin.MaxDatagramSize);
         Assert.Equal(5, Spec.VoiceFin.MaxDatagramSize);

@@ -45,13 +45,14 @@ internal sealed record PacketKind(
     /// <summary>Every packet kind of VcspGen.Spec, with its golden vector from <see cref="GoldenVectorTests"/>.</summary>
     public static readonly IReadOnlyList<PacketKind> All =
     [
-        new("JoinRequest", Hex.Bytes("011F00FF12345678000E0400C4FD7F00000105616C696365"), d => JoinRequest.TryDecode(d, out _), -1, 0, VcspChallengeRule.FirstContact, false, false),
+        new("JoinRequest", Hex.Bytes("011F00FF12345678000E0400C4FD7F00000105616C696365"), d => JoinRequest.TryDecode(d, out _), 24, 0, VcspChallengeRule.FirstContact, false, false),
         new("Response", Hex.Bytes("012F123412345678000F1F0400C4FD7F000001056C6F626279"), d => Response.TryDecode(d, out _), -1, 0, VcspChallengeRule.Member, false, false),
         new("Reject", Hex.Bytes("01 C9 FFFF 12345678 00 08  01 76657273696F6E"), d => Reject.TryDecode(d, out _), 11, 0, VcspChallengeRule.None, false, false),
         new("Syn", Hex.Bytes("012E12340000001000026869"), d => Syn.TryDecode(d, out _), 10, 1, VcspChallengeRule.Member, true, false),
         new("Msg", Hex.Bytes("013FFFFF00000010000805616C6963656869"), d => Msg.TryDecode(d, out _), 16, 1, VcspChallengeRule.None, true, false),
         new("Error", Hex.Bytes("01E012340000001200080100000010676170"), d => Error.TryDecode(d, out _), 15, 0, VcspChallengeRule.Member, false, false),
         new("ResendRequest", Hex.Bytes("013A123400000011000103"), d => ResendRequest.TryDecode(d, out _), -1, 0, VcspChallengeRule.Member, false, false),
+        new("Ack", Hex.Bytes("01 3B 1234 00000010 00 07  00000200 0100 01"), d => Ack.TryDecode(d, out _), -1, 0, VcspChallengeRule.Member, false, false),
         new("Fin", Hex.Bytes("01 FF 1234 00000013 00 00"), d => Fin.TryDecode(d, out _), -1, 0, VcspChallengeRule.Member, false, false),
         new("DirectMessage", Hex.Bytes("01D3FFFF0000ABCD000603626F62796F"), d => DirectMessage.TryDecode(d, out _), 14, 1, VcspChallengeRule.NoneOrMember, true, false),
         new("Silent", Hex.Bytes("012A56780000ABCD00140600C4FE00000000000000000000000000000001"), d => Silent.TryDecode(d, out _), -1, 0, VcspChallengeRule.Member, false, false),

@@ -90,7 +90,7 @@ public sealed class ServerVerbTests
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var server = new IPEndPoint(IPAddress.Loopback, port);
-        var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 42, Server = VcspAddress.FromEndPoint(server), Name = "bob"u8 };
+        var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 42, Server = VcspAddress.FromEndPoint(server), Name = "bob"u8, Padding = new byte[48] };
         var buffer = new byte[128];
         Assert.Equal(VcspEncodeStatus.Ok, request.TryEncode(buffer, out var n));
         await client.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, server, TestContext.Current.CancellationToken);
@@ -109,7 +109,7 @@ public sealed class ServerVerbTests
         Assert.Equal(VcspDecodeStatus.Ok, Ack.TryDecode(buffer.AsSpan(0, received), out _));
         using var carol = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         carol.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var carolRequest = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 7, Server = VcspAddress.FromEndPoint(server), Name = "carol"u8 };
+        var carolRequest = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 7, Server = VcspAddress.FromEndPoint(server), Name = "carol"u8, Padding = new byte[48] };
         Assert.Equal(VcspEncodeStatus.Ok, carolRequest.TryEncode(buffer, out n));
         await carol.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, server, TestContext.Current.CancellationToken);
         received = await carol.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
@@ -166,7 +166,7 @@ public sealed class ServerVerbTests
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
         async Task<int> ExchangeAsync(IPEndPoint to, uint sequence, VcspAddress server)
         {
-            var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = sequence, Server = server, Name = "bob"u8 };
+            var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = sequence, Server = server, Name = "bob"u8, Padding = new byte[48] };
             Assert.Equal(VcspEncodeStatus.Ok, request.TryEncode(buffer, out var n));
             await client.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, to, TestContext.Current.CancellationToken);
             return await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);

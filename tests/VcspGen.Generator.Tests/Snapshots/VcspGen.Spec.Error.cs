@@ -181,7 +181,7 @@ namespace VcspGen.Spec
         }
 
         private static bool IsDefined(global::VcspGen.Spec.ErrorCode value) =>
-            value is global::VcspGen.Spec.ErrorCode.OutOfOrder or global::VcspGen.Spec.ErrorCode.MessageTooLong or global::VcspGen.Spec.ErrorCode.ReassemblyTimeout or global::VcspGen.Spec.ErrorCode.UnknownCommand or global::VcspGen.Spec.ErrorCode.NotPermitted or global::VcspGen.Spec.ErrorCode.NoSuchMember or global::VcspGen.Spec.ErrorCode.NotInCall or global::VcspGen.Spec.ErrorCode.StreamStart;
+            value is global::VcspGen.Spec.ErrorCode.OutOfOrder or global::VcspGen.Spec.ErrorCode.MessageTooLong or global::VcspGen.Spec.ErrorCode.ReassemblyTimeout or global::VcspGen.Spec.ErrorCode.UnknownCommand or global::VcspGen.Spec.ErrorCode.NotPermitted or global::VcspGen.Spec.ErrorCode.NoSuchMember or global::VcspGen.Spec.ErrorCode.NotInCall or global::VcspGen.Spec.ErrorCode.Skipped or global::VcspGen.Spec.ErrorCode.Undelivered or global::VcspGen.Spec.ErrorCode.NotMember;
 
         /// <inheritdoc/>
         static byte global::VcspGen.IVcspPacket<Error>.Flag => Flag;

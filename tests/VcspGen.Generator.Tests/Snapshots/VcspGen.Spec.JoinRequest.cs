@@ -24,7 +24,7 @@ namespace VcspGen.Spec
 
         /// <summary>The largest datagram of this kind, in bytes.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public const int MaxDatagramSize = 63;
+        public const int MaxDatagramSize = 128;
 
         /// <summary>Which challenge numbers this packet kind may carry.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
@@ -40,7 +40,7 @@ namespace VcspGen.Spec
 
         /// <summary>Bytes this packet takes when encoded, header included.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public readonly int EncodedSize => HeaderSize + 1 + Server.EncodedSize + Name.Length;
+        public readonly int EncodedSize => HeaderSize + 1 + Server.EncodedSize + Name.Length + Padding.Length;
 
         /// <summary>
         /// Decodes one datagram as a JoinRequest. Never throws and never allocates: byte fields are views into
@@ -128,17 +128,15 @@ namespace VcspGen.Spec
             var nameValue = body.Slice(offset, nameLength);
             offset += nameLength;
 
-            if (offset != body.Length)
-            {
-                packet = default;
-                return global::VcspGen.VcspDecodeStatus.TrailingBytes;
-            }
+            // Padding: the rest of the datagram
+            var paddingValue = body.Slice(offset);
 
             packet = default;
             packet.Challenge = challenge;
             packet.Sequence = sequence;
             packet.Server = serverValue;
             packet.Name = nameValue;
+            packet.Padding = paddingValue;
             return global::VcspGen.VcspDecodeStatus.Ok;
         }
 
@@ -195,6 +193,10 @@ namespace VcspGen.Spec
             destination[offset++] = (byte)Name.Length;
             Name.CopyTo(destination.Slice(offset));
             offset += Name.Length;
+
+            // Padding: the rest of the datagram
+            Padding.CopyTo(destination.Slice(offset));
+            offset += Padding.Length;
 
             bytesWritten = size;
             return global::VcspGen.VcspEncodeStatus.Ok;

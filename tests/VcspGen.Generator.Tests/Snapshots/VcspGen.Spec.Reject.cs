@@ -173,7 +173,7 @@ namespace VcspGen.Spec
         }
 
         private static bool IsDefined(global::VcspGen.Spec.RejectReason value) =>
-            value is global::VcspGen.Spec.RejectReason.VersionMismatch or global::VcspGen.Spec.RejectReason.AddressMismatch or global::VcspGen.Spec.RejectReason.GroupFull or global::VcspGen.Spec.RejectReason.NameInUse or global::VcspGen.Spec.RejectReason.BadName;
+            value is global::VcspGen.Spec.RejectReason.VersionMismatch or global::VcspGen.Spec.RejectReason.AddressMismatch or global::VcspGen.Spec.RejectReason.GroupFull or global::VcspGen.Spec.RejectReason.NameInUse or global::VcspGen.Spec.RejectReason.BadName or global::VcspGen.Spec.RejectReason.NotPadded;
 
         /// <inheritdoc/>
         static byte global::VcspGen.IVcspPacket<Reject>.Flag => Flag;

@@ -37,6 +37,10 @@ namespace VcspGen.TestAssembly
         /// <param name="packet">The packet; its byte fields are views into the datagram.</param>
         void OnResendRequest(in global::VcspGen.Spec.ResendRequest packet);
 
+        /// <summary>Handles a decoded <see cref="global::VcspGen.Spec.Ack"/> (flag 0x3B).</summary>
+        /// <param name="packet">The packet; its byte fields are views into the datagram.</param>
+        void OnAck(in global::VcspGen.Spec.Ack packet);
+
         /// <summary>Handles a decoded <see cref="global::VcspGen.Spec.Media"/> (flag 0x3E).</summary>
         /// <param name="packet">The packet; its byte fields are views into the datagram.</param>
         void OnMedia(in global::VcspGen.Spec.Media packet);
@@ -121,6 +125,8 @@ namespace VcspGen.TestAssembly
                     return DispatchResponseCase(datagram, ref handler);
                 case 0x3A:
                     return DispatchResendRequestCase(datagram, ref handler);
+                case 0x3B:
+                    return DispatchAckCase(datagram, ref handler);
                 case 0x3E:
                     return DispatchMediaCase(datagram, ref handler);
                 case 0x3F:
@@ -236,6 +242,19 @@ namespace VcspGen.TestAssembly
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnResendRequest(in packet);
+            }
+
+            return status;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::VcspGen.VcspDecodeStatus DispatchAckCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
+            where THandler : struct, IVcspPacketHandler
+        {
+            var status = global::VcspGen.Spec.Ack.TryDecode(datagram, out var packet);
+            if (status == global::VcspGen.VcspDecodeStatus.Ok)
+            {
+                handler.OnAck(in packet);
             }
 
             return status;
@@ -414,6 +433,7 @@ namespace VcspGen.TestAssembly
             0x2E => "Syn",
             0x2F => "Response",
             0x3A => "ResendRequest",
+            0x3B => "Ack",
             0x3E => "Media",
             0x3F => "Msg",
             0x4C => "Command",
@@ -430,6 +450,6 @@ namespace VcspGen.TestAssembly
         };
 
         /// <summary>Every flag of this table, in ascending order.</summary>
-        public static global::System.ReadOnlySpan<byte> Flags => new byte[] { 0x1F, 0x25, 0x2A, 0x2D, 0x2E, 0x2F, 0x3A, 0x3E, 0x3F, 0x4C, 0x4D, 0x50, 0x51, 0xC9, 0xCA, 0xD3, 0xE0, 0xEF, 0xFF };
+        public static global::System.ReadOnlySpan<byte> Flags => new byte[] { 0x1F, 0x25, 0x2A, 0x2D, 0x2E, 0x2F, 0x3A, 0x3B, 0x3E, 0x3F, 0x4C, 0x4D, 0x50, 0x51, 0xC9, 0xCA, 0xD3, 0xE0, 0xEF, 0xFF };
     }
 }
