@@ -73,18 +73,42 @@ public sealed class GroupServerTests
     }
 
     [Fact]
-    public void AnotherJoinRequestFromAMembersAddressIsDroppedNotAnswered()
+    public void AnotherJoinRequestFromAMembersAddressGetsANewChallengeAndReplacesTheMemberOnlyOnceConfirmed()
     {
         var server = NewServer();
         var (alice, _) = Join(server, Alice, "alice");
+        Join(server, Bob, "bob");
 
-        // Only a retransmission (the Sequence and Name that admitted alice) is answered (PROTOCOL.md §8.1 step 2).
-        server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 1000, Server = Group, Name = "mallory"u8 }), Alice);
+        // Conformance point 1 (PROTOCOL.md §8.1 step 2): never answered with the member's challenge. A new join from
+        // alice's address (her client restarted, or a spoofer) gets a new challenge, and alice stays a member...
         server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 2000, Server = Group, Name = "alice"u8 }), Alice);
+        Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(Assert.Single(_sink.Take()).Datagram, out var response));
+        Assert.NotEqual(alice, response.Challenge);
+        var fresh = response.Challenge;
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = 1001, Data = "still me"u8 }), Alice);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        server.Poll();
+        Assert.Single(_sink.Take(), r => r.Datagram[1] == Msg.Flag && r.Destination == Bob);
+
+        // ... until the new join is confirmed from that address: then the new session replaces the old one.
+        server.Receive(Encode(new Ack { Challenge = fresh, Sequence = 2001, Flags = AckFlags.ReplyRequested }), Alice);
+        Assert.Equal(Ack.Flag, Assert.Single(_sink.Take()).Datagram[1]);
+        Assert.Equal(2, server.MemberCount);
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = 1002, Data = "old session"u8 }), Alice);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        server.Poll();
         Assert.Empty(_sink.Take());
-        Assert.Equal(2, server.Dropped(DropReason.Duplicate));
-        Assert.Equal(alice, Join(server, Alice, "alice").Challenge);
-        Assert.Equal(1, server.MemberCount);
+        server.Receive(Encode(new Syn { Challenge = fresh, Sequence = 2001, Data = "new session"u8 }), Alice);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        server.Poll();
+        Assert.Single(_sink.Take(), r => r.Datagram[1] == Msg.Flag && r.Destination == Bob);
+
+        // A new join from a member's address that is never confirmed (spoofed) displaces nobody, and expires.
+        server.Receive(Encode(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 3000, Server = Group, Name = "mallory"u8 }), Bob);
+        Assert.Equal(Response.Flag, Assert.Single(_sink.Take()).Datagram[1]);
+        _time.Advance(TimeSpan.FromSeconds(11));
+        server.Poll();
+        Assert.Equal(2, server.MemberCount);
     }
 
     [Fact]

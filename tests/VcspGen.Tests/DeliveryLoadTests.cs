@@ -47,7 +47,7 @@ public sealed partial class DeliveryLoadTests
                     await sender.Input.WriteLineAsync(text);
                 }
 
-                await sender.Input.FlushAsync();
+                await sender.Input.FlushAsync(TestContext.Current.CancellationToken);
             }).ToArray();
             await Task.WhenAll(writes);
 

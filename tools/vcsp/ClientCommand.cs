@@ -29,6 +29,8 @@ internal static class ClientCommand
           --server HOST[:PORT]  the group to join: an IP address or host name, and its port (default 50429);
                                 IPv6 with a port is written [ADDRESS]:PORT
           --name NAME           your member name, 1 to 32 bytes of UTF-8, no control characters
+          --keepalive SECONDS   how often to show the server this client is alive when it sends nothing else
+                                (default 15; the server removes members silent for its member timeout, 60 s)
         Call options:
           --codecs LIST         the codecs /vc-init offers, most preferred first (default: all six):
                                 opus, pcmu, pcma, g722, h264, mp2t or their ids
@@ -71,6 +73,8 @@ internal static class ClientCommand
         public string? SendMedia { get; init; }
 
         public string? RecordMedia { get; init; }
+
+        public TimeSpan Keepalive { get; init; } = TimeSpan.FromSeconds(15);
     }
 
     /// <summary>Parses the options, or returns an error message.</summary>
@@ -82,7 +86,7 @@ internal static class ClientCommand
         for (var i = 0; i < args.Count; i++)
         {
             var option = args[i];
-            if (option is not ("--server" or "--name" or "--codecs" or "--sip-port" or "--sip-transport" or "--server-sip" or "--send-media" or "--record-media"))
+            if (option is not ("--server" or "--name" or "--keepalive" or "--codecs" or "--sip-port" or "--sip-transport" or "--server-sip" or "--send-media" or "--record-media"))
             {
                 return (null, $"unknown option '{option}'");
             }
@@ -98,6 +102,11 @@ internal static class ClientCommand
                 case "--server":
                     server = value;
                     break;
+                case "--keepalive" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var keepalive) && keepalive is >= 0.1 and <= 3600:
+                    call = call with { Keepalive = TimeSpan.FromSeconds(keepalive) };
+                    break;
+                case "--keepalive":
+                    return (null, $"'{value}' is not a keepalive interval in seconds (0.1 to 3600)");
                 case "--name":
                     name = value;
                     break;
@@ -197,7 +206,7 @@ internal static class ClientCommand
             client = new VcspClientHost(
                 new ClientHostOptions
                 {
-                    Client = new ClientOptions { Server = VcspAddress.FromEndPoint(server), Name = options.Name },
+                    Client = new ClientOptions { Server = VcspAddress.FromEndPoint(server), Name = options.Name, KeepaliveInterval = options.Keepalive },
                     Bind = local,
                     SipPort = options.SipPort,
                     Call = binding => new CallOptions

@@ -77,20 +77,25 @@ internal sealed class Admission
             _roster.Remove(existing); // a new join from an address that never confirmed the last one replaces it
         }
 
+        // A retransmission (the Sequence and Name that admitted the member, or the new join from its address) gets the
+        // same answer again (PROTOCOL.md §8.1 step 2).
+        Member? replacing = null;
         if (_roster.TryGet(source, out existing))
         {
-            // A retransmission (the Sequence and Name that admitted the member) gets the same answer again; any other
-            // JoinRequest from a member's address is dropped: a member leaves before it joins again (PROTOCOL.md §8.1 step 2).
-            if (request.Sequence == existing.JoinSequence && request.Name.SequenceEqual(existing.Name))
+            var rejoin = _roster.Rejoins.GetValueOrDefault(source);
+            foreach (var answered in new[] { existing, rejoin })
             {
-                _sender.SendResponse(existing, request.Sequence, ResponseTo.JoinRequest, _groupName); // the same size as when it was admitted
-            }
-            else
-            {
-                _drops.Drop(DropReason.Duplicate, source);
+                if (answered is not null && request.Sequence == answered.JoinSequence && request.Name.SequenceEqual(answered.Name))
+                {
+                    _sender.SendResponse(answered, request.Sequence, ResponseTo.JoinRequest, _groupName); // the same size as when it was admitted
+                    return;
+                }
             }
 
-            return;
+            // Any other JoinRequest from a member's address is a new join (its client restarted, or lost its session):
+            // checked and answered with a new challenge, never the member's, and it replaces the member only when
+            // confirmed from that address, so a spoofed one displaces nobody.
+            replacing = existing;
         }
 
         // Every failed check follows the join policy: a Reject, or silence (PROTOCOL.md §8.1 steps 3 and 4).
@@ -115,13 +120,13 @@ internal sealed class Admission
 
         // The owner's name is the administrator's, and only a local member may take it (PROTOCOL.md §11.3).
         var isOwnerName = _ownerName.Length > 0 && request.Name.SequenceEqual(_ownerName);
-        if (_roster.Find(request.Name) is not null || (isOwnerName && !IsLocal(source)))
+        if ((_roster.Find(request.Name) is { } holder && holder != replacing) || (isOwnerName && !IsLocal(source)))
         {
             RefuseJoin(source, request.Sequence, RejectReason.NameInUse, "name in use", size);
             return;
         }
 
-        if (_roster.Count >= _options.MaxMembers || !_roster.TryDrawChallenge(out var challenge))
+        if ((replacing is null && _roster.Count >= _options.MaxMembers) || !_roster.TryDrawChallenge(out var challenge))
         {
             RefuseJoin(source, request.Sequence, RejectReason.GroupFull, "group full", size);
             return;
@@ -136,7 +141,15 @@ internal sealed class Admission
         };
         joined.Inbound.LastHeard = joined.JoinedAt;
         joined.LastHeard = joined.JoinedAt;
-        _roster.Add(joined);
+        if (replacing is not null)
+        {
+            _roster.AddRejoin(joined);
+        }
+        else
+        {
+            _roster.Add(joined);
+        }
+
         _sender.SendResponse(joined, request.Sequence, ResponseTo.JoinRequest, _groupName);
     }
 

@@ -242,6 +242,14 @@ public sealed class GroupServer : IVcspStateMachine
     /// </summary>
     private bool MemberOf(in VcspAddress source, ushort challenge, out Member member)
     {
+        // A new join from a member's address, confirmed: the member it replaces leaves first (PROTOCOL.md §8.1 step 2).
+        if (_roster.Rejoins.TryGetValue(source, out var rejoin) && rejoin.Challenge == challenge && _roster.TryGet(source, out var replaced))
+        {
+            _roster.Rejoins.Remove(source);
+            Remove(replaced);
+            _roster.Add(rejoin);
+        }
+
         if (!_roster.TryGetMember(source, challenge, out member))
         {
             return false;
@@ -269,11 +277,25 @@ public sealed class GroupServer : IVcspStateMachine
         {
             _roster.Remove(_roster.Unconfirmed[0]);
         }
+
+        foreach (var rejoin in _roster.Rejoins.Values)
+        {
+            if (_time.GetElapsedTime(rejoin.JoinedAt, now) >= _options.UnconfirmedTimeout)
+            {
+                _roster.RemoveRejoin(rejoin);
+                break; // one per poll: the dictionary changed (the next poll takes the next)
+            }
+        }
     }
 
     private void OnAck(in Ack ack, in VcspAddress source)
     {
-        if (!_roster.TryGet(source, out var known) || known.Challenge != ack.Challenge)
+        Member? known;
+        if (_roster.Rejoins.TryGetValue(source, out var rejoin) && rejoin.Challenge == ack.Challenge)
+        {
+            known = rejoin; // a new join from a member's address, confirming: it replaces the member (PROTOCOL.md §8.1 step 2)
+        }
+        else if (!_roster.TryGet(source, out known) || known.Challenge != ack.Challenge)
         {
             // Not a member: it may be one of a server that restarted. Told so, in fewer bytes than it sent, at most
             // ten times a second in all (PROTOCOL.md §7.7, §13.3).

@@ -26,6 +26,34 @@ internal sealed class Roster(int maxMembers, GroupDrops drops, KeyValuePair<stri
     /// <summary>The joins answered but not confirmed yet, oldest first.</summary>
     public List<Member> Unconfirmed { get; } = [];
 
+    /// <summary>
+    /// New joins from the addresses of members (their clients restarted, or lost their sessions): each replaces its
+    /// member once confirmed (PROTOCOL.md §8.1 step 2), so a spoofed one cannot displace anyone.
+    /// </summary>
+    public Dictionary<VcspAddress, Member> Rejoins { get; } = [];
+
+    /// <summary>Keeps a new join from a member's address until it is confirmed (replacing an older one from there).</summary>
+    /// <param name="member">The new join.</param>
+    public void AddRejoin(Member member)
+    {
+        if (Rejoins.Remove(member.Address, out var older))
+        {
+            _challenges.Release(older.Challenge);
+        }
+
+        Rejoins.Add(member.Address, member);
+    }
+
+    /// <summary>Gives up a new join from a member's address.</summary>
+    /// <param name="member">The new join.</param>
+    public void RemoveRejoin(Member member)
+    {
+        if (Rejoins.Remove(member.Address))
+        {
+            _challenges.Release(member.Challenge);
+        }
+    }
+
     /// <summary>Draws a challenge for a new member.</summary>
     /// <param name="challenge">The challenge.</param>
     /// <returns>False when none is free.</returns>
