@@ -37,12 +37,23 @@ namespace VcspGen.Benchmarks;
 /// </para>
 /// <para>
 /// In the VCSP runs the sender and the receivers are real <see cref="ChatClient"/>s that joined the group (INIT) and the
-/// call (VC-INIT, then the server's SIP INVITE, 200 OK and ACK) in <c>[GlobalSetup]</c>. SIP (set-up only, not
+/// call (VC-INIT, then the server's SIP INVITE, 200 OK and ACK) in <c>[GlobalSetup]</c>. Joining is the client's own,
+/// as issue 12 made it (PROTOCOL.md §8.1 steps 5 and 6): a JoinRequest padded to <see cref="JoinRequest.PaddedSize"/>
+/// bytes, the Response, then the confirming Ack with ReplyRequested; a client is a member (and may join the call) only
+/// once the server's Ack answers it, which is what the set-up waits for. SIP (set-up only, not
 /// measured) goes through <see cref="SipRouter"/>, in memory; Media goes over UDP. The clients are not run by
 /// <see cref="UdpHost"/>s: each has a plain socket, and the benchmark's thread sends and receives for all of them,
 /// feeding each received datagram to its client, whose <see cref="ICallEvents.OnMedia"/> counts it. So 33 members
 /// add no threads, and on a 2-core machine the relay has the other core. In the raw runs the same sockets and loop
 /// decode each datagram with <see cref="Media.TryDecode"/> instead.
+/// </para>
+/// <para>
+/// Nothing in the measured loop polls the clients, so they send no keepalive (PROTOCOL.md §7.6), and Media, which
+/// carries the call challenge, does not count as hearing from a member: with the default
+/// <see cref="GroupOptions.MemberTimeout"/> (60 s, §7.7) the server would remove every member in the middle of a
+/// longer run, and end its call leg. The group's member timeout is therefore <see cref="MemberTimeout"/>; the server
+/// checks it on every poll all the same, so the relay does the same work. The Media relay itself is unchanged by
+/// issue 12.
 /// </para>
 /// <para>
 /// Every receiver checks each packet's codec, length and counter (the Media timestamp carries a packet counter here;
@@ -86,6 +97,9 @@ public class MediaRelay
     private const int LatencySamples = 1 << 22;
     private const ushort RawChallenge = 0x4D45;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    /// <summary>The group's member timeout: longer than any run, since the members send no keepalive while measured.</summary>
+    private static readonly TimeSpan MemberTimeout = TimeSpan.FromHours(1);
     private static readonly IPEndPoint ServerSip = new(IPAddress.Loopback, 5060);
 
     private readonly byte[] _payload = NewPayload();
@@ -156,6 +170,7 @@ public class MediaRelay
                 MaxCallMembers = Receivers + 1,
                 Codecs = [Codec],
                 SipPort = ServerSip.Port,
+                MemberTimeout = MemberTimeout,
             },
             host,
             TimeProvider.System,
@@ -178,7 +193,11 @@ public class MediaRelay
             member.Client!.Join();
         }
 
-        PumpUntil(sip, () => Array.TrueForAll(_receivers, r => r.Client!.Group.State == ClientState.Member), "every member joined the group");
+        // Member: the Response came and the server's Ack answered the confirmation (PROTOCOL.md §8.1 step 6).
+        PumpUntil(
+            sip,
+            () => Array.TrueForAll(_receivers, r => r.Client!.Group.State == ClientState.Member) && ServerMembers() == Receivers + 1,
+            "every member joined the group and was confirmed");
         foreach (var member in _receivers)
         {
             RawRelay.Check(member.Client!.Call!.Join(), "VC-INIT did not start");
@@ -260,6 +279,13 @@ public class MediaRelay
         payload[2] = 0x00;
         payload[3] = 0x10;
         return payload;
+    }
+
+    private int ServerMembers()
+    {
+        var count = 0;
+        _host!.Invoke(() => count = _server!.MemberCount);
+        return count;
     }
 
     private int ServerCallMembers()
@@ -414,7 +440,8 @@ public class MediaRelay
     }
 
     private string Diagnostics() => _server is { } server
-        ? $"Server: {_host!.DatagramsIn} in, {_host.DatagramsOut} out, {server.MediaRelayed} Media relayed, {server.CallMemberCount} in the call, "
+        ? $"Server: {_host!.DatagramsIn} in, {_host.DatagramsOut} out, {server.MemberCount} members ({server.TimedOutMembers} timed out), "
+            + $"{server.MediaRelayed} Media relayed, {server.CallMemberCount} in the call, "
             + $"not in call {server.Dropped(DropReason.UnknownSender)}, wrong codec {server.Dropped(DropReason.Inconsistent)}, SIP dropped {server.SipDropped}."
         : "Raw fan-out.";
 
