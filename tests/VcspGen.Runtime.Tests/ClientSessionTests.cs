@@ -250,6 +250,38 @@ public sealed class ClientSessionTests
     }
 
     [Fact]
+    public void AnUnansweredKeepaliveDoesNotEndTheSessionWhenTheServerWasHeardMeanwhile()
+    {
+        JoinAt(0);
+        Advance(15_000);
+        Sent(Ack.Flag);
+        Advance(15_000);
+        Assert.Equal(AckFlags.ReplyRequested, Single<Ack>(Ack.Flag).Flags);
+
+        // No answer to any try, but a relayed message comes meanwhile (a server under load): it is there, so the
+        // client asks again rather than ending the session (PROTOCOL.md §7.7).
+        Advance(250);
+        Advance(500);
+        Deliver(MsgAt(0, "busy, but here"));
+        foreach (var wait in new[] { 1000, 2000, 4000 })
+        {
+            Advance(wait);
+        }
+
+        Assert.Equal(ClientState.Member, _session.State);
+        Assert.Contains(Sent(Ack.Flag), a => a[^1] == (byte)AckFlags.ReplyRequested);
+
+        // Then silence for a whole round of tries: gone.
+        for (var step = 0; step < 32; step++)
+        {
+            Advance(250);
+        }
+
+        Assert.Equal(ClientState.Closed, _session.State);
+        Assert.Equal(CloseReason.NoAnswer, _events.Ends.Single().Reason);
+    }
+
+    [Fact]
     public void AKeepaliveAsksForAnAnswerWhileSynDatagramsAreUnacknowledgedAndTheServersAckStopsIt()
     {
         JoinAt(0);

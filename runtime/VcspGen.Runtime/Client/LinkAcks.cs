@@ -25,6 +25,7 @@ internal sealed class LinkAcks
     private readonly TimeSpan _keepalive;
     private RetransmitSchedule _reply;
     private long _lastHeardAt;
+    private long _replyStartedAt;
 
     /// <summary>Creates the Acks.</summary>
     /// <param name="link">The way to the server.</param>
@@ -107,6 +108,11 @@ internal sealed class LinkAcks
                 case RetryStep.Send:
                     SendAck(AckFlags.ReplyRequested);
                     break;
+                case RetryStep.GiveUp when _link.Time.GetElapsedTime(_lastHeardAt) < _link.Time.GetElapsedTime(_replyStartedAt):
+                    // Unanswered, but the server was heard meanwhile (relayed messages, Errors): it is there, only this
+                    // Ack or its answer was lost, as under load. Ask again (PROTOCOL.md §7.7: gone means silent).
+                    SendRequesting();
+                    break;
                 case RetryStep.GiveUp:
                     return false;
             }
@@ -155,6 +161,7 @@ internal sealed class LinkAcks
 
     private void SendRequesting()
     {
+        _replyStartedAt = _link.Time.GetTimestamp();
         _reply.Start(_link.Retry, _link.Time);
         SendAck(AckFlags.ReplyRequested);
     }
