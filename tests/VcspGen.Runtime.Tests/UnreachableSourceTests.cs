@@ -123,24 +123,7 @@ public sealed class UnreachableSourceTests
         }
 
         // A source the server may not send to without SO_BROADCAST: the whole IP header is ours (IP_HDRINCL).
-        BinaryPrimitives.WriteUInt16BigEndian(udp, 40000);
-        raw.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.HeaderIncluded, true);
-        var ip = new byte[20 + udp.Length];
-        ip[0] = 0x45;
-        BinaryPrimitives.WriteUInt16BigEndian(ip.AsSpan(2), (ushort)ip.Length);
-        ip[8] = 64;
-        ip[9] = 17;
-        IPAddress.Parse("127.255.255.255").TryWriteBytes(ip.AsSpan(12), out _);
-        destination.Address.TryWriteBytes(ip.AsSpan(16), out _);
-        var sum = 0u;
-        for (var i = 0; i < 20; i += 2)
-        {
-            sum += BinaryPrimitives.ReadUInt16BigEndian(ip.AsSpan(i));
-        }
-
-        sum = (sum & 0xFFFF) + (sum >> 16);
-        BinaryPrimitives.WriteUInt16BigEndian(ip.AsSpan(10), (ushort)~((sum & 0xFFFF) + (sum >> 16)));
-        udp.CopyTo(ip.AsSpan(20));
-        raw.SendTo(ip, new IPEndPoint(destination.Address, 0));
+        using var forging = ForgedUdp.Open();
+        ForgedUdp.Send(forging, new IPEndPoint(IPAddress.Parse("127.255.255.255"), 40000), destination, payload);
     }
 }
