@@ -312,8 +312,9 @@ internal static class ClientCommand
 
                 if (inputEnded)
                 {
-                    // Stay in the group, printing, until Ctrl-C or SIGTERM (or the server ends the session).
-                    await console.WaitAsync(client, c => c.Group.State == ClientState.Closed, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
+                    // Stay in the group, printing, until Ctrl-C or SIGTERM (or the server ends the session). A lost
+                    // membership being joined again is not an end: waiting for "closed" then would return at once, and spin.
+                    await console.WaitAsync(client, c => c.Group.State == ClientState.Closed && !c.Rejoining, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
                     continue;
                 }
 
