@@ -71,8 +71,7 @@ internal sealed class Admission
             return;
         }
 
-        if (_roster.TryGet(source, out var existing) && !existing.Confirmed
-            && !(request.Sequence == existing.JoinSequence && request.Name.SequenceEqual(existing.Name)))
+        if (_roster.TryGet(source, out var existing) && !existing.Confirmed && !IsRetransmission(request, existing))
         {
             _roster.Remove(existing); // a new join from an address that never confirmed the last one replaces it
         }
@@ -82,14 +81,13 @@ internal sealed class Admission
         Member? replacing = null;
         if (_roster.TryGet(source, out existing))
         {
-            var rejoin = _roster.Rejoins.GetValueOrDefault(source);
-            foreach (var answered in new[] { existing, rejoin })
+            var answered = IsRetransmission(request, existing) ? existing
+                : _roster.Rejoins.GetValueOrDefault(source) is { } rejoin && IsRetransmission(request, rejoin) ? rejoin
+                : null;
+            if (answered is not null)
             {
-                if (answered is not null && request.Sequence == answered.JoinSequence && request.Name.SequenceEqual(answered.Name))
-                {
-                    _sender.SendResponse(answered, request.Sequence, ResponseTo.JoinRequest, _groupName); // the same size as when it was admitted
-                    return;
-                }
+                _sender.SendResponse(answered, request.Sequence, ResponseTo.JoinRequest, _groupName); // the same size as when it was admitted
+                return;
             }
 
             // Any other JoinRequest from a member's address is a new join (its client restarted, or lost its session):
@@ -234,6 +232,10 @@ internal sealed class Admission
         var ip = address.ToIPEndPoint().Address;
         return IPAddress.IsLoopback(ip) || ip.Equals(_boundAddress);
     }
+
+    /// <summary>Whether <paramref name="request"/> repeats the JoinRequest that admitted <paramref name="joined"/> (its Sequence and Name).</summary>
+    private static bool IsRetransmission(in JoinRequest request, Member joined) =>
+        request.Sequence == joined.JoinSequence && request.Name.SequenceEqual(joined.Name);
 
     private static bool HasControlCharacter(ReadOnlySpan<byte> utf8)
     {

@@ -34,9 +34,6 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
     /// <summary>How many datagrams were skipped for members that held the log back (one per member and datagram).</summary>
     public long SkippedDatagrams { get; private set; }
 
-    /// <summary>Whether a relay is waiting for room in the log.</summary>
-    public bool IsBlocked => _blocked;
-
     /// <summary>Whether a whole message can go straight out, with no copy in between.</summary>
     /// <param name="member">Its sender.</param>
     /// <returns><see langword="true"/> when nothing of the sender waits and the log has room.</returns>
