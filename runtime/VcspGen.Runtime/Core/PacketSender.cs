@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.Metrics;
 using VcspGen.Spec;
 
 namespace VcspGen.Runtime;
@@ -7,22 +8,25 @@ namespace VcspGen.Runtime;
 /// <summary>
 /// The one encode-and-send path of a state machine: a packet is encoded into this sender's buffer and handed to the
 /// sink. An encoding the codec refuses sends nothing (the caller checked its arguments, so it is a bug, reported by
-/// the result). A server's sender also counts what it sends on <see cref="VcspMetrics.DatagramsOut"/>.
+/// the result). A server's sender also counts what it sends (on <c>vcsp.server.datagrams.sent</c>).
 /// </summary>
 internal sealed class PacketSender
 {
     private readonly IDatagramSink _sink;
     private readonly byte[] _buffer;
-    private readonly KeyValuePair<string, object?>? _tag;
+    private readonly Counter<long>? _counter;
+    private readonly KeyValuePair<string, object?> _tag;
 
     /// <summary>Creates a sender.</summary>
     /// <param name="sink">Where datagrams go.</param>
     /// <param name="bufferSize">The largest datagram: <see cref="VcspWire.TextDatagramLimit"/> or <see cref="VcspWire.MediaDatagramLimit"/>.</param>
-    /// <param name="metricTag">The tag to count sent datagrams under (a server's group), or null not to count them.</param>
-    public PacketSender(IDatagramSink sink, int bufferSize = VcspWire.TextDatagramLimit, KeyValuePair<string, object?>? metricTag = null)
+    /// <param name="counter">Where sent datagrams are counted (a server's), or null not to count them.</param>
+    /// <param name="metricTag">The tag to count them under (a server's group).</param>
+    public PacketSender(IDatagramSink sink, int bufferSize = VcspWire.TextDatagramLimit, Counter<long>? counter = null, KeyValuePair<string, object?> metricTag = default)
     {
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
         _buffer = new byte[bufferSize];
+        _counter = counter;
         _tag = metricTag;
     }
 
@@ -67,9 +71,6 @@ internal sealed class PacketSender
     public void Forward(ReadOnlySpan<byte> datagram, in VcspAddress destination)
     {
         _sink.Send(datagram, destination);
-        if (_tag is { } tag)
-        {
-            VcspMetrics.DatagramsOut.Add(1, tag);
-        }
+        _counter?.Add(1, _tag);
     }
 }

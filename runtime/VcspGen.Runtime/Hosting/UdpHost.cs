@@ -112,6 +112,9 @@ public sealed partial class UdpHost : IDatagramSink, IDisposable
 
     internal Socket Socket => _socket;
 
+    /// <summary>Where send failures are counted (and, for a client, whose gauges read this host's counters).</summary>
+    internal VcspMetrics Metrics { get; set; } = VcspMetrics.Default;
+
     internal long NextDue => Volatile.Read(ref _nextDue);
 
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
@@ -178,7 +181,7 @@ public sealed partial class UdpHost : IDatagramSink, IDisposable
         {
             // EINVAL for port 0, EACCES for a broadcast address, ENOBUFS under pressure: this datagram is lost, the host goes on.
             Interlocked.Increment(ref _sendFailures);
-            VcspMetrics.SendFailures.Add(1);
+            Metrics.SendFailures.Add(1);
             if (ShouldLog())
             {
                 LogSendFailed(_logger, destination, (e as SocketException)?.SocketErrorCode ?? SocketError.Shutdown, SendFailures);

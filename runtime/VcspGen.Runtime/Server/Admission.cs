@@ -26,6 +26,7 @@ internal sealed class Admission
     private readonly VcspAddress[] _advertised;
     private readonly RelayLog _log;
     private readonly JoinLimiter _limiter;
+    private readonly GroupActivity _activity;
 
     /// <summary>Creates the join checks.</summary>
     /// <param name="options">The group's settings.</param>
@@ -35,8 +36,10 @@ internal sealed class Admission
     /// <param name="drops">Where drops are counted.</param>
     /// <param name="groupName">The group's name in UTF-8.</param>
     /// <param name="log">The relay log: a confirmed member's stream starts at its next position.</param>
-    public Admission(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, GroupDrops drops, byte[] groupName, RelayLog log)
+    /// <param name="activity">Where a full group is reported.</param>
+    public Admission(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, GroupDrops drops, byte[] groupName, RelayLog log, GroupActivity activity)
     {
+        _activity = activity;
         _log = log;
         _limiter = new JoinLimiter(options.JoinRatePerSource, options.JoinRate, time);
         _options = options;
@@ -126,6 +129,7 @@ internal sealed class Admission
 
         if ((replacing is null && _roster.Count >= _options.MaxMembers) || !_roster.TryDrawChallenge(out var challenge))
         {
+            _activity.OnFull(source, _options.MaxMembers);
             RefuseJoin(source, request.Sequence, RejectReason.GroupFull, "group full", size);
             return;
         }
@@ -168,6 +172,7 @@ internal sealed class Admission
 
         if (_roster.Count >= _options.MaxMembers)
         {
+            _activity.OnFull(member.Address, _options.MaxMembers);
             _roster.Remove(member);
             RefuseJoin(member.Address, member.JoinSequence, RejectReason.GroupFull, "group full", Ack.MaxDatagramSize);
             return false;

@@ -117,7 +117,7 @@ internal sealed partial class GroupCall
         }
 
         _callMembers.Add(owner);
-        LogCallMember(_logger, owner.Address, leg.MemberId, leg.Codec);
+        _activity.OnCallJoined(owner, leg.MemberId, leg.Codec, _callMembers.Count);
     }
 
     private static string? CheckAnswer(CallLeg leg, SipMessage response)
@@ -135,14 +135,12 @@ internal sealed partial class GroupCall
     private void DropSip(SipPeer peer, string why)
     {
         SipDropped++;
+        _activity.Metrics.SipRefused.Add(1, _activity.Tag);
         LogSipDrop(_logger, peer.EndPoint, why);
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Dropped a SIP message from {Peer}: {Why}")]
     private static partial void LogSipDrop(ILogger logger, IPEndPoint peer, string why);
-
-    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "{Member} is in the call as call member {MemberId} (codec {Codec})")]
-    private static partial void LogCallMember(ILogger logger, VcspAddress member, ushort memberId, byte codec);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Peer} refused the call with {Status}")]
     private static partial void LogCallRefused(ILogger logger, IPEndPoint peer, int status);

@@ -28,6 +28,7 @@ internal sealed partial class GroupCall
     private readonly GroupDrops _drops;
     private readonly ISipSink? _sip;
     private readonly ILogger _logger;
+    private readonly GroupActivity _activity;
     private readonly ChallengeRegistry _callChallenges;
     private readonly Dictionary<string, CallLeg> _legs = new(StringComparer.Ordinal);
     private readonly List<Member> _callMembers = [];
@@ -43,8 +44,10 @@ internal sealed partial class GroupCall
     /// <param name="drops">Where drops are counted.</param>
     /// <param name="sip">Where SIP messages go, or null for a group without a call.</param>
     /// <param name="logger">Where the call logs.</param>
-    public GroupCall(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, PacketSender mediaSender, GroupDrops drops, ISipSink? sip, ILogger logger)
+    /// <param name="activity">Where call members coming and going are logged and counted.</param>
+    public GroupCall(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, PacketSender mediaSender, GroupDrops drops, ISipSink? sip, ILogger logger, GroupActivity activity)
     {
+        _activity = activity;
         _options = options;
         _time = time;
         _roster = roster;
@@ -193,15 +196,19 @@ internal sealed partial class GroupCall
             return;
         }
 
+        var relayedTo = 0;
         foreach (var receiver in _callMembers)
         {
             if (receiver != sender)
             {
                 BinaryPrimitives.WriteUInt16BigEndian(copy.Slice(2), receiver.Call!.Challenge);
                 _mediaSender.Forward(copy, receiver.Address);
-                MediaRelayed++;
+                relayedTo++;
             }
         }
+
+        MediaRelayed += relayedTo;
+        _activity.Metrics.MediaRelayed.Add(relayedTo, _activity.Tag);
     }
 
     /// <summary>Takes <paramref name="member"/> out of the call: a BYE when asked and the leg is active; a set-up in progress is abandoned.</summary>
@@ -295,8 +302,11 @@ internal sealed partial class GroupCall
         {
             member.Call = null;
             leg.Owner = null;
-            _callMembers.Remove(member);
             _callChallenges.Release(leg.Challenge);
+            if (_callMembers.Remove(member))
+            {
+                _activity.OnCallLeft(member, _callMembers.Count);
+            }
         }
     }
 

@@ -70,9 +70,7 @@ internal sealed class GroupCommands(GroupOptions options, Roster roster, PacketS
                     return (CommandStatus.NoSuchMember, []);
                 }
 
-                // Sequence: the next group sequence expected from the member (PROTOCOL.md §8.11; informational).
-                sender.Send(new Kick { Challenge = target.Challenge, Sequence = target.Inbound.Expected, Member = target.Address, Reason = "kicked by the administrator"u8 }, target.Address);
-                server.Remove(target);
+                server.KickMember(target, Encoding.UTF8.GetString(requester.Name), GroupServer.DefaultKickReason);
                 return (CommandStatus.Ok, []);
             default:
                 return (CommandStatus.BadArgument, []);

@@ -4,10 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace VcspGen.Runtime;
 
-/// <summary>The group's drops: counted by reason, on <see cref="VcspMetrics.Drops"/>, and logged at Debug.</summary>
+/// <summary>The group's drops: counted by reason, on <c>vcsp.server.drops</c>, and logged at Debug with the group's name.</summary>
 /// <param name="logger">Where drops are logged.</param>
-/// <param name="groupTag">The group's metric tag.</param>
-internal sealed partial class GroupDrops(ILogger logger, KeyValuePair<string, object?> groupTag)
+/// <param name="metrics">The group's instruments.</param>
+/// <param name="groupTag">The group's metric tag (its value is the group's name).</param>
+internal sealed partial class GroupDrops(ILogger logger, VcspMetrics metrics, KeyValuePair<string, object?> groupTag)
 {
     private static readonly string[] ReasonNames = Enum.GetNames<DropReason>();
 
@@ -24,10 +25,10 @@ internal sealed partial class GroupDrops(ILogger logger, KeyValuePair<string, ob
     public void Drop(DropReason reason, in VcspAddress source)
     {
         _drops[(int)reason]++;
-        VcspMetrics.Drops.Add(1, groupTag, new KeyValuePair<string, object?>("reason", ReasonNames[(int)reason]));
-        LogDrop(logger, source, reason);
+        metrics.Drops.Add(1, groupTag, new KeyValuePair<string, object?>("reason", ReasonNames[(int)reason]));
+        LogDrop(logger, (string?)groupTag.Value, source, reason);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Dropped a datagram from {Source}: {Reason}")]
-    private static partial void LogDrop(ILogger logger, VcspAddress source, DropReason reason);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Group {Group}: dropped a datagram from {Source}: {Reason}")]
+    private static partial void LogDrop(ILogger logger, string? group, VcspAddress source, DropReason reason);
 }

@@ -19,7 +19,7 @@ public sealed partial class GroupServer
             {
                 TimedOutMembers++;
                 _drops.Drop(DropReason.TimedOut, member.Address);
-                Remove(member);
+                Remove(member, MemberLeaveReason.TimedOut);
             }
         }
 
@@ -50,6 +50,11 @@ public sealed partial class GroupServer
             // Not a member: it may be one of a server that restarted. Told so, in fewer bytes than it sent, at most
             // ten times a second in all (PROTOCOL.md §7.7, §13.3).
             _drops.Drop(DropReason.UnknownSender, source);
+            if (_closed)
+            {
+                return; // shutting down: not told NotMember, which would send it to join again
+            }
+
             var now = _time.GetTimestamp();
             var second = now / _time.TimestampFrequency;
             _notMemberCount = second == _notMemberSecond ? _notMemberCount + 1 : 1;

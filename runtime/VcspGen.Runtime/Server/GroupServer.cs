@@ -42,6 +42,8 @@ public sealed partial class GroupServer : IVcspStateMachine
     private readonly LingerRecords _departed;
     private readonly RelayLog _log;
     private readonly WindowGrants _windows;
+    private readonly VcspMetrics _metrics;
+    private readonly GroupActivity _activity;
     private long _notMemberSecond;
     private int _notMemberCount;
 
@@ -49,13 +51,16 @@ public sealed partial class GroupServer : IVcspStateMachine
     /// <param name="options">The group's settings.</param>
     /// <param name="sink">Where outgoing datagrams go.</param>
     /// <param name="time">The clock; <see cref="TimeProvider.System"/> outside tests.</param>
-    /// <param name="logger">Where drops are logged (at Debug, with their reason), or null for none.</param>
+    /// <param name="logger">
+    /// Where the group logs: joins, leaves, kicks and calls at Information, drops at Debug (with their reason), or null for none.
+    /// </param>
     /// <param name="sip">
     /// Where the group's SIP messages go (a <see cref="SipEndpoint"/> on <see cref="GroupOptions.SipPort"/>); null for
     /// a group without a call, which drops VoiceJoin.
     /// </param>
+    /// <param name="metrics">The instruments the group records on and whose gauges read it; null for <see cref="VcspMetrics.Default"/>.</param>
     /// <exception cref="ArgumentException">The group name is not 1 to 32 bytes of UTF-8.</exception>
-    public GroupServer(GroupOptions options, IDatagramSink sink, TimeProvider time, ILogger? logger = null, ISipSink? sip = null)
+    public GroupServer(GroupOptions options, IDatagramSink sink, TimeProvider time, ILogger? logger = null, ISipSink? sip = null, VcspMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
@@ -69,22 +74,28 @@ public sealed partial class GroupServer : IVcspStateMachine
 
         logger ??= NullLogger.Instance;
         _groupTag = new KeyValuePair<string, object?>("group", options.Name);
-        _sender = new PacketSender(sink, VcspWire.TextDatagramLimit, _groupTag);
-        _drops = new GroupDrops(logger, _groupTag);
-        _roster = new Roster(options.MaxMembers, _drops, _groupTag);
+        _metrics = metrics ?? VcspMetrics.Default;
+        _activity = new GroupActivity(options.Name, time, logger, _metrics, _groupTag);
+        _sender = new PacketSender(sink, VcspWire.TextDatagramLimit, _metrics.DatagramsOut, _groupTag);
+        _drops = new GroupDrops(logger, _metrics, _groupTag);
+        _roster = new Roster(options.MaxMembers, _drops);
         _options = options;
         _log = new RelayLog(Math.Max(1, options.RelayLogSize));
         _windows = new WindowGrants(options, _sender, _log);
-        _admission = new Admission(options, time, _roster, _sender, _drops, _groupName, _log);
+        _admission = new Admission(options, time, _roster, _sender, _drops, _groupName, _log, _activity);
         _relay = new GroupRelay(options, time, _roster, _sender, _log, _windows);
-        _receiver = new SynReceiver(options, time, _sender, _drops, _relay, _windows, _groupTag);
+        _receiver = new SynReceiver(options, time, _sender, _drops, _relay, _windows, _activity);
         _commands = new GroupCommands(options, _roster, _sender, this);
 
         // Relayed Media is not counted on DatagramsOut (it has MediaRelayed).
         var mediaSender = new PacketSender(sink, VcspWire.MediaDatagramLimit);
-        _call = new GroupCall(options, time, _roster, _sender, mediaSender, _drops, sip, logger);
+        _call = new GroupCall(options, time, _roster, _sender, mediaSender, _drops, sip, logger, _activity);
         _departed = new LingerRecords(options.MaxMembers, FinLinger, time);
+        _metrics.Add(this);
     }
+
+    /// <summary>The group's name.</summary>
+    public string Name => _options.Name;
 
     /// <summary>How many members the group has.</summary>
     public int MemberCount => _roster.Count;
@@ -123,7 +134,7 @@ public sealed partial class GroupServer : IVcspStateMachine
     /// <param name="source">Its source address and port.</param>
     public void Receive(ReadOnlySpan<byte> datagram, in VcspAddress source)
     {
-        VcspMetrics.DatagramsIn.Add(1, _groupTag);
+        _metrics.DatagramsIn.Add(1, _groupTag);
         if (source.Port == 0)
         {
             _drops.Drop(DropReason.UnreachableSource, source); // no UDP datagram comes from port 0 but a forged one (issue 11)
@@ -218,10 +229,13 @@ public sealed partial class GroupServer : IVcspStateMachine
         return next is { } due && due < TimeSpan.Zero ? TimeSpan.Zero : next;
     }
 
-    /// <summary>Takes a member out of the group (Fin, KICK): its call leg ended with a BYE, what it sent relayed first.</summary>
+    /// <summary>Takes a member out of the group (Fin, KICK, ...): its call leg ended with a BYE, what it sent relayed first.</summary>
     /// <param name="member">The member.</param>
-    internal void Remove(Member member)
+    /// <param name="reason">Why it leaves (logged, and told to <see cref="MemberLeft"/>).</param>
+    internal void Remove(Member member, MemberLeaveReason reason)
     {
+        _activity.OnLeft(member, reason, _roster.Count - 1);
+
         // Leaving the group ends the member's call leg with a BYE (PROTOCOL.md §12.5).
         if (member.Call is not null)
         {
@@ -248,7 +262,7 @@ public sealed partial class GroupServer : IVcspStateMachine
         if (_roster.Rejoins.TryGetValue(source, out var rejoin) && rejoin.Challenge == challenge && _roster.TryGet(source, out var replaced))
         {
             _roster.Rejoins.Remove(source);
-            Remove(replaced);
+            Remove(replaced, MemberLeaveReason.Replaced);
             _roster.Add(rejoin);
         }
 
@@ -258,7 +272,18 @@ public sealed partial class GroupServer : IVcspStateMachine
         }
 
         member.LastHeard = _time.GetTimestamp();
-        return member.Confirmed || _admission.Confirm(member);
+        if (member.Confirmed)
+        {
+            return true;
+        }
+
+        if (!_admission.Confirm(member))
+        {
+            return false;
+        }
+
+        _activity.OnJoined(member, _roster.Count);
+        return true;
     }
 
     private void OnFin(in Fin fin, in VcspAddress source)
@@ -281,7 +306,7 @@ public sealed partial class GroupServer : IVcspStateMachine
 
             _relay.RelayPending(member);
             _sender.SendResponse(member, fin.Sequence, ResponseTo.Fin, _groupName);
-            Remove(member);
+            Remove(member, MemberLeaveReason.Fin);
             _departed.Add(source, fin.Challenge, fin.Sequence, member);
         }
     }
@@ -291,7 +316,16 @@ public sealed partial class GroupServer : IVcspStateMachine
     /// <summary>Decoded datagrams from one source, routed to the part of the group that handles them.</summary>
     private readonly struct Handler(GroupServer server, VcspAddress source, int size) : IVcspPacketHandler
     {
-        public void OnJoinRequest(in JoinRequest packet) => server._admission.OnJoinRequest(packet, source, size);
+        public void OnJoinRequest(in JoinRequest packet)
+        {
+            if (server._closed)
+            {
+                server.Drop(DropReason.JoinRefused, source); // the group is shutting down
+                return;
+            }
+
+            server._admission.OnJoinRequest(packet, source, size);
+        }
 
         public void OnSyn(in Syn packet)
         {

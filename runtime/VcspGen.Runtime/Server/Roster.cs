@@ -11,8 +11,7 @@ namespace VcspGen.Runtime;
 /// </summary>
 /// <param name="maxMembers">The most members.</param>
 /// <param name="drops">Where drops are counted.</param>
-/// <param name="groupTag">The group's metric tag.</param>
-internal sealed class Roster(int maxMembers, GroupDrops drops, KeyValuePair<string, object?> groupTag)
+internal sealed class Roster(int maxMembers, GroupDrops drops)
 {
     private readonly Dictionary<VcspAddress, Member> _members = [];
     private readonly ChallengeRegistry _challenges = new(Math.Clamp(2 * maxMembers, 1, ChallengeRegistry.Assignable));
@@ -118,7 +117,6 @@ internal sealed class Roster(int maxMembers, GroupDrops drops, KeyValuePair<stri
         Unconfirmed.Remove(member);
         member.Confirmed = true;
         InOrder.Add(member);
-        VcspMetrics.Members.Add(1, groupTag);
     }
 
     /// <summary>Takes a member (or an unconfirmed join) out, and frees its challenge.</summary>
@@ -128,7 +126,6 @@ internal sealed class Roster(int maxMembers, GroupDrops drops, KeyValuePair<stri
         _members.Remove(member.Address);
         if (member.Confirmed)
         {
-            VcspMetrics.Members.Add(-1, groupTag);
             InOrder.Remove(member);
         }
         else

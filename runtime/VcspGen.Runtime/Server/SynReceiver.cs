@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Collections.Generic;
 using VcspGen.Spec;
 
 namespace VcspGen.Runtime;
@@ -15,14 +14,17 @@ namespace VcspGen.Runtime;
 /// <param name="sender">The group's sender.</param>
 /// <param name="drops">Where drops are counted.</param>
 /// <param name="relay">Where complete messages go.</param>
-/// <param name="groupTag">The group's metric tag.</param>
+/// <param name="activity">What the group reports: its counters and the relayed-message event.</param>
 /// <param name="windows">The members' windows, offered as their messages are accepted.</param>
-internal sealed class SynReceiver(GroupOptions options, TimeProvider time, PacketSender sender, GroupDrops drops, GroupRelay relay, WindowGrants windows, KeyValuePair<string, object?> groupTag)
+internal sealed class SynReceiver(GroupOptions options, TimeProvider time, PacketSender sender, GroupDrops drops, GroupRelay relay, WindowGrants windows, GroupActivity activity)
 {
     private readonly RetryPolicy _askPolicy = RetryPolicy.Request(TimeSpan.FromMilliseconds(250), 5);
 
     /// <summary>How many fragmented messages were abandoned unfinished (PROTOCOL.md §7.4).</summary>
     public long AbandonedMessages { get; private set; }
+
+    /// <summary>How many reassemblies are open (a level, read by the group's gauge).</summary>
+    public int PendingReassemblies { get; private set; }
 
     /// <summary>
     /// Handles a Syn from <paramref name="member"/>, then the datagrams it kept ahead of a hole that can now be placed:
@@ -95,6 +97,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             {
                 // No quiet window and nothing waiting: relay straight from the datagram, with no copy in between.
                 relay.RelayNow(member, syn.Sequence, syn.Data);
+                activity.OnRelayed(member, syn.Data.Length, 1);
                 inbound.Expected = unchecked(syn.Sequence + 1);
                 windows.Offer(member);
                 return true;
@@ -111,6 +114,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             syn.Data.CopyTo(framed[1..]);
             inbound.Expected = unchecked(syn.Sequence + 1);
             relay.Enqueue(member, framed[..(1 + syn.Data.Length)], syn.Sequence, fragments: 1);
+            activity.OnRelayed(member, syn.Data.Length, 1);
             windows.Offer(member);
             return true;
         }
@@ -128,7 +132,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
             reassembly.Open(start);
             inbound.NewestSeen = syn.Sequence;
             inbound.ReassemblyProgress = inbound.LastHeard;
-            VcspMetrics.ReassembliesPending.Add(1, groupTag);
+            PendingReassemblies++;
         }
         else if (syn.FragmentOffset != VcspWire.FinalFragment && unchecked(syn.Sequence - syn.FragmentOffset + 1u) != reassembly.FirstSequence)
         {
@@ -246,7 +250,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
         if (member.Inbound.Reassembly.IsOpen)
         {
             member.Inbound.Reassembly.Reset();
-            VcspMetrics.ReassembliesPending.Add(-1, groupTag);
+            PendingReassemblies--;
         }
     }
 
@@ -268,10 +272,12 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
                 var length = reassembly.CopyFramedTo(message);
                 var first = reassembly.FirstSequence;
                 var fragments = reassembly.FragmentCount;
+                var messageLength = reassembly.Length;
                 inbound.Expected = reassembly.EndSequence;
                 CloseReassembly(member);
                 relay.Enqueue(member, message.AsSpan(0, length), first, fragments);
                 ArrayPool<byte>.Shared.Return(message);
+                activity.OnRelayed(member, messageLength, fragments);
                 windows.Offer(member);
                 break;
             case ReassemblyResult.Accepted:
@@ -313,7 +319,7 @@ internal sealed class SynReceiver(GroupOptions options, TimeProvider time, Packe
         inbound.Ahead.ForgetOlderThan(inbound.Expected);
         CloseReassembly(member);
         AbandonedMessages++;
-        VcspMetrics.ReassembliesAbandoned.Add(1, groupTag);
+        activity.Metrics.ReassembliesAbandoned.Add(1, activity.Tag);
         sender.SendError(member, ErrorCode.ReassemblyTimeout, first);
     }
 
