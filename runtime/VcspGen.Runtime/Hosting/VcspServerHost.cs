@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -31,19 +32,22 @@ public sealed class VcspServerHost : IDisposable
     private readonly SipEndpoint? _sip;
     private readonly SipRouter _router;
     private readonly Task _sipRunning = Task.CompletedTask;
+    private readonly VcspMetrics _metrics;
     private int _disposed;
 
-    /// <summary>Creates the host; it binds its SIP endpoint now, and each group's port in <see cref="AddGroup"/>.</summary>
+    /// <summary>Creates the host; it binds its SIP endpoint now, and each group's port in <c>AddGroup</c>.</summary>
     /// <param name="bind">The address every socket binds to (a wildcard for all interfaces).</param>
     /// <param name="sipPort">The SIP endpoint's port (UDP and TCP; 0 picks a free one), or null for groups without calls.</param>
     /// <param name="loggers">Where the groups, sockets and SIP endpoint log, or null for nowhere.</param>
     /// <param name="eventLoops">How many event loop threads serve the groups; 0 for one per core.</param>
-    /// <exception cref="System.Net.Sockets.SocketException">The SIP port cannot be bound.</exception>
-    public VcspServerHost(IPAddress bind, int? sipPort = 5060, ILoggerFactory? loggers = null, int eventLoops = 0)
+    /// <param name="metrics">The instruments the groups record on and whose gauges read them; null for <see cref="VcspMetrics.Default"/>.</param>
+    /// <exception cref="VcspBindException">The SIP port cannot be bound (the message says which).</exception>
+    public VcspServerHost(IPAddress bind, int? sipPort = 5060, ILoggerFactory? loggers = null, int eventLoops = 0, VcspMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(bind);
         _bind = bind;
         _loggers = loggers ?? NullLoggerFactory.Instance;
+        _metrics = metrics ?? VcspMetrics.Default;
         _loops = new EventLoop[eventLoops > 0 ? eventLoops : Environment.ProcessorCount];
         for (var i = 0; i < _loops.Length; i++)
         {
@@ -53,7 +57,21 @@ public sealed class VcspServerHost : IDisposable
         _router = new SipRouter(_loggers.CreateLogger<SipEndpoint>());
         if (sipPort is { } port)
         {
-            _sip = new SipEndpoint(new IPEndPoint(bind, port), _loggers.CreateLogger<SipEndpoint>());
+            var endPoint = new IPEndPoint(bind, port);
+            try
+            {
+                _sip = new SipEndpoint(endPoint, _loggers.CreateLogger<SipEndpoint>());
+            }
+            catch (SocketException e)
+            {
+                foreach (var loop in _loops)
+                {
+                    loop.Dispose();
+                }
+
+                throw new VcspBindException(endPoint, "the SIP port (UDP and TCP)", e);
+            }
+
             _sipRunning = _sip.RunAsync(_router.Route, _running.Token);
         }
     }
@@ -83,16 +101,40 @@ public sealed class VcspServerHost : IDisposable
     /// <param name="port">The group's port (0 picks a free one).</param>
     /// <param name="options">Makes the group's options from where it is bound (its address, and the SIP port to put in them).</param>
     /// <returns>The group.</returns>
-    /// <exception cref="System.Net.Sockets.SocketException">The port cannot be bound.</exception>
+    /// <exception cref="VcspBindException">The port cannot be bound (the message says which).</exception>
     /// <exception cref="ArgumentException">The options are invalid (see <see cref="GroupServer"/>), or a group has that name already.</exception>
-    public HostedGroup AddGroup(int port, Func<GroupBinding, GroupOptions> options)
+    public HostedGroup AddGroup(int port, Func<GroupBinding, GroupOptions> options) => AddGroup(null, port, options);
+
+    /// <summary>Binds the UDP port of the group called <paramref name="name"/> and starts serving it at once.</summary>
+    /// <param name="name">The group's name, named by a bind failure; its options must have it.</param>
+    /// <param name="port">The group's port (0 picks a free one).</param>
+    /// <param name="options">Makes the group's options from where it is bound (its address, and the SIP port to put in them).</param>
+    /// <returns>The group.</returns>
+    /// <exception cref="VcspBindException">The port cannot be bound: the message names the group and the port.</exception>
+    /// <exception cref="ArgumentException">The options are invalid (see <see cref="GroupServer"/>), name another group, or a group has that name already.</exception>
+    public HostedGroup AddGroup(string? name, int port, Func<GroupBinding, GroupOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var host = new UdpHost(new IPEndPoint(_bind, port), logger: _loggers.CreateLogger<UdpHost>());
+        var endPoint = new IPEndPoint(_bind, port);
+        UdpHost host;
+        try
+        {
+            host = new UdpHost(endPoint, logger: _loggers.CreateLogger<UdpHost>()) { Metrics = _metrics };
+        }
+        catch (SocketException e)
+        {
+            throw new VcspBindException(endPoint, name is null ? "a group's UDP port" : $"the UDP port of group {name}", e);
+        }
+
         try
         {
             var groupOptions = options(new GroupBinding(host.LocalAddress, _sip?.LocalEndPoint.Port ?? 0));
+            if (name is not null && groupOptions.Name != name)
+            {
+                throw new ArgumentException($"The options of group '{name}' name group '{groupOptions.Name}'.", nameof(options));
+            }
+
             lock (_gate)
             {
                 if (_groups.Exists(g => g.Name == groupOptions.Name))
@@ -102,7 +144,7 @@ public sealed class VcspServerHost : IDisposable
 
                 // The sink is made before the group so the group can be given it; it learns the group once made.
                 var sink = new LateSink();
-                var server = new GroupServer(groupOptions, host, TimeProvider.System, _loggers.CreateLogger<GroupServer>(), _sip is null ? null : sink);
+                var server = new GroupServer(groupOptions, host, TimeProvider.System, _loggers.CreateLogger<GroupServer>(), _sip is null ? null : sink, _metrics);
                 var loop = LeastLoaded();
                 var group = new HostedGroup(groupOptions.Name, host, server, host.RunAsync(server, TimeProvider.System, loop, _running.Token));
                 sink.Target = _sip is null ? null : _router.SinkFor(group, _sip);
@@ -119,8 +161,10 @@ public sealed class VcspServerHost : IDisposable
     }
 
     /// <summary>
-    /// Serves until <paramref name="cancellationToken"/> is cancelled, then ends every call with a BYE to each call
-    /// member (PROTOCOL.md §12.5), gives the BYEs <paramref name="grace"/> to be answered, and stops every group.
+    /// Serves until <paramref name="cancellationToken"/> is cancelled, then shuts every group down gracefully
+    /// (<see cref="GroupServer.Shutdown"/>: waiting messages relayed, a BYE to each call member as PROTOCOL.md §12.5
+    /// says, every member removed and its leaving logged; a server sends no Fin, §8.8), gives the BYEs
+    /// <paramref name="grace"/> to be answered (and retransmitted over UDP), and stops every group.
     /// </summary>
     /// <param name="cancellationToken">Stops the host.</param>
     /// <param name="grace">How long the BYEs are given; default 300 ms.</param>
@@ -138,7 +182,7 @@ public sealed class VcspServerHost : IDisposable
 
         foreach (var group in Groups)
         {
-            group.Invoke(static server => server.CloseCall());
+            group.Invoke(static server => server.Shutdown());
         }
 
         await Task.Delay(grace ?? TimeSpan.FromMilliseconds(300), CancellationToken.None).ConfigureAwait(false);
@@ -164,6 +208,7 @@ public sealed class VcspServerHost : IDisposable
         foreach (var group in Groups)
         {
             group.Host.Dispose();
+            group.Invoke(server => _metrics.Remove(server));
         }
 
         _sip?.Dispose();
