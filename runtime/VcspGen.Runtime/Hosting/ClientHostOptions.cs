@@ -22,6 +22,12 @@ public sealed class ClientHostOptions
     /// <summary>Where the client's sockets and SIP endpoint log, or null for nowhere.</summary>
     public ILoggerFactory? Loggers { get; init; }
 
+    /// <summary>
+    /// The instruments the client records on (<c>vcsp.client.*</c>: datagrams, relay lost, undelivered, rejoins, round
+    /// trips), tagged with its server's address; null for <see cref="VcspMetrics.Default"/>.
+    /// </summary>
+    public VcspMetrics? Metrics { get; init; }
+
     /// <summary>How many events may wait for the application's handlers; beyond it they are dropped and counted. Defaults to 4096.</summary>
     public int EventCapacity { get; init; } = 4096;
 

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -25,9 +26,13 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
     private long _dropped;
     private long _reported;
     private long _handlerFailures;
+    private readonly VcspMetrics? _metrics;
+    private readonly KeyValuePair<string, object?> _tag;
 
-    public EventQueue(int capacity, IClientEvents group, IDirectMessageEvents direct, ICallEvents? call)
+    public EventQueue(int capacity, IClientEvents group, IDirectMessageEvents direct, ICallEvents? call, VcspMetrics? metrics = null, KeyValuePair<string, object?> metricTag = default)
     {
+        _metrics = metrics;
+        _tag = metricTag;
         _items = Channel.CreateBounded<Item>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _group = group;
         _direct = direct;
@@ -89,17 +94,32 @@ internal sealed class EventQueue : IClientEvents, IDirectMessageEvents, ICallEve
 
     public void OnClosed(SessionEnd end) => Post(new Item(Kind.Closed) { End = end });
 
-    public void OnPong(TimeSpan roundTrip) => Post(new Item(Kind.Pong) { Span = roundTrip });
+    public void OnPong(TimeSpan roundTrip)
+    {
+        _metrics?.ClientRoundTrip.Record(roundTrip.TotalMilliseconds, _tag);
+        Post(new Item(Kind.Pong) { Span = roundTrip });
+    }
 
     public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data) =>
         Post(new Item(Kind.CommandReply) { Command = command, Status = status, A = Copy(data) });
 
-    public void OnRejoining(int attempt, TimeSpan delay) => Post(new Item(Kind.Rejoining) { Number = attempt, Span = delay });
+    public void OnRejoining(int attempt, TimeSpan delay)
+    {
+        _metrics?.ClientRejoins.Add(1, _tag);
+        Post(new Item(Kind.Rejoining) { Number = attempt, Span = delay });
+    }
 
-    public void OnRelayLost(long datagrams) => Post(new Item(Kind.RelayLost) { Count = datagrams });
+    public void OnRelayLost(long datagrams)
+    {
+        _metrics?.ClientRelayLost.Add(datagrams, _tag);
+        Post(new Item(Kind.RelayLost) { Count = datagrams });
+    }
 
-    public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
+    public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence)
+    {
+        _metrics?.ClientUndelivered.Add(1, _tag);
         Post(new Item(Kind.Undelivered) { A = Copy(member), Timestamp = firstSequence, EndSequence = endSequence });
+    }
 
     public void OnDirectMessage(in VcspAddress peer, ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message, bool firstContact) =>
         Post(new Item(Kind.DirectMessage) { Peer = peer, A = Copy(sender), B = Copy(message), Flag = firstContact });

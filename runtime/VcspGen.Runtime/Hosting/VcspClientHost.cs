@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
@@ -23,6 +24,7 @@ public sealed class VcspClientHost : IDisposable
     private readonly ChatClient _client;
     private readonly EventQueue _events;
     private readonly CancellationTokenSource _running = new();
+    private readonly VcspMetrics _metrics;
     private int _started;
 
     /// <summary>Binds the client's sockets; nothing is sent until <see cref="ChatClient.Join"/> is invoked.</summary>
@@ -46,10 +48,13 @@ public sealed class VcspClientHost : IDisposable
         var server = options.Client.Server.ToIPEndPoint();
         var bind = options.Bind ?? (IPAddress.IsLoopback(server.Address) ? server.Address
             : server.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
-        _host = new UdpHost(new IPEndPoint(bind, 0), logger: loggers.CreateLogger<UdpHost>());
+        _metrics = options.Metrics ?? VcspMetrics.Default;
+        _host = new UdpHost(new IPEndPoint(bind, 0), logger: loggers.CreateLogger<UdpHost>()) { Metrics = _metrics };
         try
         {
-            _events = new EventQueue(options.EventCapacity, groupEvents, directEvents, callEvents);
+            var serverTag = new KeyValuePair<string, object?>("server", options.Client.Server.ToString());
+            _events = new EventQueue(options.EventCapacity, groupEvents, directEvents, callEvents, _metrics, serverTag);
+            _metrics.Add(_host, serverTag);
             CallOptions? call = null;
             if (options.SipPort is { } sipPort)
             {
@@ -64,6 +69,7 @@ public sealed class VcspClientHost : IDisposable
         }
         catch
         {
+            _metrics.Remove(_host);
             _sip?.Dispose();
             _host.Dispose();
             throw;
@@ -140,6 +146,7 @@ public sealed class VcspClientHost : IDisposable
     public void Dispose()
     {
         _running.Cancel();
+        _metrics.Remove(_host);
         _sip?.Dispose();
         _host.Dispose();
         _events.Complete();
