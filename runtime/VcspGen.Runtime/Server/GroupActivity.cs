@@ -37,13 +37,18 @@ internal sealed class GroupActivity(string groupName, TimeProvider time, ILogger
     /// <summary>The group's metric tag.</summary>
     public KeyValuePair<string, object?> Tag => groupTag;
 
-    /// <summary>A snapshot of <paramref name="member"/>.</summary>
+    /// <summary>A snapshot of <paramref name="member"/>, now.</summary>
     /// <param name="member">The member.</param>
     /// <returns>The snapshot.</returns>
-    public MemberInfo Snapshot(Member member)
+    public MemberInfo Snapshot(Member member) => Snapshot(member, time.GetUtcNow(), time.GetTimestamp());
+
+    /// <summary>A snapshot of <paramref name="member"/> at a given moment (one for a whole list).</summary>
+    /// <param name="member">The member.</param>
+    /// <param name="now">The wall-clock time of the moment.</param>
+    /// <param name="at">Its timestamp.</param>
+    /// <returns>The snapshot.</returns>
+    public MemberInfo Snapshot(Member member, DateTimeOffset now, long at)
     {
-        var now = time.GetUtcNow();
-        var at = time.GetTimestamp();
         return new MemberInfo(
             Encoding.UTF8.GetString(member.Name),
             member.Address,

@@ -68,9 +68,10 @@ public sealed partial class GroupServer
     public IReadOnlyList<MemberInfo> ListMembers()
     {
         var members = new MemberInfo[_roster.Count];
+        var (now, at) = (_time.GetUtcNow(), _time.GetTimestamp());
         for (var i = 0; i < members.Length; i++)
         {
-            members[i] = _activity.Snapshot(_roster.InOrder[i]);
+            members[i] = _activity.Snapshot(_roster.InOrder[i], now, at);
         }
 
         return members;
@@ -110,6 +111,13 @@ public sealed partial class GroupServer
 
         _closed = true;
         _activity.OnShuttingDown(_roster.Count, CallMemberCount);
+
+        // Everything accepted reaches every member before anyone is removed (accepted messages are never lost).
+        foreach (var member in _roster.InOrder)
+        {
+            _relay.RelayPending(member, force: true);
+        }
+
         for (var i = _roster.InOrder.Count - 1; i >= 0; i--)
         {
             Remove(_roster.InOrder[i], MemberLeaveReason.ServerShutdown);
