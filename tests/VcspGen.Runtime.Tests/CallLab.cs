@@ -79,13 +79,13 @@ internal sealed class CallLab
 {
     public static readonly IPEndPoint ServerSip = new(IPAddress.Loopback, 5060);
 
-    public CallLab(GroupOptions? options = null)
+    public CallLab(GroupOptions? options = null, VcspMetrics? metrics = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         Group = VcspAddress.IPv4([127, 0, 0, 1], 5000);
         ServerSink = new RecordingSink { Forward = Network.Attach(Group, (d, s) => Server!.Receive(d, s)) };
         var sipSink = Sip.Attach(ServerSip, (m, p) => Server!.ReceiveSip(m, p));
         Options = options ?? new GroupOptions { Name = "lobby", Address = Group, RelayQuiet = TimeSpan.Zero };
-        Server = new GroupServer(Options, ServerSink, Time, null, sipSink);
+        Server = new GroupServer(Options, ServerSink, Time, logger, sipSink, metrics);
     }
 
     public ManualTimeProvider Time { get; } = new();

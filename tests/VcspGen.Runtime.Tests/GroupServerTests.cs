@@ -606,6 +606,10 @@ public sealed class GroupServerTests
 
         var counting = new CountingSink();
         _sink.Forward = counting;
+
+        // A host listening to every relayed message: the event passes the message by reference, allocating nothing.
+        var reported = 0L;
+        server.MessageRelayed += (in RelayedMessage m) => reported += m.Length;
         void RunRound(int r)
         {
             for (var i = 0; i < members.Length; i++)
@@ -635,6 +639,7 @@ public sealed class GroupServerTests
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(Rounds * members.Length * (members.Length - 1), counting.Msgs);
         Assert.Equal(0, allocated);
+        Assert.Equal(Rounds * members.Length * "steady state".Length, reported);
         Assert.Equal(0, server.RelayLogCount); // everything acknowledged, everything released
     }
 }
