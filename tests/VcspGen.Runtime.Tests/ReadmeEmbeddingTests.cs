@@ -24,7 +24,11 @@ public sealed partial class ReadmeEmbeddingTests
     [Fact]
     public async Task TheSampleJoinsChatsListsAndQuits()
     {
-        var members = await MyChat.Embedding.HelloAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
-        Assert.Equal("alice\n", members);
+        var (sender, members) = await MyChat.Embedding.HelloAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.Equal("alice", sender);
+        var alice = Assert.Single(members);
+        Assert.Equal("alice", alice.Name);
+        Assert.Equal(System.Net.IPAddress.Loopback, alice.Address.ToIPEndPoint().Address);
+        Assert.False(alice.InCall);
     }
 }
