@@ -48,7 +48,7 @@ public sealed class VcspMetrics : IDisposable
 
         Meter.CreateObservableGauge("vcsp.server.members", () => ReadGroups(static g => g.MemberCount), "{member}", "Members of a group.");
         Meter.CreateObservableGauge("vcsp.server.reassemblies.pending", () => ReadGroups(static g => g.PendingReassemblies), "{message}", "Fragmented messages a group is reassembling.");
-        Meter.CreateObservableGauge("vcsp.server.relay_log.occupancy", () => ReadGroups(static g => g.RelayLogCount), "{datagram}", "Relayed datagrams a group's relay log holds for members' acknowledgements.");
+        Meter.CreateObservableGauge("vcsp.server.relay_log.occupancy", () => ReadGroups(static g => Math.Max(0, g.RelayLogCount)), "{datagram}", "Relayed datagrams a group's relay log holds for members' acknowledgements.");
         Meter.CreateObservableGauge("vcsp.server.calls.active", () => ReadGroups(static g => g.CallMemberCount > 0 ? 1 : 0), "{call}", "Whether a group's call is on (1) or not (0).");
         Meter.CreateObservableGauge("vcsp.server.call.members", () => ReadGroups(static g => g.CallMemberCount), "{member}", "Members in a group's call.");
 
@@ -117,7 +117,8 @@ public sealed class VcspMetrics : IDisposable
 
     private List<Measurement<int>> ReadGroups(Func<GroupServer, int> read)
     {
-        // Read off the loop threads: each level is one int the group's loop writes, so a read is a recent value.
+        // Read off the loop threads, without the group's lock: each level is a count the group's loop writes, so a read
+        // is a recent value (the relay log's, two positions read apart, is kept from going below zero).
         var measurements = new List<Measurement<int>>();
         foreach (var (group, _) in _groups)
         {

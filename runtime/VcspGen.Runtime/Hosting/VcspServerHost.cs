@@ -21,7 +21,7 @@ public readonly record struct GroupBinding(VcspAddress Address, int SipPort);
 /// endpoint (UDP and TCP on one port) for all their calls, whose messages are routed to their group. The host owns
 /// the wiring and the locks: user code reaches a group only through <see cref="HostedGroup.Invoke"/>.
 /// </summary>
-public sealed class VcspServerHost : IDisposable
+public sealed partial class VcspServerHost : IDisposable
 {
     private readonly IPAddress _bind;
     private readonly ILoggerFactory _loggers;
@@ -33,6 +33,7 @@ public sealed class VcspServerHost : IDisposable
     private readonly SipRouter _router;
     private readonly Task _sipRunning = Task.CompletedTask;
     private readonly VcspMetrics _metrics;
+    private readonly ILogger _logger;
     private int _disposed;
 
     /// <summary>Creates the host; it binds its SIP endpoint now, and each group's port in <c>AddGroup</c>.</summary>
@@ -48,6 +49,7 @@ public sealed class VcspServerHost : IDisposable
         _bind = bind;
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _metrics = metrics ?? VcspMetrics.Default;
+        _logger = _loggers.CreateLogger<VcspServerHost>();
         _loops = new EventLoop[eventLoops > 0 ? eventLoops : Environment.ProcessorCount];
         for (var i = 0; i < _loops.Length; i++)
         {
@@ -150,6 +152,7 @@ public sealed class VcspServerHost : IDisposable
                 sink.Target = _sip is null ? null : _router.SinkFor(group, _sip);
                 _router.Add(group);
                 _groups.Add(group);
+                LogGroup(_logger, groupOptions.Name, host.LocalEndPoint, _sip?.LocalEndPoint.ToString() ?? "none (no calls)");
                 return group;
             }
         }
@@ -219,6 +222,9 @@ public sealed class VcspServerHost : IDisposable
 
         _running.Dispose();
     }
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Group {Group} listening on {EndPoint} (UDP); SIP on {Sip}")]
+    private static partial void LogGroup(ILogger logger, string group, IPEndPoint endPoint, string sip);
 
     private EventLoop LeastLoaded()
     {

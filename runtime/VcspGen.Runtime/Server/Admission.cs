@@ -129,7 +129,11 @@ internal sealed class Admission
 
         if ((replacing is null && _roster.Count >= _options.MaxMembers) || !_roster.TryDrawChallenge(out var challenge))
         {
-            _activity.OnFull(source, _options.MaxMembers);
+            if (_roster.Count >= _options.MaxMembers)
+            {
+                _activity.OnFull(source, _options.MaxMembers);
+            }
+
             RefuseJoin(source, request.Sequence, RejectReason.GroupFull, "group full", size);
             return;
         }
