@@ -94,11 +94,21 @@ public sealed class AddVcspServerTests
         Assert.Equal(1, members.GetMeasurementSnapshot().Single(m => (string?)m.Tags["group"] == "lobby").Value);
         Assert.NotSame(VcspMetrics.Default, metrics);
 
+        // The admin API kicks a member as the owner's KICK does: the client is told it was kicked.
+        var kickedEvents = new TaskEvents();
+        using var bob = new VcspClientHost(new ClientHostOptions { Client = new ClientOptions { Server = VcspAddress.FromEndPoint(lobby.LocalEndPoint), Name = "bob" } }, kickedEvents, kickedEvents);
+        var bobRunning = bob.RunAsync(clientStop.Token);
+        bob.Invoke(c => c.Join());
+        await kickedEvents.Joined.Task.WaitAsync(TimeSpan.FromSeconds(10), Stop);
+        Assert.True(await lobby.KickAsync("bob", "enough", Stop));
+        Assert.Equal(CloseReason.Kicked, (await kickedEvents.Closed.Task.WaitAsync(TimeSpan.FromSeconds(10), Stop)).Reason);
+        Assert.False(await lobby.KickAsync("bob", cancellationToken: Stop));
+
         await app.StopAsync(Stop);
-        Assert.Equal([("alice", MemberLeaveReason.ServerShutdown)], left);
+        Assert.Equal([("bob", MemberLeaveReason.Kicked), ("alice", MemberLeaveReason.ServerShutdown)], left);
         Assert.True(lobby.Invoke(g => g.IsShutDown));
         await clientStop.CancelAsync();
-        await running;
+        await Task.WhenAll(running, bobRunning);
     }
 
     [Fact]
@@ -160,15 +170,15 @@ public sealed class AddVcspServerTests
     {
         public TaskCompletionSource Joined { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        public TaskCompletionSource<SessionEnd> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public void OnJoined(ReadOnlySpan<byte> groupName) => Joined.TrySetResult();
 
         public void OnMessage(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message)
         {
         }
 
-        public void OnClosed(SessionEnd end)
-        {
-        }
+        public void OnClosed(SessionEnd end) => Closed.TrySetResult(end);
 
         public void OnPong(TimeSpan roundTrip)
         {
