@@ -51,8 +51,17 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
         var (runtimeLicense, runtimeDependencies) = Nuspec(feed.PackagePath("VcspGen.Runtime"));
         Assert.Equal("MIT", runtimeLicense);
         Assert.Equal(feed.Version, runtimeDependencies.GetValueOrDefault("VcspGen"));
-        Assert.True(runtimeDependencies.ContainsKey("Microsoft.Extensions.Logging.Abstractions"), string.Join(", ", runtimeDependencies.Keys));
-        Assert.Equal(2, runtimeDependencies.Count);
+        // Abstractions only (logging, and for AddVcspServer: DI, hosting, options, IMeterFactory).
+        string[] abstractions =
+        [
+            "Microsoft.Extensions.Logging.Abstractions",
+            "Microsoft.Extensions.DependencyInjection.Abstractions",
+            "Microsoft.Extensions.Hosting.Abstractions",
+            "Microsoft.Extensions.Options",
+            "Microsoft.Extensions.Diagnostics.Abstractions",
+        ];
+        Assert.All(abstractions, name => Assert.True(runtimeDependencies.ContainsKey(name), string.Join(", ", runtimeDependencies.Keys)));
+        Assert.Equal(1 + abstractions.Length, runtimeDependencies.Count);
     }
 
     [Fact]

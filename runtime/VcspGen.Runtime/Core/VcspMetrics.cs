@@ -17,7 +17,8 @@ namespace VcspGen.Runtime;
 /// <remarks>
 /// One instance per meter: the hosts and groups given it register with it, and its gauges read them. Without an
 /// <see cref="IMeterFactory"/> the instance makes its meter itself; <see cref="Default"/> is the one every host and
-/// group without metrics of its own uses.
+/// group without metrics of its own uses. Make one per factory (a factory hands the same meter to each), as
+/// <see cref="VcspServiceCollectionExtensions.AddVcspServer"/> does with its singleton.
 /// </remarks>
 public sealed class VcspMetrics : IDisposable
 {

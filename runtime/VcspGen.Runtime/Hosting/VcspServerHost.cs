@@ -199,7 +199,10 @@ public sealed partial class VcspServerHost : IDisposable
         await Task.WhenAll(runs).ConfigureAwait(false);
     }
 
-    /// <summary>Closes every socket and stops the event loops.</summary>
+    /// <summary>
+    /// Closes every socket and stops the event loops at once, sending nothing: for a graceful stop (BYEs to call
+    /// members), cancel <see cref="RunAsync"/> and let it end first.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -98,7 +98,7 @@ public sealed partial class GroupServer
 
     /// <summary>
     /// Shuts the group down (PROTOCOL.md §12.5; a server sends no Fin, §8.8): every member's waiting messages are
-    /// relayed, every call member is sent a BYE, every member is removed (<see cref="MemberLeft"/> with
+    /// relayed, every call member is sent a BYE (a set-up in progress is abandoned), every member is removed (<see cref="MemberLeft"/> with
     /// <see cref="MemberLeaveReason.ServerShutdown"/>), and from then on joins are dropped and unknown senders are not
     /// told NotMember. Keep the group running a moment after (its host does) so the BYEs are answered and retransmitted.
     /// </summary>
@@ -132,8 +132,6 @@ public sealed partial class GroupServer
         {
             _roster.RemoveRejoin(rejoin);
         }
-
-        _call.CloseCall(); // set-ups still in progress: abandoned
     }
 
     /// <summary>Kicks a member (PROTOCOL.md §11.6): the Kick, then its removal.</summary>
