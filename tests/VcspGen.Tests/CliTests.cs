@@ -68,7 +68,8 @@ public sealed class CliTests
         var (code, output, error) = Run(args);
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, output);
-        Assert.Contains("usage: vcsp", error, System.StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  vcsp ", error.ReplaceLineEndings("\n"), System.StringComparison.Ordinal);
+        Assert.StartsWith("vcsp", error, System.StringComparison.Ordinal); // what was wrong comes first
     }
 
     [Theory]
@@ -78,6 +79,6 @@ public sealed class CliTests
     {
         var (code, output, _) = Run(args);
         Assert.Equal(0, code);
-        Assert.Contains("usage: vcsp", output, System.StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  vcsp ", output.ReplaceLineEndings("\n"), System.StringComparison.Ordinal);
     }
 }

@@ -28,6 +28,11 @@ public sealed class ClientVerbTests
     [InlineData("client", "--server", "127.0.0.1", "--name", "this-member-name-is-longer-than-32-bytes")]
     [InlineData("client", "--server", "127.0.0.1", "--name", "")]
     [InlineData("client", "--server", "127.0.0.1", "--name", "tab\tname")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "carol smith")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "evil\u202etxt")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "bob", "--keepalive", "0")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "bob", "--sip-transport", "sctp")]
+    [InlineData("client", "--server=127.0.0.1", "--name=bob", "--sip-port=x")]
     [InlineData("client", "--server", "127.0.0.1", "--name", "bob", "--bogus", "1")]
     [InlineData("client", "--server")]
     public void WrongArgumentsPrintUsageAndExitWithTwo(params string[] args)
@@ -35,7 +40,8 @@ public sealed class ClientVerbTests
         using var output = new StringWriter();
         using var error = new StringWriter();
         Assert.Equal(2, Vcsp.Cli.Program.Run(args, output, error, TestContext.Current.CancellationToken));
-        Assert.Contains("usage: vcsp client", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  vcsp client [options]", error.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.StartsWith("vcsp client: ", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(string.Empty, output.ToString());
     }
 
@@ -47,7 +53,7 @@ public sealed class ClientVerbTests
     {
         using var output = new StringWriter();
         Assert.Equal(0, Vcsp.Cli.Program.Run([verb, "--help"], output, TextWriter.Null, TestContext.Current.CancellationToken));
-        Assert.Contains("usage: vcsp " + verb, output.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"Usage:\n  vcsp {verb} [options]", output.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Fact]
