@@ -41,6 +41,9 @@ internal static class ServerCommand
         /// <summary>The advertised addresses (PROTOCOL.md §8.1 step 3): for which group, and a host (not yet resolved) and port.</summary>
         public IReadOnlyList<(string Group, string Host, int Port)> Advertise { get; init; } = [];
 
+        /// <summary>Where to serve the meters for Prometheus to scrape (<c>http://HOST:PORT/metrics</c>), or null for nowhere.</summary>
+        public IPEndPoint? Prometheus { get; init; }
+
         /// <summary>The least severe log level written (console, or the journal under systemd).</summary>
         public LogLevel LogLevel { get; init; } = LogLevel.Information;
     }
@@ -61,9 +64,10 @@ internal static class ServerCommand
         var advertise = new Option<string[]>("--advertise") { HelpName = "[NAME=]HOST:PORT", Description = "Another address clients may reach a group at (a port forward, NAT or a UDP proxy in front of it): a join naming it is accepted, and the member is told that address (INFO, and its call: HOST with the SIP port, PORT as the media port). Without NAME= it is for the group on --port (the one given without its own port). HOST is a.b.c.d, [IPv6] or a host name (resolved once at start). Repeat for several." };
         var logLevel = new Option<string>("--log-level") { HelpName = "LEVEL", Description = "The least severe log entry written: trace, debug, information, warning, error, critical or none [default: information; joins, leaves, kicks and calls are information, dropped datagrams debug]." };
         logLevel.AcceptOnlyFromAmong("trace", "debug", "information", "warning", "error", "critical", "none");
+        var prometheus = new Option<string>("--prometheus") { HelpName = "HOST:PORT", Description = "Serve the runtime's meters at http://HOST:PORT/metrics for Prometheus to scrape (OpenTelemetry's exporter), e.g. 127.0.0.1:9464 [default: off; dotnet-counters reads them without it]." };
         var command = new Command("server", "Host one or more groups on UDP until Ctrl-C or SIGTERM (a systemd service too: see README).")
         {
-            config, bind, port, groups, owner, policy, sipPort, maxMembers, memberTimeout, codecs, advertise, logLevel,
+            config, bind, port, groups, owner, policy, sipPort, maxMembers, memberTimeout, codecs, advertise, logLevel, prometheus,
         };
         line.SetEpilog(command, """
             Configuration: every option above is also a key of the "Server" section of --config's JSON file or of an
@@ -92,6 +96,7 @@ internal static class ServerCommand
             Put("MaxMembers", VcspCommandLine.Given(parsed, maxMembers));
             Put("MemberTimeout", VcspCommandLine.Given(parsed, memberTimeout));
             Put("Codecs", parsed.GetValue(codecs));
+            Put("Prometheus", parsed.GetValue(prometheus));
             var (configuration, loadProblem) = Load(parsed.GetValue(config)?.FullName, given, parsed.GetValue(logLevel));
             if (configuration is null)
             {
@@ -207,6 +212,12 @@ internal static class ServerCommand
             return (null, $"'{levelText}' is not a log level (trace, debug, information, warning, error, critical, none)");
         }
 
+        IPEndPoint? scrape = null;
+        if (Value("Prometheus") is { } scrapeText && (!IPEndPoint.TryParse(scrapeText, out scrape) || scrape.Port == 0))
+        {
+            return (null, $"'{scrapeText}' is not ADDRESS:PORT to serve the meters at (--prometheus)");
+        }
+
         var groups = new List<(string Name, int? Port)>();
         foreach (var value in List("Groups", commandLineGroups))
         {
@@ -271,7 +282,7 @@ internal static class ServerCommand
             advertised.Add((forGroup ?? onDefaultPort!, host, hostPort));
         }
 
-        return (new Options(bind, resolved, owner, policy, sipPort, codecs) { MaxMembers = maxMembers, MemberTimeout = memberTimeout, Advertise = advertised, LogLevel = logLevel }, null);
+        return (new Options(bind, resolved, owner, policy, sipPort, codecs) { MaxMembers = maxMembers, MemberTimeout = memberTimeout, Advertise = advertised, LogLevel = logLevel, Prometheus = scrape }, null);
     }
 
     private static bool TryInt(string? text, int fallback, int min, out int value, int max = 65535)

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 using VcspGen;
 using VcspGen.Runtime;
 
@@ -38,6 +39,17 @@ internal static class ServerHosting
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
         builder.Services.AddSystemd();
+        if (options.Prometheus is { } scrape)
+        {
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(VcspMetrics.MeterName)
+                .AddPrometheusHttpListener(listener =>
+                {
+                    listener.Host = scrape.Address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{scrape.Address}]" : scrape.Address.ToString();
+                    listener.Port = scrape.Port;
+                }));
+        }
+
         builder.Services.AddSingleton(new GroupsService.Settings(options, output));
         builder.Services.AddHostedService<GroupsService>();
         using var host = builder.Build();
