@@ -66,8 +66,9 @@ public sealed class ServerSipDiscoveryTests
             (forger, Invite(aliceSip, forgerSource, new IPEndPoint(IPAddress.Loopback, 5060), forgerSource)),
             (forger, Invite(aliceSip, forgerSource, forgerSource, new IPEndPoint(IPAddress.Loopback, forgerSource.Port + 1))),
 
-            // The group's address and port, but a Via that names another address.
+            // The group's address and port, but a Via that names another address, or no Contact at all.
             (forger, Invite(aliceSip, new IPEndPoint(IPAddress.Parse("127.0.0.2"), forgerSource.Port), forgerSource, forgerSource)),
+            (forger, Invite(aliceSip, forgerSource, null, forgerSource)),
         };
         foreach (var (from, invite) in forgeries)
         {
@@ -112,6 +113,25 @@ public sealed class ServerSipDiscoveryTests
     }
 
     [Fact]
+    public void TheOriginRuleOverTcpAndFromADualModeSocket()
+    {
+        var callee = new SipCallee(new NoSip(), TimeProvider.System, new SipTimers(), new IPEndPoint(IPAddress.Loopback, 7000), "alice", IPAddress.Loopback, configuredServer: null);
+        var member = new IPEndPoint(IPAddress.Loopback, 7000);
+        var sipPort = new IPEndPoint(IPAddress.Loopback, 5070);
+
+        // Over TCP the connection's ephemeral port is not the SIP port: the headers' one port is learned.
+        var overTcp = Invite(member, sipPort, sipPort, sipPort, "TCP");
+        Assert.Equal(sipPort, callee.TryOrigin(overTcp, new SipPeer(new IPEndPoint(IPAddress.Loopback, 40001), SipTransport.Tcp)));
+        Assert.Null(callee.TryOrigin(Invite(member, sipPort, new IPEndPoint(IPAddress.Loopback, 5071), sipPort, "TCP"), new SipPeer(new IPEndPoint(IPAddress.Loopback, 40001), SipTransport.Tcp)));
+        Assert.Null(callee.TryOrigin(overTcp, new SipPeer(sipPort, SipTransport.Udp))); // a Via that says TCP, over UDP
+
+        // A dual-mode socket writes the group's IPv4 address as ::ffff:127.0.0.1: the same address.
+        var mapped = new IPEndPoint(IPAddress.Loopback.MapToIPv6(), 5070);
+        Assert.Equal(sipPort, callee.TryOrigin(Invite(member, sipPort, sipPort, sipPort), new SipPeer(mapped, SipTransport.Udp)));
+        Assert.Null(callee.TryOrigin(Invite(member, sipPort, sipPort, sipPort), new SipPeer(new IPEndPoint(IPAddress.Parse("127.0.0.2").MapToIPv6(), 5070), SipTransport.Udp)));
+    }
+
+    [Fact]
     public void TheViaParserReadsTheFirstEntrysTransportAndSentBy()
     {
         Assert.True(SipHeaders.TryParseVia("SIP/2.0/UDP 127.0.0.1:5071;branch=z9hG4bKx, SIP/2.0/TCP 10.0.0.1:1", out var transport, out var sentBy));
@@ -124,6 +144,13 @@ public sealed class ServerSipDiscoveryTests
         }
     }
 
+    private sealed class NoSip : ISipSink
+    {
+        public void Send(SipMessage message, SipPeer peer)
+        {
+        }
+    }
+
     private static Socket Bound(string address)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -132,18 +159,22 @@ public sealed class ServerSipDiscoveryTests
     }
 
     // An INVITE as a VCSP server writes it (PROTOCOL.md §12.3), with the Via, Contact and From given.
-    private static SipMessage Invite(IPEndPoint member, IPEndPoint via, IPEndPoint contact, IPEndPoint from)
+    private static SipMessage Invite(IPEndPoint member, IPEndPoint via, IPEndPoint? contact, IPEndPoint from, string transport = "UDP")
     {
         var offer = SdpSession.ForCall(IPAddress.Loopback, "audio", 5000, 111, callChallenge: 4660);
-        return SipMessage.Request("INVITE", $"sip:alice@{member}")
-            .With("Via", $"SIP/2.0/UDP {via};branch=z9hG4bK{via.Port}")
+        var invite = SipMessage.Request("INVITE", $"sip:alice@{member}")
+            .With("Via", $"SIP/2.0/{transport} {via};branch=z9hG4bK{via.Port}")
             .With("Max-Forwards", "70")
             .With("From", $"\"lobby\" <sip:vcsp@{from}>;tag=f{from.Port}")
             .With("To", $"<sip:alice@{member}>")
             .With("Call-ID", "discovery@127.0.0.1")
-            .With("CSeq", "1 INVITE")
-            .With("Contact", $"<sip:vcsp@{contact}>")
-            .WithBody("application/sdp", offer.ToBytes());
+            .With("CSeq", "1 INVITE");
+        if (contact is not null)
+        {
+            invite = invite.With("Contact", $"<sip:vcsp@{contact}>");
+        }
+
+        return invite.WithBody("application/sdp", offer.ToBytes());
     }
 
     private static SipMessage Bye(IPEndPoint member, IPEndPoint from, string callId) =>

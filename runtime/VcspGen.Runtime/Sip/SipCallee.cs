@@ -180,7 +180,7 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
 
         if (!string.Equals(invite.Get("Content-Type")?.Split(';')[0].Trim(), "application/sdp", StringComparison.OrdinalIgnoreCase)
             || !SdpSession.TryParse(invite.Body.Span, out var offer, out _)
-            || !offer!.ConnectionAddress.Equals(origin.Address)
+            || !Same(offer!.ConnectionAddress, origin.Address)
             || Array.IndexOf(codecs, offer.Formats[0]) < 0
             || offer.CallChallenge is { } c && VcspChallenge.IsReserved((ushort)c))
         {
@@ -224,10 +224,10 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
         var tcp = peer.Transport == SipTransport.Tcp;
         if (configuredServer is { } configured)
         {
-            return peer.EndPoint.Address.Equals(configured.Address) && (tcp || peer.EndPoint.Port == configured.Port) ? configured : null;
+            return Same(peer.EndPoint.Address, configured.Address) && (tcp || peer.EndPoint.Port == configured.Port) ? configured : null;
         }
 
-        if (!peer.EndPoint.Address.Equals(serverAddress)
+        if (!Same(peer.EndPoint.Address, serverAddress)
             || !SipHeaders.TryParseVia(invite.Get("Via"), out var viaTransport, out var via)
             || viaTransport != peer.Transport
             || !SipHeaders.TryParseUriEndPoint(SipHeaders.Uri(invite.Get("Contact")), out var contact)
@@ -236,14 +236,18 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
             return null;
         }
 
-        var sameAddress = via!.Address.Equals(serverAddress) && contact!.Address.Equals(serverAddress) && from!.Address.Equals(serverAddress);
+        var sameAddress = Same(via!.Address, serverAddress) && Same(contact!.Address, serverAddress) && Same(from!.Address, serverAddress);
         var samePort = via.Port == contact!.Port && via.Port == from!.Port && (tcp || via.Port == peer.EndPoint.Port);
         return sameAddress && samePort ? new IPEndPoint(serverAddress, via.Port) : null;
     }
 
+    // One address however a dual-mode socket writes it (an IPv4 address as ::ffff:a.b.c.d).
+    private static bool Same(IPAddress a, IPAddress b) =>
+        (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).Equals(b.IsIPv4MappedToIPv6 ? b.MapToIPv4() : b);
+
     // An in-dialog request's source: the dialog's peer address, and over UDP its port too (over TCP a request may come
     // on another connection, from another ephemeral port).
     private bool IsDialogPeer(SipPeer peer) =>
-        _dialog is { } dialog && peer.Transport == dialog.Peer.Transport && peer.EndPoint.Address.Equals(dialog.Peer.EndPoint.Address)
+        _dialog is { } dialog && peer.Transport == dialog.Peer.Transport && Same(peer.EndPoint.Address, dialog.Peer.EndPoint.Address)
         && (peer.Transport == SipTransport.Tcp || peer.EndPoint.Port == dialog.Peer.EndPoint.Port);
 }
