@@ -99,7 +99,8 @@ internal static class ClientCommand
                         SipTransport = options.SipTransport,
                         ServerSipEndPoint = options.ServerSip is { } serverSip ? IPEndPoint.Parse(serverSip) : null,
                         MediaPort = binding.Local.Port,
-                        Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
+                        // --send-media streams MPEG-TS: without --codecs, the call offers mp2t only (the server picks by its own order, §12.2).
+                        Codecs = options.Codecs ?? (options.SendMedia is null ? GroupOptions.DefaultCodecs : [(byte)VcspCodec.Mp2t]),
                     },
                 },
                 console,
@@ -127,12 +128,31 @@ internal static class ClientCommand
         }
     }
 
-    /// <summary>--send-media: once the call has started (with a call challenge), streams the file in real time.</summary>
+    /// <summary>
+    /// --send-media: once the call has started (with a call challenge) under MPEG-TS, streams the file in real time. A
+    /// call under another codec is refused, with a message, and the next call is waited for.
+    /// </summary>
     private static async Task StreamWhenInCallAsync(VcspClientHost client, ConsoleEvents console, string file, CancellationToken stop)
     {
-        if (!await console.WaitAsync(client, c => c.Call!.State == CallState.InCall && c.Call.CallChallenge is not null, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
+        while (true)
         {
-            return;
+            if (!await console.WaitAsync(client, c => c.Call!.State == CallState.InCall && c.Call.CallChallenge is not null, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            // The file is MPEG-TS: under another negotiated codec it would be mislabelled media, so it is not sent.
+            var codec = client.Invoke(c => c.Call!.Codec);
+            if (codec == (byte)VcspCodec.Mp2t)
+            {
+                break;
+            }
+
+            console.Print($"! media: not sending {file}: the call's codec is {CodecNames.Describe([codec])}, and --send-media streams MPEG-TS (mp2t); offer mp2t (--codecs mp2t, or /vc-init mp2t)");
+            if (!await console.WaitAsync(client, c => c.Call!.State != CallState.InCall, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
+            {
+                return;
+            }
         }
 
         try
