@@ -60,6 +60,12 @@ internal static class ClientLines
             case "/dm" or "/whisper" or "/tell" when rest.IndexOf(' ', StringComparison.Ordinal) is > 0 and var gap:
                 await DirectAsync(client, console, rest[..gap], rest[(gap + 1)..], stop).ConfigureAwait(false);
                 return true;
+            case "/dm" or "/whisper" or "/tell":
+                console.Print($"! usage: {verb} NAME TEXT (a member's name, one word, or HOST:PORT; then the message)");
+                return true;
+            case "/kick":
+                console.Print("! usage: /kick NAME (one member's name)");
+                return true;
             case "/vc-init":
                 byte[]? codecs = null;
                 if (rest.Length > 0 && !CodecNames.TryParse(rest, out codecs))
@@ -112,7 +118,7 @@ internal static class ClientLines
                 await console.WaitAsync(client, c => c.Group.State is ClientState.Member or ClientState.Closed, AnswerPatience * 2, stop).ConfigureAwait(false);
                 return true;
             default:
-                console.Print($"! '{line}' is not a command; {Commands}");
+                console.Print($"! '{TerminalText.Sanitize(line)}' is not a command; {Commands}");
                 return true;
         }
     }
@@ -130,6 +136,7 @@ internal static class ClientLines
                 (c.Group.TrySend(text), c.Group.State, c.Group.SendQueueLength >= c.Group.SendQueueCapacity, c.Rejoining, c.Group.MaxMessageLength));
             if (sent)
             {
+                console.PrintOwn(text);
                 return;
             }
 
@@ -202,7 +209,11 @@ internal static class ClientLines
             }
         }
 
-        if (!sent)
+        if (sent)
+        {
+            console.PrintOwnDirect(peer, message);
+        }
+        else
         {
             var most = client.Invoke(c => c.Direct.MaxMessageLength);
             console.Print(message.Length > most
