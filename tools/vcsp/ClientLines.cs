@@ -13,6 +13,22 @@ namespace Vcsp.Cli;
 internal static class ClientLines
 {
     public const string Commands = "commands: /list /info /ping /dm NAME TEXT /kick NAME /res /vc-init [CODECS] /vc-leave /vc-restart /quit /help";
+
+    /// <summary>The commands, one a line, for the terminal front end's /help.</summary>
+    public const string Help = """
+        commands (anything else you type goes to the group):
+          /list             the members (with their addresses when you are the administrator)
+          /info             the group's address, name, owner and member count
+          /ping             a VCSP echo to the server, with the round trip in milliseconds
+          /dm NAME TEXT     a direct message, peer to peer (also /whisper and /tell; NAME may be HOST:PORT)
+          /kick NAME        remove a member (the administrator only)
+          /res              leave and join again (and the call, if in it)
+          /vc-init [LIST]   join the group's call; /vc-leave leaves it, /vc-restart leaves and joins it again
+          /quit             leave and exit (also Ctrl-C)
+          /help             this list
+        keys: Up/Down the lines typed before, PageUp/PageDown scroll back and forth
+        """;
+
     private static readonly TimeSpan AnswerPatience = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan QueuePoll = TimeSpan.FromMilliseconds(10);
 

@@ -65,6 +65,12 @@ internal static class TerminalChat
                         console.Print(ConsoleEvents.LineKind.Own, TerminalText.Sanitize(line)); // which command the answer below belongs to
                     }
 
+                    if (line.Trim().Equals("/help", StringComparison.OrdinalIgnoreCase))
+                    {
+                        console.Print(ConsoleEvents.LineKind.Reply, ClientLines.Help.TrimEnd()); // line mode's /help is one line, for scripts
+                        continue;
+                    }
+
                     if (!await ClientLines.HandleLineAsync(client, console, line, stop).ConfigureAwait(false))
                     {
                         return 0;

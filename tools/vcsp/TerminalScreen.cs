@@ -5,9 +5,11 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using Terminal.Gui.App;
+using Terminal.Gui.Drawing;
 using Terminal.Gui.Input;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
+using Attribute = Terminal.Gui.Drawing.Attribute;
 
 namespace Vcsp.Cli;
 
@@ -149,12 +151,34 @@ internal sealed class TerminalScreen : IDisposable
 
     private Window Build(IApplication app)
     {
-        var window = new Window { Width = Dim.Fill(), Height = Dim.Fill(), BorderStyle = Terminal.Gui.Drawing.LineStyle.None };
+        var window = new Window { Width = Dim.Fill(), Height = Dim.Fill(), BorderStyle = LineStyle.None };
+
+        // The terminal's own colours for everything Terminal.Gui draws (no theme's blue or grey backgrounds), so with
+        // NO_COLOR nothing on the screen is coloured; with colour, only the scrollback's kinds and names are.
+        var plain = new Attribute(Color.None, Color.None);
+        var scheme = new Scheme(plain)
+        {
+            Normal = plain,
+            HotNormal = plain,
+            Focus = plain,
+            HotFocus = plain,
+            Active = plain,
+            HotActive = plain,
+            Highlight = plain,
+            Editable = plain,
+            ReadOnly = plain,
+            Disabled = plain,
+        };
+        window.SetScheme(scheme);
         _scrollback = new TerminalScrollback(_colour) { X = 0, Y = 0, Width = Dim.Fill(), Height = Dim.Fill(2) };
         _statusLine = new Label { X = 0, Y = Pos.AnchorEnd(2), Width = Dim.Fill(), Text = StatusText() };
         var prompt = new Label { X = 0, Y = Pos.AnchorEnd(1), Text = _prompt };
         var input = new TextField { X = Pos.Right(prompt), Y = Pos.AnchorEnd(1), Width = Dim.Fill() };
         window.Add(_scrollback, _statusLine, prompt, input);
+        if (!_colour)
+        {
+            input.SetScheme(scheme); // the input field's own scheme is coloured too
+        }
 
         input.Accepting += (_, e) =>
         {
