@@ -75,6 +75,44 @@ public sealed partial class TerminalClientTests
         }
     }
 
+    [Fact]
+    public async Task ListsSayWhoJoinedAndLeftAndAKickEndsTheClientWithOne()
+    {
+        var port = FreePort().ToString(CultureInfo.InvariantCulture);
+        var address = "127.0.0.1:" + port;
+        using var server = VcspProcess.Start("server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port, "--owner", "alice");
+        await server.WaitForAsync("group lobby on " + address, Patience);
+        using var alice = VcspProcess.Start("client", "--server", address, "--name", "alice");
+        await alice.WaitForAsync("joined lobby", Patience);
+        using var screen = StartTerminalClient(address, "carol");
+        await screen.WaitForAsync(s => s.Any(l => l.EndsWith(" joined lobby", StringComparison.Ordinal)), "joined lobby", Patience);
+        screen.Type("/list");
+        screen.Press("Enter");
+        await screen.WaitForAsync(s => s.Any(l => l.Trim() == "alice") && s.Any(l => l.Trim() == "carol"), "the first list", Patience);
+
+        // The protocol tells nobody when members come and go: the next /list says what changed since this one.
+        using (var dave = VcspProcess.Start("client", "--server", address, "--name", "dave"))
+        {
+            await dave.WaitForAsync("joined lobby", Patience);
+            screen.Type("/list");
+            screen.Press("Enter");
+            await screen.WaitForAsync(s => s.Any(l => Line("since the last /list: joined dave").IsMatch(l)), "dave's arrival", Patience);
+            await dave.Input.WriteLineAsync("/quit");
+            await dave.Input.FlushAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, await dave.WaitForExitAsync(Patience));
+        }
+
+        screen.Press("Up", "Enter"); // /list again, from the history
+        await screen.WaitForAsync(s => s.Any(l => Line("since the last /list: left dave").IsMatch(l)), "dave's leaving", Patience);
+
+        // The owner kicks carol: her screen closes, and the restored terminal says why; the exit code is 1.
+        await alice.Input.WriteLineAsync("/kick carol");
+        await alice.Input.FlushAsync(TestContext.Current.CancellationToken);
+        var shown = await screen.WaitForAsync(s => s.Any(l => l == "[vcsp exited 1]"), "the exit after the kick", Patience);
+        Assert.Contains("vcsp client: the session ended: kicked", shown);
+        await alice.WaitForAsync("kick: done", Patience);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -201,7 +201,7 @@ internal static class ClientCommand
 
         await using var recording = record;
         using var screen = TerminalScreen.IsWanted(options.Ui, output) ? new TerminalScreen(options.Name, $"{options.Name} on {server}", TerminalScreen.ColourWanted) : null;
-        var console = screen is null ? new ConsoleEvents(output, record) { OwnName = options.Name } : new ConsoleEvents(screen.Write, record) { OwnName = options.Name };
+        var console = screen is null ? new ConsoleEvents(output, record) { OwnName = options.Name } : new ConsoleEvents(screen.Write, record) { OwnName = options.Name, SayListChanges = true };
         VcspClientHost client;
         try
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -31,6 +32,7 @@ internal sealed class ConsoleEvents : IClientEvents, IDirectMessageEvents, ICall
     private int _replies;
     private int _pongs;
     private string _lastClose = string.Empty;
+    private HashSet<string>? _listed;
 
     /// <summary>Line mode: each line to <paramref name="output"/>, flushed, except this member's own lines.</summary>
     public ConsoleEvents(TextWriter output, Stream? record)
@@ -75,6 +77,12 @@ internal sealed class ConsoleEvents : IClientEvents, IDirectMessageEvents, ICall
         /// <summary>Something went wrong, or was refused: the lines that start with "! ".</summary>
         Problem,
     }
+
+    /// <summary>
+    /// Whether a LIST reply is compared with the one before and who joined and left since is said (the terminal front
+    /// end: the protocol has no member-joined or member-left broadcast, so a LIST the user asks for is what tells).
+    /// </summary>
+    public bool SayListChanges { get; init; }
 
     /// <summary>This member's name as typed on the command line (made safe when shown).</summary>
     public string OwnName { get; init; } = string.Empty;
@@ -241,10 +249,33 @@ internal sealed class ConsoleEvents : IClientEvents, IDirectMessageEvents, ICall
             // then each field is made safe like any other text from the network.
             var lines = Encoding.UTF8.GetString(data).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Print(LineKind.Reply, $"{name}:" + string.Concat(lines.Select(l => "\n  " + string.Join(' ', l.Split('\t').Select(TerminalText.Sanitize)))));
+            if (command == CommandCode.List && SayListChanges)
+            {
+                SayChanges([.. lines.Select(l => TerminalText.Sanitize(l.Split('\t')[0]))]);
+            }
         }
 
         Interlocked.Increment(ref _replies);
         Changed();
+    }
+
+    private void SayChanges(HashSet<string> members)
+    {
+        var before = _listed;
+        _listed = members;
+        if (before is null)
+        {
+            return;
+        }
+
+        var joined = members.Where(m => !before.Contains(m)).Order(StringComparer.Ordinal).ToArray();
+        var left = before.Where(m => !members.Contains(m)).Order(StringComparer.Ordinal).ToArray();
+        if (joined.Length + left.Length > 0)
+        {
+            Print(LineKind.Notice, "since the last /list:"
+                + (joined.Length > 0 ? " joined " + string.Join(", ", joined) + (left.Length > 0 ? ";" : string.Empty) : string.Empty)
+                + (left.Length > 0 ? " left " + string.Join(", ", left) : string.Empty));
+        }
     }
 
     public void OnDirectMessage(in VcspAddress peer, ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message, bool firstContact)
