@@ -79,7 +79,8 @@ internal static class TerminalChat
             }
 
             await ClientLines.QuitAsync(client, console).ConfigureAwait(false);
-            return 0;
+            screen.Stop();
+            return screen.Failure is { } failure ? Fail(error, "the terminal screen failed: " + failure) : 0;
         }
         finally
         {

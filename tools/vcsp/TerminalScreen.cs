@@ -35,6 +35,7 @@ internal sealed class TerminalScreen : IDisposable
     private Label? _statusLine;
     private bool _drainPosted;
     private Thread? _thread;
+    private string? _failure;
 
     /// <summary>A screen for member <paramref name="name"/>; <paramref name="status"/> is shown above the input line.</summary>
     public TerminalScreen(string name, string status, bool colour)
@@ -60,6 +61,9 @@ internal sealed class TerminalScreen : IDisposable
 
     /// <summary>The lines typed (Enter), in order; completed when the screen closes.</summary>
     public ChannelReader<string> Lines => _lines.Reader;
+
+    /// <summary>Why the screen closed by itself, when it failed after it had started; otherwise null.</summary>
+    public string? Failure => Volatile.Read(ref _failure);
 
     /// <summary>Completes once the screen has closed and the terminal is restored.</summary>
     public Task Closed => _closed.Task;
@@ -131,9 +135,13 @@ internal sealed class TerminalScreen : IDisposable
             app.Invoke(Drain);
             app.Run(window);
         }
-        catch (Exception e) when (!started.Task.IsCompleted)
+        catch (Exception e)
         {
-            started.TrySetException(e);
+            // Before the start: Start throws it. After: the screen closes, and the chat leaves as after /quit and says why.
+            if (!started.TrySetException(e))
+            {
+                Volatile.Write(ref _failure, e.Message);
+            }
         }
         finally
         {
