@@ -25,7 +25,7 @@ public enum RejectReason : byte
     /// <summary>Another member already uses the requested name.</summary>
     NameInUse = 4,
 
-    /// <summary>The requested name is not valid UTF-8 or contains control characters (its length is checked by the decoder).</summary>
+    /// <summary>The requested name is not valid UTF-8 or breaks the member name rule: a control or format character or a space (its length is checked by the decoder).</summary>
     BadName = 5,
 
     /// <summary>

@@ -53,6 +53,47 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
         Assert.Equal(feed.Version, runtimeDependencies.GetValueOrDefault("VcspGen"));
         Assert.True(runtimeDependencies.ContainsKey("Microsoft.Extensions.Logging.Abstractions"), string.Join(", ", runtimeDependencies.Keys));
         Assert.Equal(2, runtimeDependencies.Count);
+
+        // Every package says where it comes from and what changed, with the project's icon inside it.
+        foreach (var id in new[] { "VcspGen", "VcspGen.Runtime", "VcspGen.Tool" })
+        {
+            var metadata = Metadata(feed.PackagePath(id));
+            Assert.Equal("https://github.com/vcspgen/vcspgen", metadata.GetValueOrDefault("projectUrl"));
+            Assert.Equal("https://github.com/vcspgen/vcspgen.git", metadata.GetValueOrDefault("repository.url"));
+            Assert.Equal("git", metadata.GetValueOrDefault("repository.type"));
+            Assert.Equal("icon.png", metadata.GetValueOrDefault("icon"));
+            Assert.StartsWith(feed.Version + ": see CHANGELOG.md", metadata.GetValueOrDefault("releaseNotes"), StringComparison.Ordinal);
+            Assert.Equal("README.md", metadata.GetValueOrDefault("readme"));
+            var entries = Entries(feed.PackagePath(id));
+            Assert.Contains("icon.png", entries);
+            Assert.Contains("README.md", entries);
+        }
+    }
+
+    [Fact]
+    public async Task TheVcspToolInstallsFromThePackedFolderIntoAFreshToolPathAndRuns()
+    {
+        var entries = Entries(feed.PackagePath("VcspGen.Tool"));
+        Assert.Contains("tools/net10.0/any/DotnetToolSettings.xml", entries);
+        Assert.Contains("tools/net10.0/any/vcsp.dll", entries);
+
+        var toolPath = Path.Combine(feed.Root, "tool-path");
+        var install = await DotnetAsync(feed.Root, BuildTimeout, "tool", "install", "VcspGen.Tool", "--tool-path", toolPath, "--add-source", feed.Feed, "--version", feed.Version);
+        Assert.True(install.ExitCode == 0, "The tool did not install. " + install.Describe());
+        var vcsp = Path.Combine(toolPath, "vcsp");
+        Assert.True(File.Exists(vcsp), $"No command {vcsp}. " + install.Describe());
+
+        var version = await DotnetCli.RunProgramAsync(vcsp, feed.Root, ConsumerEnvironment(), RunTimeout, TestContext.Current.CancellationToken, "--version");
+        Assert.True(version.ExitCode == 0 && version.Output.TrimStart().StartsWith(feed.Version, StringComparison.Ordinal), "vcsp --version. " + version.Describe());
+
+        var help = await DotnetCli.RunProgramAsync(vcsp, feed.Root, ConsumerEnvironment(), RunTimeout, TestContext.Current.CancellationToken, "server", "--help");
+        Assert.True(help.ExitCode == 0 && help.Output.Contains("--config <FILE>", StringComparison.Ordinal), "vcsp server --help. " + help.Describe());
+
+        var demo = await DotnetCli.RunProgramAsync(vcsp, feed.Root, ConsumerEnvironment(), RunTimeout, TestContext.Current.CancellationToken, "demo", "--codecs");
+        Assert.True(demo.ExitCode == 0 && demo.Output.Contains("= MSG from alice", StringComparison.Ordinal), "vcsp demo --codecs. " + demo.Describe());
+
+        var wrong = await DotnetCli.RunProgramAsync(vcsp, feed.Root, ConsumerEnvironment(), RunTimeout, TestContext.Current.CancellationToken, "server", "--port=none");
+        Assert.True(wrong.ExitCode == 2, "vcsp server --port=none. " + wrong.Describe());
     }
 
     [Fact]
@@ -181,6 +222,23 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
         Assert.True(File.Exists(package), $"No package {package}.");
         using var zip = ZipFile.OpenRead(package);
         return zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>The nuspec's metadata elements by name (repository's attributes as repository.url and repository.type).</summary>
+    private static Dictionary<string, string> Metadata(string package)
+    {
+        using var zip = ZipFile.OpenRead(package);
+        var entry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal) && !e.FullName.Contains('/', StringComparison.Ordinal));
+        using var stream = entry.Open();
+        var metadata = XDocument.Load(stream).Descendants().Single(e => e.Name.LocalName == "metadata");
+        var values = metadata.Elements().Where(e => !e.HasElements).ToDictionary(e => e.Name.LocalName, e => e.Value, StringComparer.Ordinal);
+        if (metadata.Elements().FirstOrDefault(e => e.Name.LocalName == "repository") is { } repository)
+        {
+            values["repository.url"] = (string?)repository.Attribute("url") ?? string.Empty;
+            values["repository.type"] = (string?)repository.Attribute("type") ?? string.Empty;
+        }
+
+        return values;
     }
 
     private static (string? License, Dictionary<string, string> Dependencies) Nuspec(string package)

@@ -32,14 +32,24 @@ internal static class DotnetCli
     /// MSBuild server and no shared compiler server (UseSharedCompilation, read by MSBuild from the environment).
     /// A process left behind would keep the output pipes open, and would hold on to the temporary folders.
     /// </remarks>
-    public static async Task<DotnetResult> RunAsync(
+    public static Task<DotnetResult> RunAsync(
+        string workingDirectory,
+        IReadOnlyDictionary<string, string>? environment,
+        TimeSpan timeout,
+        CancellationToken cancellationToken,
+        params string[] arguments) =>
+        RunProgramAsync("dotnet", workingDirectory, environment, timeout, cancellationToken, arguments);
+
+    /// <summary>Runs <paramref name="program"/> (an installed tool's command, say) as <see cref="RunAsync"/> runs dotnet.</summary>
+    public static async Task<DotnetResult> RunProgramAsync(
+        string program,
         string workingDirectory,
         IReadOnlyDictionary<string, string>? environment,
         TimeSpan timeout,
         CancellationToken cancellationToken,
         params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -75,7 +85,7 @@ internal static class DotnetCli
             }
         }
 
-        var commandLine = "dotnet " + string.Join(' ', arguments);
+        var commandLine = program + " " + string.Join(' ', arguments);
         var output = new StringBuilder();
         var stopwatch = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start };

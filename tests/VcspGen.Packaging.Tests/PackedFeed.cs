@@ -24,8 +24,8 @@ namespace VcspGen.Packaging.Tests;
 /// </remarks>
 public sealed class PackedFeed : IAsyncLifetime
 {
-    /// <summary>The repository folders and files that VcspGen and VcspGen.Runtime are built from.</summary>
-    private static readonly string[] SourceFolders = ["spec", "generator", "analyzers", "runtime"];
+    /// <summary>The repository folders and files that VcspGen, VcspGen.Runtime and the vcsp tool (VcspGen.Tool) are built from.</summary>
+    private static readonly string[] SourceFolders = ["spec", "generator", "analyzers", "runtime", "tools", "assets"];
     private static readonly string[] SourceFiles = ["Directory.Build.props", "Directory.Packages.props", "Directory.Build.targets", "global.json", ".editorconfig", "nuget.config", "NuGet.config", "NuGet.Config"];
 
     /// <summary>The temporary folder that holds everything of this run.</summary>
@@ -76,7 +76,7 @@ public sealed class PackedFeed : IAsyncLifetime
             TimeSpan.FromMinutes(5),
             TestContext.Current.CancellationToken,
             "pack", "packages.slnx", "-c", "Release", "-o", Feed, $"-p:Version={Version}", "-nologo", "-tl:off", "-v:minimal");
-        if (Pack.ExitCode != 0 || !File.Exists(PackagePath("VcspGen")) || !File.Exists(PackagePath("VcspGen.Runtime")))
+        if (Pack.ExitCode != 0 || !File.Exists(PackagePath("VcspGen")) || !File.Exists(PackagePath("VcspGen.Runtime")) || !File.Exists(PackagePath("VcspGen.Tool")))
         {
             throw new InvalidOperationException("Packing VcspGen and VcspGen.Runtime failed. " + Pack.Describe());
         }

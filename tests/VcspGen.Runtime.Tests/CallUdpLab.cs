@@ -66,7 +66,8 @@ internal sealed class CallUdpLab : IAsyncDisposable
     /// <param name="transport">The transport its SIP user agent takes INVITEs on.</param>
     /// <param name="serverSip">The server's SIP endpoint as the member expects it (defaults to the lab server's).</param>
     /// <param name="announcedSipPort">The SIP port its VoiceJoin names, when that is another user agent's (say sipp's).</param>
-    public async Task<CallMember> MemberAsync(string name, IReadOnlyList<byte> codecs, SipTransport transport = SipTransport.Udp, IPEndPoint? serverSip = null, int? announcedSipPort = null)
+    /// <param name="learnServerSip">True for a member configured with no server SIP endpoint (it learns it from the INVITE).</param>
+    public async Task<CallMember> MemberAsync(string name, IReadOnlyList<byte> codecs, SipTransport transport = SipTransport.Udp, IPEndPoint? serverSip = null, int? announcedSipPort = null, bool learnServerSip = false)
     {
         var host = Own(new UdpHost(new IPEndPoint(IPAddress.Loopback, 0)));
         var sip = Own(new SipEndpoint(new IPEndPoint(IPAddress.Loopback, 0)));
@@ -76,7 +77,7 @@ internal sealed class CallUdpLab : IAsyncDisposable
         {
             SipEndPoint = new IPEndPoint(IPAddress.Loopback, announcedSipPort ?? sip.LocalEndPoint.Port),
             SipTransport = transport,
-            ServerSipEndPoint = serverSip ?? ServerSip?.LocalEndPoint ?? new IPEndPoint(IPAddress.Loopback, 5060),
+            ServerSipEndPoint = learnServerSip ? null : serverSip ?? ServerSip?.LocalEndPoint ?? new IPEndPoint(IPAddress.Loopback, 5060),
             MediaPort = host.LocalEndPoint.Port,
             Codecs = codecs,
             Timers = new SipTimers { T1 = TimeSpan.FromMilliseconds(100) },

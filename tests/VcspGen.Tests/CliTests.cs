@@ -36,7 +36,7 @@ public sealed class CliTests
         Assert.Contains("members=3", output, System.StringComparison.Ordinal);
         Assert.Matches(@"carol  \| PING round trip [0-9.]+ ms", output);
         Assert.Contains("  bob    | closed: left", output, System.StringComparison.Ordinal);
-        Assert.Matches(@"server -> alice  SIP/Udp: INVITE sip:alice@127\.0\.0\.1:\d+, SDP m=video \d+ RTP/AVP 33 a=vcsp-challenge:\d+", output);
+        Assert.Matches(@"server -> alice  SIP/Udp: INVITE sip:alice@127\.0\.0\.1:\d+, SDP video on port \d+, codec mp2t, call challenge 0x[0-9A-F]{4}\n", output.ReplaceLineEndings("\n"));
         Assert.Contains("SIP/Udp: ACK sip:carol@", output, System.StringComparison.Ordinal);
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(output, @"carol  \| media from call member \d+: 188 B").Count);
         Assert.Contains("SIP/Udp: BYE sip:carol@", output, System.StringComparison.Ordinal);
@@ -45,12 +45,64 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void TheDemoPrintsTheSameLinesInTheSameOrderEveryRunButForRandomValues()
+    {
+        var (firstCode, first, _) = Run("demo");
+        var (secondCode, second, _) = Run("demo");
+        Assert.Equal((0, 0), (firstCode, secondCode));
+
+        // Random challenges, sequence numbers, ports and round trips differ; nothing else may.
+        var masked = Mask(first);
+        Assert.Equal(masked, Mask(second));
+
+        // The order is causal: each step's datagrams are followed by what they caused, siblings in a fixed order.
+        var lines = masked.Split('\n');
+        string[] callStep =
+        [
+            "N. carol leaves the call: VC-LEAVE (VoiceFin HEX, answered with HEX), and the server's BYE",
+            "  > carol  -> server   N B  VoiceFin challenge=HEX",
+            "  > server -> carol    N B  VoiceFin challenge=HEX",
+            "  carol  | call ended: left",
+            "  > server -> carol  SIP/Udp: BYE sip:carol@N.N.N.N:N",
+            "  > carol  -> server SIP/Udp: N OK (N BYE)",
+            string.Empty,
+        ];
+        var at = System.Array.IndexOf(lines, callStep[0]);
+        Assert.True(at > 0, masked);
+        Assert.Equal(callStep, lines[at..(at + callStep.Length)]);
+        string[] relay =
+        [
+            "  > alice  -> server  N B  SYN challenge=HEX seq=HEX whole \"Hi all! Anyone up for a ...\"",
+            "  > server -> bob     N B  MSG from alice seq=HEX whole \"Hi all! Anyone up for a ...\"",
+            "  bob    | <alice> Hi all! Anyone up for a call later?",
+            "  > server -> carol   N B  MSG from alice seq=HEX whole \"Hi all! Anyone up for a ...\"",
+            "  carol  | <alice> Hi all! Anyone up for a call later?",
+        ];
+        at = System.Array.IndexOf(lines, relay[0]);
+        Assert.Equal(relay, lines[at..(at + relay.Length)]);
+
+        // Nothing is printed after the last step's lines but the summary, and each value is written one way.
+        Assert.EndsWith("  alice  | LIST: Ok\n           alice N.N.N.N:N\n           carol N.N.N.N:N\n\nDone: N members left in lobby (N in the call), N datagrams dropped by the server.\n", masked, System.StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"codecs?[= ][0-9]", first);
+        Assert.DoesNotMatch(@"challenge[= :][0-9]", first.Replace("challenge=0x", string.Empty, System.StringComparison.Ordinal).Replace("challenge 0x", string.Empty, System.StringComparison.Ordinal));
+        Assert.DoesNotMatch(@"(seq|relay|expected)=(?!0x)", first);
+    }
+
+    private static string Mask(string output)
+    {
+        var masked = System.Text.RegularExpressions.Regex.Replace(output.ReplaceLineEndings("\n"), "round trip [0-9.]+ ms", "round trip N ms");
+        masked = System.Text.RegularExpressions.Regex.Replace(masked, "0x[0-9A-F]+", "HEX");
+        return System.Text.RegularExpressions.Regex.Replace(masked, "[0-9]+", "N");
+    }
+
+    [Fact]
     public void CodecDemoEncodesDispatchesAndDecodesAConversation()
     {
         var (code, output, error) = Run("demo", "--codecs");
         Assert.Equal(0, code);
         Assert.Equal(string.Empty, error);
-        Assert.Contains("= Request seq=5EED0000 server=127.0.0.1:50429 name=\"alice\"", output, System.StringComparison.Ordinal);
+        Assert.Contains("= Request seq=0x5EED0000 server=127.0.0.1:50429 name=\"alice\"", output, System.StringComparison.Ordinal);
+        Assert.Contains("= Media challenge=0x0CA1 source=0 t=90000 codec=mp2t 188 bytes", output, System.StringComparison.Ordinal);
         Assert.Contains("final fragment", output, System.StringComparison.Ordinal);
         Assert.Contains("= MSG from alice", output, System.StringComparison.Ordinal);
         Assert.Contains("peer=[::1]:50430", output, System.StringComparison.Ordinal);
@@ -68,7 +120,8 @@ public sealed class CliTests
         var (code, output, error) = Run(args);
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, output);
-        Assert.Contains("usage: vcsp", error, System.StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  vcsp ", error.ReplaceLineEndings("\n"), System.StringComparison.Ordinal);
+        Assert.StartsWith("vcsp", error, System.StringComparison.Ordinal); // what was wrong comes first
     }
 
     [Theory]
@@ -78,6 +131,6 @@ public sealed class CliTests
     {
         var (code, output, _) = Run(args);
         Assert.Equal(0, code);
-        Assert.Contains("usage: vcsp", output, System.StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  vcsp ", output.ReplaceLineEndings("\n"), System.StringComparison.Ordinal);
     }
 }

@@ -28,6 +28,11 @@ public sealed class ClientVerbTests
     [InlineData("client", "--server", "127.0.0.1", "--name", "this-member-name-is-longer-than-32-bytes")]
     [InlineData("client", "--server", "127.0.0.1", "--name", "")]
     [InlineData("client", "--server", "127.0.0.1", "--name", "tab\tname")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "carol smith")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "evil\u202etxt")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "bob", "--keepalive", "0")]
+    [InlineData("client", "--server", "127.0.0.1", "--name", "bob", "--sip-transport", "sctp")]
+    [InlineData("client", "--server=127.0.0.1", "--name=bob", "--sip-port=x")]
     [InlineData("client", "--server", "127.0.0.1", "--name", "bob", "--bogus", "1")]
     [InlineData("client", "--server")]
     public void WrongArgumentsPrintUsageAndExitWithTwo(params string[] args)
@@ -35,7 +40,8 @@ public sealed class ClientVerbTests
         using var output = new StringWriter();
         using var error = new StringWriter();
         Assert.Equal(2, Vcsp.Cli.Program.Run(args, output, error, TestContext.Current.CancellationToken));
-        Assert.Contains("usage: vcsp client", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  vcsp client [options]", error.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.StartsWith("vcsp client: ", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(string.Empty, output.ToString());
     }
 
@@ -47,7 +53,7 @@ public sealed class ClientVerbTests
     {
         using var output = new StringWriter();
         Assert.Equal(0, Vcsp.Cli.Program.Run([verb, "--help"], output, TextWriter.Null, TestContext.Current.CancellationToken));
-        Assert.Contains("usage: vcsp " + verb, output.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"Usage:\n  vcsp {verb} [options]", output.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -261,6 +267,61 @@ public sealed class ClientVerbTests
             Assert.Equal(bytes, await File.ReadAllBytesAsync(recorded, TestContext.Current.CancellationToken));
             Assert.Equal(0, await RunProgramAsync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", recorded]));
 
+            await stopServer.CancelAsync();
+            Assert.Equal(0, await serverRun);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task SendMediaOffersMp2tAloneFindsTheServersSipPortAndRefusesToStreamUnderAnotherCodec()
+    {
+        var folder = Directory.CreateTempSubdirectory("vcsp-cli-codec-").FullName;
+        try
+        {
+            var sent = Path.Combine(folder, "sent.ts");
+            Assert.Equal(0, await RunProgramAsync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-t", "0.5", "-c:v", "mpeg2video", "-b:v", "200k", "-f", "mpegts", sent]));
+            var packets = new FileInfo(sent).Length / 188;
+
+            // The server's default codecs put opus first; its SIP port is a free one (not 5060), and no client is told it.
+            var port = FreePort();
+            var server = new Terminal("server");
+            using var stopServer = new CancellationTokenSource();
+            var serverRun = Task.Run(() => Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(CultureInfo.InvariantCulture)], server.Writer, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
+            await server.WaitForAsync("SIP on");
+            Assert.DoesNotContain("SIP on 127.0.0.1:5060 ", server.Text, StringComparison.Ordinal);
+
+            // alice gives no --codecs: with --send-media her /vc-init offers mp2t alone, so the call is MPEG-TS and she streams.
+            var alice = new Terminal("alice");
+            var aliceInput = new Pipe();
+            var aliceRun = Task.Run(() => Vcsp.Cli.Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "alice", "--send-media", sent], aliceInput.Reader.AsStream(), alice.Writer, alice.Writer, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+            await alice.WaitForAsync("joined lobby");
+            await aliceInput.Writer.WriteAsync("/vc-init\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            await alice.WaitForAsync("call: in the call, codec mp2t");
+            await alice.WaitForAsync($"media: sent {packets} packets");
+
+            // carol asks for opus: the call is opus, and her MPEG-TS file is refused with a message, not sent as opus.
+            // Joining the call again with mp2t, she streams it.
+            var carol = new Terminal("carol");
+            var carolInput = new Pipe();
+            var carolRun = Task.Run(() => Vcsp.Cli.Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "carol", "--codecs", "opus", "--send-media", sent], carolInput.Reader.AsStream(), carol.Writer, carol.Writer, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+            await carol.WaitForAsync("joined lobby");
+            await carolInput.Writer.WriteAsync("/vc-init\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            await carol.WaitForAsync("call: in the call, codec opus");
+            await carol.WaitForAsync($"! media: not sending {sent}: the call's codec is opus, and --send-media streams MPEG-TS (mp2t); offer mp2t (--codecs mp2t, or /vc-init mp2t)");
+            Assert.DoesNotContain("media: sent", carol.Text, StringComparison.Ordinal);
+            await carolInput.Writer.WriteAsync("/vc-leave\n/vc-init mp2t\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            await carol.WaitForAsync("call: in the call, codec mp2t");
+            await carol.WaitForAsync($"media: sent {packets} packets");
+            Assert.DoesNotContain("did not answer", alice.Text + carol.Text, StringComparison.Ordinal);
+
+            await aliceInput.Writer.WriteAsync("/quit\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            await carolInput.Writer.WriteAsync("/quit\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            Assert.Equal(0, await aliceRun.WaitAsync(Patience, TestContext.Current.CancellationToken));
+            Assert.Equal(0, await carolRun.WaitAsync(Patience, TestContext.Current.CancellationToken));
             await stopServer.CancelAsync();
             Assert.Equal(0, await serverRun);
         }

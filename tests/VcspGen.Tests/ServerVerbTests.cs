@@ -16,6 +16,11 @@ public sealed class ServerVerbTests
 {
     [Theory]
     [InlineData("server", "--port", "0x")]
+    [InlineData("server", "--port=abc")]
+    [InlineData("server", "--log-level", "loud")]
+    [InlineData("server", "--config", "/nonexistent/vcsp.json")]
+    [InlineData("server", "--owner", "carol smith")]
+    [InlineData("server", "--port", "1", "--port", "2")]
     [InlineData("server", "--port", "70000")]
     [InlineData("server", "--policy", "maybe")]
     [InlineData("server", "--bind", "not-an-address")]
@@ -42,7 +47,8 @@ public sealed class ServerVerbTests
         using var output = new StringWriter();
         using var error = new StringWriter();
         Assert.Equal(2, Vcsp.Cli.Program.Run(args, output, error, TestContext.Current.CancellationToken));
-        Assert.Contains("usage: vcsp server", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  vcsp server [options]", error.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.StartsWith("vcsp server: ", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(string.Empty, output.ToString());
     }
 
@@ -54,7 +60,9 @@ public sealed class ServerVerbTests
         Assert.Contains("--policy", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("--max-members", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("--member-timeout", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains("--advertise [NAME=]HOST:PORT", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--advertise <[NAME=]HOST:PORT>", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--config <FILE>", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--log-level <LEVEL>", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -49,9 +49,17 @@ internal sealed class VcspProcess : IDisposable
     public System.IO.StreamWriter Input => _process.StandardInput;
 
     /// <summary>Starts <c>vcsp</c> with <paramref name="args"/>.</summary>
-    public static VcspProcess Start(params string[] args)
+    public static VcspProcess Start(params string[] args) => StartWith(null, args);
+
+    /// <summary>Starts <c>vcsp</c> with <paramref name="args"/> and these environment variables set.</summary>
+    public static VcspProcess StartWith(System.Collections.Generic.IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new System.Collections.Generic.Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(typeof(Vcsp.Cli.Program).Assembly.Location);
         foreach (var arg in args)
         {

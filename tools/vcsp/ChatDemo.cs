@@ -17,38 +17,60 @@ namespace Vcsp.Cli;
 /// <summary>
 /// <c>vcsp demo</c>: a server and three clients in one process, each on its own UDP socket on 127.0.0.1, and a short
 /// conversation: joins, a group message, a fragmented one, a DM by name, LIST, INFO, PING, a short call (VC-INIT with
-/// its SIP dialog, MPEG-TS media relayed at once, VC-LEAVE with its BYE) and a QUIT. Every datagram is printed as it is
+/// its SIP dialog, MPEG-TS media relayed at once, VC-LEAVE with its BYE) and a QUIT. Every datagram is printed as
 /// sent, decoded by the generated dispatch table, and every SIP message by its start line.
+/// <para>
+/// The output is the same from run to run but for random values (challenges, sequence numbers, ports, round trips).
+/// Each step's lines are recorded, not printed, as the hosts' threads produce them, each with its cause: the script's
+/// action, or the datagram or SIP message whose handling produced it (found again when it is received). Once the step
+/// is quiet (everything sent was received, and nothing new came for a moment), its lines are printed in causal order:
+/// each action, datagram or message followed by what it caused, siblings in the order their actor produced them.
+/// </para>
 /// </summary>
-internal static class ChatDemo
+internal static partial class ChatDemo
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     public static async Task<int> RunAsync(TextWriter output, CancellationToken stop)
     {
-        // Every datagram is printed from its host's send path, under the host's lock: the lines are queued, and written off it.
+        // Lines are recorded under the hosts' locks and printed by this task at the end of each step.
         var print = new QueuedLines(output);
+        var trace = new Trace();
         var names = new ConcurrentDictionary<VcspAddress, string>();
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var hosts = new List<(IDisposable Host, Task Run)>();
         var sipNames = new ConcurrentDictionary<IPEndPoint, string>();
+        var stopped = false;
+        async Task StopHostsAsync()
+        {
+            if (!stopped)
+            {
+                stopped = true;
+                await run.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(hosts.Select(h => h.Run)).ConfigureAwait(false);
+            }
+        }
+
         try
         {
             var serverHost = new UdpHost(new IPEndPoint(IPAddress.Loopback, 0));
             var serverSip = new SipEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
             names[serverHost.LocalAddress] = "server";
             sipNames[serverSip.LocalEndPoint] = "server";
+            var serverActor = new Actor("server");
             var server = new GroupServer(
                 new GroupOptions { Name = "lobby", Address = serverHost.LocalAddress, Owner = "alice", SipPort = serverSip.LocalEndPoint.Port },
-                new Tap(serverHost, "server", names, print),
+                new Tap(serverHost, serverActor, names, trace),
                 TimeProvider.System,
                 null,
-                new SipTap(serverSip, "server", sipNames, print));
-            hosts.Add((serverHost, serverHost.RunAsync(server, TimeProvider.System, run.Token)));
-            hosts.Add((serverSip, serverSip.RunAsync((m, p) => serverHost.Invoke(() => server.ReceiveSip(m, p)), run.Token)));
+                new SipTap(serverSip, serverActor, sipNames, trace));
+            hosts.Add((serverHost, serverHost.RunAsync(new Traced(server, serverActor, names, trace), TimeProvider.System, run.Token)));
+            hosts.Add((serverSip, serverSip.RunAsync((m, p) => Handle(serverHost, serverActor, trace.ReceivedSip(serverActor, m, p, sipNames), () => server.ReceiveSip(m, p)), run.Token)));
             print.WriteLine($"VCSP demo: a server and three clients in this process, each on its own UDP socket.");
             print.WriteLine($"Group 'lobby' on {serverHost.LocalEndPoint}; its owner, alice, is the administrator.");
-            print.WriteLine("Lines starting with '>' are datagrams as sent, decoded by the generated dispatch table.");
+            print.WriteLine("Lines starting with '>' are datagrams as sent, decoded by the generated dispatch table; each step's lines");
+            print.WriteLine("are in causal order (what a datagram caused follows it). Challenges and sequence numbers are hexadecimal,");
+            print.WriteLine("codecs are named, and timestamps, lengths and counts are decimal.");
 
             var people = new Dictionary<string, Person>();
             foreach (var name in new[] { "alice", "bob", "carol" })
@@ -57,39 +79,39 @@ internal static class ChatDemo
                 var sip = new SipEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
                 names[host.LocalAddress] = name;
                 sipNames[sip.LocalEndPoint] = name;
-                var events = new Person(name, print);
+                var actor = new Actor(name);
+                var events = new Person(actor, trace);
                 var callOptions = new CallOptions
                 {
                     SipEndPoint = sip.LocalEndPoint,
-                    ServerSipEndPoint = serverSip.LocalEndPoint,
                     MediaPort = host.LocalEndPoint.Port,
                     Codecs = [(byte)VcspCodec.Mp2t],
                 };
                 var client = new ChatClient(
                     new ClientOptions { Server = serverHost.LocalAddress, Name = name },
-                    new Tap(host, name, names, print),
+                    new Tap(host, actor, names, trace),
                     TimeProvider.System,
                     events,
                     events,
                     callOptions,
-                    new SipTap(sip, name, sipNames, print),
+                    new SipTap(sip, actor, sipNames, trace),
                     events);
                 events.Attach(host, client);
-                hosts.Add((host, host.RunAsync(client, TimeProvider.System, run.Token)));
-                hosts.Add((sip, sip.RunAsync((m, p) => host.Invoke(() => client.ReceiveSip(m, p)), run.Token)));
+                hosts.Add((host, host.RunAsync(new Traced(client, actor, names, trace), TimeProvider.System, run.Token)));
+                hosts.Add((sip, sip.RunAsync((m, p) => Handle(host, actor, trace.ReceivedSip(actor, m, p, sipNames), () => client.ReceiveSip(m, p)), run.Token)));
                 people[name] = events;
             }
 
             var (alice, bob, carol) = (people["alice"], people["bob"], people["carol"]);
 
-            Step(print, "1. alice, bob and carol join (Request 0x1F, answered by Response 0x2F with a challenge)");
+            await StepAsync(print, trace, "1. alice, bob and carol join (Request 0x1F, answered by Response 0x2F with a challenge)", stop).ConfigureAwait(false);
             foreach (var person in people.Values)
             {
                 person.Do(c => c.Join());
                 await person.WaitForAsync("joined lobby", stop).ConfigureAwait(false);
             }
 
-            Step(print, "2. alice writes to the group; the server relays it as MSG after 100 ms of quiet");
+            await StepAsync(print, trace, "2. alice writes to the group; the server relays it as MSG after 100 ms of quiet", stop).ConfigureAwait(false);
             alice.Do(c => c.Group.TrySend("Hi all! Anyone up for a call later?"u8));
             await bob.WaitForAsync("<alice> Hi all!", stop).ConfigureAwait(false);
             await carol.WaitForAsync("<alice> Hi all!", stop).ConfigureAwait(false);
@@ -97,36 +119,36 @@ internal static class ChatDemo
             var longText = "Sure. Here is the plan, which is longer than one 128-byte datagram, so it travels in fragments "
                 + "numbered 1, 2, 3 with the last marked 0xFF; the server puts them together, checks nothing is missing, "
                 + "and relays each fragment with bob's own sequence numbers; carol and alice see it only when it is whole.";
-            Step(print, $"3. bob sends a {Encoding.UTF8.GetByteCount(longText)}-byte message: fragments");
+            await StepAsync(print, trace, $"3. bob sends a {Encoding.UTF8.GetByteCount(longText)}-byte message: fragments", stop).ConfigureAwait(false);
             bob.Do(c => c.Group.TrySend(Encoding.UTF8.GetBytes(longText)));
             await alice.WaitForAsync("<bob> Sure. Here is the plan", stop).ConfigureAwait(false);
             await carol.WaitForAsync("<bob> Sure. Here is the plan", stop).ConfigureAwait(false);
 
-            Step(print, "4. carol DMs alice by name: WHOIS to the server, then peer to peer with the Silent handshake");
+            await StepAsync(print, trace, "4. carol DMs alice by name: WHOIS to the server, then peer to peer with the Silent handshake", stop).ConfigureAwait(false);
             carol.Do(c => c.TrySendDirect("alice", "psst, alice: bring snacks"u8));
             await alice.WaitForAsync("[dm from carol] psst, alice: bring snacks", stop).ConfigureAwait(false);
             await carol.WaitForChallengeAsync(alice.Address, stop).ConfigureAwait(false);
             carol.Do(c => c.TrySendDirect("alice", "(this one uses our DM challenge)"u8));
             await alice.WaitForAsync("[dm from carol] (this one", stop).ConfigureAwait(false);
 
-            Step(print, "5. LIST from alice (the administrator sees addresses) and INFO from bob");
+            await StepAsync(print, trace, "5. LIST from alice (the administrator sees addresses) and INFO from bob", stop).ConfigureAwait(false);
             alice.Do(c => c.Group.TrySendCommand(CommandCode.List, default));
             await alice.WaitForAsync("LIST:", stop).ConfigureAwait(false);
             bob.Do(c => c.Group.TrySendCommand(CommandCode.Info, default));
             await bob.WaitForAsync("INFO:", stop).ConfigureAwait(false);
 
-            Step(print, "6. PING from carol: a VCSP echo, with the round trip");
+            await StepAsync(print, trace, "6. PING from carol: a VCSP echo, with the round trip", stop).ConfigureAwait(false);
             carol.Do(c => c.Group.Ping());
             await carol.WaitForAsync("PING round trip", stop).ConfigureAwait(false);
 
-            Step(print, "7. alice and carol join the call: VC-INIT (VoiceJoin 0x25), then SIP INVITE / 200 OK / ACK with a call challenge");
+            await StepAsync(print, trace, "7. alice and carol join the call: VC-INIT (VoiceJoin 0x25), then SIP INVITE / 200 OK / ACK with a call challenge", stop).ConfigureAwait(false);
             foreach (var person in new[] { alice, carol })
             {
                 person.Do(c => c.Call!.Join());
                 await person.WaitForAsync("in the call", stop).ConfigureAwait(false);
             }
 
-            Step(print, "8. alice sends three MPEG-TS packets as Media (0x3E); the server relays each at once to carol");
+            await StepAsync(print, trace, "8. alice sends three MPEG-TS packets as Media (0x3E); the server relays each at once to carol", stop).ConfigureAwait(false);
             for (var i = 0; i < 3; i++)
             {
                 var packet = new byte[TransportStreamSender.PacketSize];
@@ -140,22 +162,36 @@ internal static class ChatDemo
 
             await carol.WaitForAsync("media", stop, occurrence: 3).ConfigureAwait(false);
 
-            Step(print, "9. carol leaves the call: VC-LEAVE (VoiceFin 0xEF, answered with 0xEF), and the server's BYE");
+            await StepAsync(print, trace, "9. carol leaves the call: VC-LEAVE (VoiceFin 0xEF, answered with 0xEF), and the server's BYE", stop).ConfigureAwait(false);
             carol.Do(c => c.Call!.Leave());
             await carol.WaitForAsync("call ended: left", stop).ConfigureAwait(false);
 
-            Step(print, "10. bob QUITs (FIN 0xFF, answered by Response); alice lists again");
+            await StepAsync(print, trace, "10. bob QUITs (FIN 0xFF, answered by Response); alice lists again", stop).ConfigureAwait(false);
             bob.Do(c => c.Quit());
             await bob.WaitForAsync("closed: left", stop).ConfigureAwait(false);
             alice.Do(c => c.Group.TrySendCommand(CommandCode.List, default));
             await alice.WaitForAsync("LIST:", stop, occurrence: 2).ConfigureAwait(false);
+            await FlushAsync(print, trace, stop).ConfigureAwait(false);
 
+            // The counts, then the hosts stop: nothing is sent after the last step's lines.
             var drops = Enum.GetValues<DropReason>().Sum(r => ReadOnServer(serverHost, () => server.Dropped(r)));
-            print.WriteLine($"\nDone: {ReadOnServer(serverHost, () => server.MemberCount)} members left in lobby ({ReadOnServer(serverHost, () => server.CallMemberCount)} in the call), {drops} datagrams dropped by the server.");
+            var (members, callMembers) = (ReadOnServer(serverHost, () => server.MemberCount), ReadOnServer(serverHost, () => server.CallMemberCount));
+            await StopHostsAsync().ConfigureAwait(false);
+            foreach (var late in trace.TakeInOrder())
+            {
+                print.WriteLine(late);
+            }
+
+            print.WriteLine($"\nDone: {members} members left in lobby ({callMembers} in the call), {drops} datagrams dropped by the server.");
             return 0;
         }
         catch (TimeoutException e)
         {
+            foreach (var line in trace.TakeInOrder())
+            {
+                print.WriteLine(line);
+            }
+
             print.WriteLine("demo failed: " + e.Message);
             return 1;
         }
@@ -165,8 +201,7 @@ internal static class ChatDemo
         }
         finally
         {
-            await run.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(hosts.Select(h => h.Run)).ConfigureAwait(false);
+            await StopHostsAsync().ConfigureAwait(false);
             foreach (var (host, _) in hosts)
             {
                 host.Dispose();
@@ -184,35 +219,65 @@ internal static class ChatDemo
         return value;
     }
 
-    private static void Step(TextWriter print, string title) => print.WriteLine($"\n{title}");
-
-    /// <summary>A datagram sink that prints each datagram, decoded, before the socket sends it.</summary>
-    private sealed class Tap(UdpHost socket, string from, ConcurrentDictionary<VcspAddress, string> names, TextWriter print) : IDatagramSink
+    /// <summary>Runs <paramref name="handle"/> on the machine's host with <paramref name="cause"/> as its cause.</summary>
+    private static void Handle(UdpHost host, Actor actor, int[] cause, Action handle) => host.Invoke(() =>
     {
-        public void Send(ReadOnlySpan<byte> datagram, in VcspAddress destination)
+        actor.Begin(cause);
+        handle();
+    });
+
+    /// <summary>Prints the step before (once quiet), then the next step's title.</summary>
+    private static async Task StepAsync(TextWriter print, Trace trace, string title, CancellationToken stop)
+    {
+        await FlushAsync(print, trace, stop).ConfigureAwait(false);
+        print.WriteLine($"\n{title}");
+    }
+
+    /// <summary>
+    /// Waits until the step is quiet (every datagram and SIP message sent was received, and no line came for 50 ms),
+    /// then prints its lines in causal order.
+    /// </summary>
+    private static async Task FlushAsync(TextWriter print, Trace trace, CancellationToken stop)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline)
         {
-            var to = names.TryGetValue(destination, out var name) ? name : destination.ToString();
-            var printer = new Printer(print, $"  > {from,-6} -> {to,-6} {datagram.Length,3} B  ", maxText: 24);
-            _ = VcspPacketDispatcher.Dispatch(datagram, ref printer); // the printer shows what decoded; our own datagrams always do
-            socket.Send(datagram, destination);
+            var lines = trace.Count;
+            await Task.Delay(50, stop).ConfigureAwait(false);
+            if (trace.InFlight == 0 && trace.Count == lines)
+            {
+                break;
+            }
+        }
+
+        foreach (var line in trace.TakeInOrder())
+        {
+            print.WriteLine(line);
         }
     }
 
-    /// <summary>A SIP sink that prints each message's start line before the endpoint sends it.</summary>
-    private sealed class SipTap(SipEndpoint endpoint, string from, ConcurrentDictionary<IPEndPoint, string> names, TextWriter print) : ISipSink
+    /// <summary>An SDP body's media line and VCSP attribute in the demo's notation: "video on port N, codec mp2t, call challenge 0x…".</summary>
+    private static string Sdp(string body)
     {
-        public void Send(SipMessage message, SipPeer peer)
+        var text = string.Empty;
+        foreach (var line in body.Split("\r\n"))
         {
-            var to = names.TryGetValue(peer.EndPoint, out var name) ? name : peer.EndPoint.ToString();
-            var line = message.IsRequest ? $"{message.Method} {message.RequestUri}" : $"{message.StatusCode} {message.ReasonPhrase} ({message.Get("CSeq")})";
-            var sdp = message.Body.IsEmpty ? string.Empty : $", SDP {string.Join(" ", Encoding.UTF8.GetString(message.Body.Span).Split("\r\n").Where(l => l.StartsWith("m=", StringComparison.Ordinal) || l.StartsWith("a=vcsp", StringComparison.Ordinal)))}";
-            print.WriteLine($"  > {from,-6} -> {to,-6} SIP/{peer.Transport}: {line}{sdp}");
-            endpoint.Send(message, peer);
+            var parts = line.Split(' ');
+            if (line.StartsWith("m=", StringComparison.Ordinal) && parts.Length >= 4 && byte.TryParse(parts[3], System.Globalization.CultureInfo.InvariantCulture, out var codec))
+            {
+                text += $", SDP {parts[0][2..]} on port {parts[1]}, codec {CodecNames.Describe([codec])}";
+            }
+            else if (line.StartsWith("a=vcsp-challenge:", StringComparison.Ordinal) && ushort.TryParse(line["a=vcsp-challenge:".Length..], System.Globalization.CultureInfo.InvariantCulture, out var challenge))
+            {
+                text += $", call challenge 0x{challenge:X4}";
+            }
         }
+
+        return text;
     }
 
-    /// <summary>One demo client: prints what it hears, and lets the script wait for it.</summary>
-    private sealed class Person(string name, TextWriter print) : IClientEvents, IDirectMessageEvents, ICallEvents
+    /// <summary>One demo client: records what it hears, and lets the script act on it and wait for it.</summary>
+    private sealed class Person(Actor actor, Trace trace) : IClientEvents, IDirectMessageEvents, ICallEvents
     {
         private readonly ConcurrentQueue<string> _heard = new();
         private UdpHost? _host;
@@ -222,7 +287,12 @@ internal static class ChatDemo
 
         public void Attach(UdpHost host, ChatClient client) => (_host, _client) = (host, client);
 
-        public void Do(Action<ChatClient> action) => _host!.Invoke(() => action(_client!));
+        /// <summary>The script's action: a new root of the causal order.</summary>
+        public void Do(Action<ChatClient> action) => _host!.Invoke(() =>
+        {
+            actor.Begin(trace.Action());
+            action(_client!);
+        });
 
         public async Task WaitForAsync(string start, CancellationToken stop, int occurrence = 1)
         {
@@ -231,7 +301,7 @@ internal static class ChatDemo
             {
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"{name} did not get '{start}'");
+                    throw new TimeoutException($"{actor.Name} did not get '{start}'");
                 }
 
                 await Task.Delay(5, stop).ConfigureAwait(false);
@@ -252,7 +322,7 @@ internal static class ChatDemo
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"{name} got no Silent");
+                    throw new TimeoutException($"{actor.Name} got no Silent");
                 }
 
                 await Task.Delay(5, stop).ConfigureAwait(false);
@@ -274,7 +344,7 @@ internal static class ChatDemo
         public void OnRelayLost(long datagrams) => Hear($"lost {datagrams} relayed datagrams");
 
         public void OnUndelivered(ReadOnlySpan<byte> member, uint firstSequence, uint endSequence) =>
-            Hear($"not delivered to {Encoding.UTF8.GetString(member)}: messages {firstSequence:x8} to {endSequence:x8}");
+            Hear($"not delivered to {Encoding.UTF8.GetString(member)}: messages 0x{firstSequence:X8} to 0x{endSequence:X8}");
 
         public void OnCommandReply(CommandCode command, CommandStatus status, ReadOnlySpan<byte> data)
         {
@@ -285,18 +355,20 @@ internal static class ChatDemo
         public void OnDirectMessage(in VcspAddress peer, ReadOnlySpan<byte> sender, ReadOnlySpan<byte> message, bool firstContact) =>
             Hear($"[dm from {Encoding.UTF8.GetString(sender)}] {Encoding.UTF8.GetString(message)}");
 
-        public void OnCallStarted(byte codec, ushort? callChallenge) => Hear($"in the call: codec {codec}, call challenge {callChallenge}");
+        public void OnCallStarted(byte codec, ushort? callChallenge) =>
+            Hear($"in the call: codec {CodecNames.Describe([codec])}, " + (callChallenge is { } c ? $"call challenge 0x{c:X4}" : "no call challenge"));
 
-        public void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs) => Hear($"call refused: {reason}");
+        public void OnCallRejected(CodecRejectReason reason, ReadOnlySpan<byte> serverCodecs) =>
+            Hear($"call refused: {reason}; the server's codecs: {CodecNames.Describe(serverCodecs.ToArray())}");
 
         public void OnCallEnded(CallEnd end) => Hear("call ended: " + end);
 
         public void OnMedia(ushort source, uint timestamp, byte codec, ReadOnlySpan<byte> data) =>
-            Hear($"media from call member {source}: {data.Length} B, timestamp {timestamp}, codec {codec}");
+            Hear($"media from call member {source}: {data.Length} B, timestamp {timestamp}, codec {CodecNames.Describe([codec])}");
 
         private void Hear(string line)
         {
-            print.WriteLine($"  {name,-6} | {line}");
+            trace.Line(actor, $"  {actor.Name,-6} | {line}");
             _heard.Enqueue(line);
         }
     }

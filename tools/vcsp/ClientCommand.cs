@@ -23,40 +23,6 @@ namespace Vcsp.Cli;
 /// </summary>
 internal static class ClientCommand
 {
-    public const string Usage = """
-        usage: vcsp client --server HOST[:PORT] --name NAME [call options]
-
-          --server HOST[:PORT]  the group to join: an IP address or host name, and its port (default 50429);
-                                IPv6 with a port is written [ADDRESS]:PORT
-          --name NAME           your member name, 1 to 32 bytes of UTF-8, no control characters
-          --keepalive SECONDS   how often to show the server this client is alive when it sends nothing else
-                                (default 15; the server removes members silent for its member timeout, 60 s)
-        Call options:
-          --codecs LIST         the codecs /vc-init offers, most preferred first (default: all six):
-                                opus, pcmu, pcma, g722, h264, mp2t or their ids
-          --sip-port PORT       the port of this client's SIP user agent (default 0: any free port)
-          --sip-transport T     udp (default) or tcp: how the server's INVITE reaches this client
-          --server-sip HOST:PORT  where the server's SIP endpoint is (default: the group's address, port 5060);
-                                INVITEs from anywhere else are dropped
-          --send-media FILE     an MPEG-TS file to stream (in real time) once in the call, one 188-byte packet per datagram
-          --record-media FILE   write the media data received in the call to FILE
-
-        Every line you type goes to the group, except lines that start with '/':
-          /list             the members (with their addresses when you are the administrator)
-          /info             the group's address, name, owner and member count
-          /ping             a VCSP echo to the server, with the round trip in milliseconds
-          /dm NAME TEXT     a direct message, peer to peer (also /whisper and /tell; NAME may be HOST:PORT)
-          /kick NAME        remove a member (the administrator only)
-          /res              leave and join again (and the call, if in it)
-          /vc-init [LIST]   join the group's call (VoiceJoin, then SIP INVITE / 200 OK / ACK)
-          /vc-leave         leave the call (the member stays in the group)
-          /vc-restart       leave the call and join it again
-          /quit             leave and exit
-          /help             this list
-        When standard input ends, the client stays in the group, printing, until Ctrl-C or SIGTERM.
-        Exit codes: 0 after /quit, Ctrl-C or SIGTERM; 1 when the join fails or the server ends the session; 2 wrong arguments.
-        """;
-
     private static readonly TimeSpan AnswerPatience = TimeSpan.FromSeconds(10);
 
     /// <summary>The parsed options.</summary>
@@ -78,88 +44,6 @@ internal static class ClientCommand
 
         /// <summary>The front end: the terminal chat client, line mode, or (Auto) the terminal client when standard input and output are terminals.</summary>
         public ClientUi Ui { get; init; }
-    }
-
-    /// <summary>Parses the options, or returns an error message.</summary>
-    public static (Options? Options, string? Error) Parse(IReadOnlyList<string> args)
-    {
-        string? server = null;
-        string? name = null;
-        var call = new Options(string.Empty, 0, string.Empty);
-        for (var i = 0; i < args.Count; i++)
-        {
-            var option = args[i];
-            if (option is not ("--server" or "--name" or "--keepalive" or "--codecs" or "--sip-port" or "--sip-transport" or "--server-sip" or "--send-media" or "--record-media"))
-            {
-                return (null, $"unknown option '{option}'");
-            }
-
-            if (i + 1 >= args.Count)
-            {
-                return (null, $"option '{option}' needs a value");
-            }
-
-            var value = args[++i];
-            switch (option)
-            {
-                case "--server":
-                    server = value;
-                    break;
-                case "--keepalive" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var keepalive) && keepalive is >= 0.1 and <= 3600:
-                    call = call with { Keepalive = TimeSpan.FromSeconds(keepalive) };
-                    break;
-                case "--keepalive":
-                    return (null, $"'{value}' is not a keepalive interval in seconds (0.1 to 3600)");
-                case "--name":
-                    name = value;
-                    break;
-                case "--codecs" when CodecNames.TryParse(value, out var codecs):
-                    call = call with { Codecs = codecs };
-                    break;
-                case "--codecs":
-                    return (null, $"'{value}' is not a codec list: {CodecNames.Known}");
-                case "--sip-port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var sipPort) && sipPort <= 65535:
-                    call = call with { SipPort = sipPort };
-                    break;
-                case "--sip-port":
-                    return (null, $"'{value}' is not a SIP port (0 to 65535)");
-                case "--sip-transport" when value is "udp" or "tcp":
-                    call = call with { SipTransport = value == "tcp" ? SipTransport.Tcp : SipTransport.Udp };
-                    break;
-                case "--sip-transport":
-                    return (null, $"SIP transport must be udp or tcp, not '{value}'");
-                case "--server-sip" when IPEndPoint.TryParse(value, out var sipEndPoint) && sipEndPoint.Port != 0:
-                    call = call with { ServerSip = value };
-                    break;
-                case "--server-sip":
-                    return (null, $"'{value}' is not ADDRESS:PORT");
-                case "--send-media" when File.Exists(value):
-                    call = call with { SendMedia = value };
-                    break;
-                case "--send-media":
-                    return (null, $"no such file: '{value}'");
-                default:
-                    call = call with { RecordMedia = value };
-                    break;
-            }
-        }
-
-        if (server is null || name is null)
-        {
-            return (null, "--server and --name are required");
-        }
-
-        if (Encoding.UTF8.GetByteCount(name) is < 1 or > 32 || name.Any(char.IsControl))
-        {
-            return (null, $"member name '{name}' must be 1 to 32 bytes of UTF-8 without control characters");
-        }
-
-        if (!TrySplitHostPort(server, out var host, out var port))
-        {
-            return (null, $"'{server}' is not HOST[:PORT] with a port from 1 to 65535");
-        }
-
-        return (call with { ServerHost = host, Port = port, Name = name }, null);
     }
 
     /// <summary>Joins, chats until /quit, Ctrl-C or SIGTERM, then leaves with a FIN.</summary>
@@ -219,7 +103,8 @@ internal static class ClientCommand
                         SipTransport = options.SipTransport,
                         ServerSipEndPoint = options.ServerSip is { } serverSip ? IPEndPoint.Parse(serverSip) : null,
                         MediaPort = binding.Local.Port,
-                        Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
+                        // --send-media streams MPEG-TS: without --codecs, the call offers mp2t only (the server picks by its own order, §12.2).
+                        Codecs = options.Codecs ?? (options.SendMedia is null ? GroupOptions.DefaultCodecs : [(byte)VcspCodec.Mp2t]),
                     },
                 },
                 console,
@@ -249,12 +134,31 @@ internal static class ClientCommand
         }
     }
 
-    /// <summary>--send-media: once the call has started (with a call challenge), streams the file in real time.</summary>
+    /// <summary>
+    /// --send-media: once the call has started (with a call challenge) under MPEG-TS, streams the file in real time. A
+    /// call under another codec is refused, with a message, and the next call is waited for.
+    /// </summary>
     private static async Task StreamWhenInCallAsync(VcspClientHost client, ConsoleEvents console, string file, CancellationToken stop)
     {
-        if (!await console.WaitAsync(client, c => c.Call!.State == CallState.InCall && c.Call.CallChallenge is not null, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
+        while (true)
         {
-            return;
+            if (!await console.WaitAsync(client, c => c.Call!.State == CallState.InCall && c.Call.CallChallenge is not null, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            // The file is MPEG-TS: under another negotiated codec it would be mislabelled media, so it is not sent.
+            var codec = client.Invoke(c => c.Call!.Codec);
+            if (codec == (byte)VcspCodec.Mp2t)
+            {
+                break;
+            }
+
+            console.Print($"! media: not sending {file}: the call's codec is {CodecNames.Describe([codec])}, and --send-media streams MPEG-TS (mp2t); offer mp2t (--codecs mp2t, or /vc-init mp2t)");
+            if (!await console.WaitAsync(client, c => c.Call!.State != CallState.InCall, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
+            {
+                return;
+            }
         }
 
         try

@@ -6,7 +6,11 @@ using VcspGen.Spec;
 
 namespace Vcsp.Cli;
 
-/// <summary>Prints each packet the dispatch table hands it, one line each, after <paramref name="prefix"/>.</summary>
+/// <summary>
+/// Prints each packet the dispatch table hands it, one line each, after <paramref name="prefix"/>. Each kind of value
+/// is written one way: challenges, sequence and relay numbers, flags and the Response's kind in hexadecimal with 0x;
+/// codecs by name (a codec id without one in decimal); timestamps, lengths, windows and counts in decimal.
+/// </summary>
 /// <param name="output">Where lines go.</param>
 /// <param name="prefix">What starts each line.</param>
 /// <param name="maxText">Text fields longer than this are cut short with an ellipsis.</param>
@@ -29,27 +33,27 @@ internal readonly struct Printer(TextWriter output, string prefix = "         = 
 
     private void Show(string line) => output.WriteLine(prefix + line);
 
-    public void OnJoinRequest(in JoinRequest p) => Show($"Request seq={p.Sequence:X8} server={p.Server} name=\"{Text(p.Name)}\"");
+    public void OnJoinRequest(in JoinRequest p) => Show($"Request seq=0x{p.Sequence:X8} server={p.Server} name=\"{Text(p.Name)}\"");
 
-    public void OnResponse(in Response p) => Show($"Response to 0x{(byte)p.InReplyTo:X2} challenge=0x{p.Challenge:X4} seq={p.Sequence:X8} server={p.Server} group=\"{Text(p.GroupName)}\"");
+    public void OnResponse(in Response p) => Show($"Response to 0x{(byte)p.InReplyTo:X2} challenge=0x{p.Challenge:X4} seq=0x{p.Sequence:X8} server={p.Server} group=\"{Text(p.GroupName)}\"");
 
     public void OnReject(in Reject p) => Show($"Reject {p.Reason} \"{Text(p.Text)}\"");
 
-    public void OnSyn(in Syn p) => Show($"SYN challenge=0x{p.Challenge:X4} seq={p.Sequence:X8} {Fragment(p.FragmentOffset)} \"{Text(p.Data)}\"");
+    public void OnSyn(in Syn p) => Show($"SYN challenge=0x{p.Challenge:X4} seq=0x{p.Sequence:X8} {Fragment(p.FragmentOffset)} \"{Text(p.Data)}\"");
 
-    public void OnMsg(in Msg p) => Show($"MSG from {Text(p.Sender)} seq={p.Sequence:X8} {Fragment(p.FragmentOffset)} \"{Text(p.Data)}\"");
+    public void OnMsg(in Msg p) => Show($"MSG from {Text(p.Sender)} seq=0x{p.Sequence:X8} {Fragment(p.FragmentOffset)} \"{Text(p.Data)}\"");
 
-    public void OnError(in Error p) => Show($"Error {p.Code} expected={p.Expected:X8} \"{Text(p.Text)}\"");
+    public void OnError(in Error p) => Show($"Error {p.Code} expected=0x{p.Expected:X8} \"{Text(p.Text)}\"");
 
-    public void OnResendRequest(in ResendRequest p) => Show($"Resend {p.Count} from seq={p.Sequence:X8}");
+    public void OnResendRequest(in ResendRequest p) => Show($"Resend {p.Count} from seq=0x{p.Sequence:X8}");
 
-    public void OnAck(in Ack p) => Show($"ACK seq={p.Sequence:X8} relay={p.RelayNext:X8} window={p.Window} {p.Flags}");
+    public void OnAck(in Ack p) => Show($"ACK seq=0x{p.Sequence:X8} relay=0x{p.RelayNext:X8} window={p.Window} {p.Flags}");
 
-    public void OnFin(in Fin p) => Show($"FIN challenge=0x{p.Challenge:X4} seq={p.Sequence:X8}");
+    public void OnFin(in Fin p) => Show($"FIN challenge=0x{p.Challenge:X4} seq=0x{p.Sequence:X8}");
 
-    public void OnDirectMessage(in DirectMessage p) => Show($"DM from {Text(p.Sender)} challenge=0x{p.Challenge:X4} seq={p.Sequence:X8} \"{Text(p.Data)}\"");
+    public void OnDirectMessage(in DirectMessage p) => Show($"DM from {Text(p.Sender)} challenge=0x{p.Challenge:X4} seq=0x{p.Sequence:X8} \"{Text(p.Data)}\"");
 
-    public void OnSilent(in Silent p) => Show($"Silent challenge=0x{p.Challenge:X4} seq={p.Sequence:X8} peer={p.Peer}");
+    public void OnSilent(in Silent p) => Show($"Silent challenge=0x{p.Challenge:X4} seq=0x{p.Sequence:X8} peer={p.Peer}");
 
     public void OnKick(in Kick p) => Show($"KICK {p.Member} \"{Text(p.Reason)}\"");
 
@@ -61,11 +65,11 @@ internal readonly struct Printer(TextWriter output, string prefix = "         = 
 
     public void OnPong(in Pong p) => Show($"PONG {p.Timestamp}");
 
-    public void OnVoiceJoin(in VoiceJoin p) => Show($"VoiceJoin sip={p.SipPort}/{p.SipTransport} codecs={Convert.ToHexString(p.Codecs)}");
+    public void OnVoiceJoin(in VoiceJoin p) => Show($"VoiceJoin sip={p.SipPort}/{p.SipTransport} codecs={CodecNames.Describe(p.Codecs.ToArray())}");
 
-    public void OnCodecReject(in CodecReject p) => Show($"CodecReject {p.Reason} codecs={Convert.ToHexString(p.Codecs)}");
+    public void OnCodecReject(in CodecReject p) => Show($"CodecReject {p.Reason} codecs={CodecNames.Describe(p.Codecs.ToArray())}");
 
     public void OnVoiceFin(in VoiceFin p) => Show($"VoiceFin challenge=0x{p.Challenge:X4}");
 
-    public void OnMedia(in Media p) => Show($"Media challenge=0x{p.Challenge:X4} t={p.Timestamp} codec={(VcspCodec)p.Codec} {p.Data.Length} bytes");
+    public void OnMedia(in Media p) => Show($"Media challenge=0x{p.Challenge:X4} source={p.Source} t={p.Timestamp} codec={CodecNames.Describe([p.Codec])} {p.Data.Length} bytes");
 }

@@ -5,30 +5,9 @@ using System.Threading;
 
 namespace Vcsp.Cli;
 
-/// <summary>The <c>vcsp</c> command: one verb per job.</summary>
+/// <summary>The <c>vcsp</c> command: one verb per job, parsed by System.CommandLine (<see cref="VcspCommandLine"/>).</summary>
 public static class Program
 {
-    private const string Usage = """
-        usage: vcsp <verb> [options]
-
-        verbs:
-          demo    a server and three clients chatting over UDP in one process, every datagram shown
-          server  host one or more groups on UDP until Ctrl-C or SIGTERM
-          client  join a group and chat: lines go to the group, /commands do the rest
-
-        Run 'vcsp <verb> --help' for a verb's options.
-        """;
-
-    private const string DemoUsage = """
-        usage: vcsp demo [--codecs]
-
-        Starts a server and three clients in this process, each on its own UDP socket on 127.0.0.1, and
-        runs a short conversation: joins, a group message, a fragmented message, a DM by name, LIST, INFO,
-        PING and a QUIT. Every datagram is printed as it is sent, decoded by the generated dispatch table.
-
-          --codecs   instead, encode, dispatch and decode one of each kind of packet offline, then show refusals
-        """;
-
     /// <summary>Runs a verb. Exit codes: 0 success, 1 failure, 2 wrong arguments.</summary>
     /// <param name="args">The verb and its options.</param>
     /// <returns>The process exit code.</returns>
@@ -69,69 +48,6 @@ public static class Program
     public static int Run(string[] args, Stream input, TextWriter output, TextWriter error, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length == 0)
-        {
-            error.WriteLine(Usage);
-            return 2;
-        }
-
-        switch (args[0])
-        {
-            case "-h" or "--help" or "help":
-                output.WriteLine(Usage);
-                return 0;
-            case "demo":
-                if (args.Length == 2 && args[1] is "-h" or "--help")
-                {
-                    output.WriteLine(DemoUsage);
-                    return 0;
-                }
-
-                if (args.Length == 2 && args[1] == "--codecs")
-                {
-                    return CodecDemo.Run(output);
-                }
-
-                if (args.Length > 1)
-                {
-                    error.WriteLine($"vcsp demo: unexpected argument '{args[1]}'\n\n{DemoUsage}");
-                    return 2;
-                }
-
-                return ChatDemo.RunAsync(output, stop).GetAwaiter().GetResult();
-            case "server":
-                if (args.Length == 2 && args[1] is "-h" or "--help")
-                {
-                    output.WriteLine(ServerCommand.Usage);
-                    return 0;
-                }
-
-                var (options, problem) = ServerCommand.Parse(args[1..]);
-                if (options is null)
-                {
-                    error.WriteLine($"vcsp server: {problem}\n\n{ServerCommand.Usage}");
-                    return 2;
-                }
-
-                return ServerCommand.RunAsync(options, output, error, stop).GetAwaiter().GetResult();
-            case "client":
-                if (args.Length == 2 && args[1] is "-h" or "--help")
-                {
-                    output.WriteLine(ClientCommand.Usage);
-                    return 0;
-                }
-
-                var (clientOptions, clientProblem) = ClientCommand.Parse(args[1..]);
-                if (clientOptions is null)
-                {
-                    error.WriteLine($"vcsp client: {clientProblem}\n\n{ClientCommand.Usage}");
-                    return 2;
-                }
-
-                return ClientCommand.RunAsync(clientOptions, input ?? Stream.Null, output, error, stop).GetAwaiter().GetResult();
-            default:
-                error.WriteLine($"vcsp: unknown verb '{args[0]}'\n\n{Usage}");
-                return 2;
-        }
+        return new VcspCommandLine(input ?? Stream.Null, output, error, stop).Invoke(args);
     }
 }

@@ -1,49 +1,33 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using VcspGen;
 using VcspGen.Runtime;
-using VcspGen.Runtime.Sip;
 
 namespace Vcsp.Cli;
 
-/// <summary><c>vcsp server</c>: one or more groups, each on its own UDP port (memo §3), until Ctrl-C or SIGTERM.</summary>
+/// <summary>
+/// <c>vcsp server</c>: one or more groups, each on its own UDP port (memo §3), until Ctrl-C or SIGTERM, as a hosted
+/// service (<see cref="ServerHosting"/>). Every option can also come from a JSON file (<c>--config</c>) and from
+/// environment variables (<c>VCSP_Server__Port=5000</c>): the command line wins over the environment, which wins over
+/// the file.
+/// </summary>
 internal static class ServerCommand
 {
-    public const string Usage = """
-        usage: vcsp server [--bind ADDRESS] [--port PORT] [--group NAME[:PORT]]... [--owner NAME] [--policy reject|drop]
-                           [--sip-port PORT] [--codecs LIST] [--max-members N] [--member-timeout SECONDS]
-                           [--advertise [NAME=]HOST:PORT]...
+    /// <summary>The configuration section that holds the server's settings.</summary>
+    public const string Section = "Server";
 
-          --bind ADDRESS   the local address to listen on (default 0.0.0.0, all IPv4 interfaces; :: for IPv6)
-          --port PORT      the port of a group given without one (default 50429)
-          --group NAME     a group to host, optionally on its own port (NAME:PORT; 0 picks a free one); repeat
-                           for several (default: lobby)
-          --owner NAME     the administrator's member name (default: none)
-          --policy P       what to do with a join that cannot be accepted (another version or address, a bad
-                           or taken name, a full group): reject (default, a Reject that says why) or drop
-          --sip-port PORT  the SIP port (UDP and TCP) every group's call shares (default 5060); 0 picks a free one
-          --max-members N  the most members a group has at once (default 256); joins not yet confirmed
-                           (PROTOCOL.md §8.1 step 6) do not count
-          --member-timeout SECONDS
-                           remove a member that sent nothing for this long, freeing its name (default 60;
-                           clients send a keepalive every 15 s)
-          --codecs LIST    the call's codecs, most preferred first, comma-separated:
-                           opus, pcmu, pcma, g722, h264, mp2t or their ids (default: all six in that order)
-          --advertise [NAME=]HOST:PORT
-                           another address clients may reach a group at (a port forward, NAT or a UDP proxy in
-                           front of it): a join naming it is accepted, and the member is told that address (INFO,
-                           and its call: HOST with the SIP port, PORT as the media port). Without NAME= it is for
-                           the group on --port (the one given without its own port); NAME= names any group.
-                           HOST is a.b.c.d, [IPv6] or a host name (resolved once at start, every address of it
-                           advertised). Repeat for several
-        """;
+    /// <summary>The prefix of the environment variables read as configuration.</summary>
+    public const string EnvironmentPrefix = "VCSP_";
 
     /// <summary>The parsed options.</summary>
     internal sealed record Options(IPAddress Bind, List<(string Name, int Port)> Groups, string Owner, JoinPolicy Policy, int SipPort, byte[]? Codecs)
@@ -56,101 +40,206 @@ internal static class ServerCommand
 
         /// <summary>The advertised addresses (PROTOCOL.md §8.1 step 3): for which group, and a host (not yet resolved) and port.</summary>
         public IReadOnlyList<(string Group, string Host, int Port)> Advertise { get; init; } = [];
+
+        /// <summary>Where to serve the meters for Prometheus to scrape (<c>http://HOST:PORT/metrics</c>), or null for nowhere.</summary>
+        public IPEndPoint? Prometheus { get; init; }
+
+        /// <summary>The least severe log level written (console, or the journal under systemd).</summary>
+        public LogLevel LogLevel { get; init; } = LogLevel.Information;
     }
 
-    /// <summary>Parses the options, or returns an error message.</summary>
-    public static (Options? Options, string? Error) Parse(IReadOnlyList<string> args)
+    public static Command Create(VcspCommandLine line)
     {
-        var bind = IPAddress.Any;
-        var port = 50429;
-        var groups = new List<(string Name, int? Port)>();
-        var owner = string.Empty;
-        var policy = JoinPolicy.Reject;
-        var sipPort = 5060;
-        byte[]? codecs = null;
-        var maxMembers = 256;
-        var memberTimeout = TimeSpan.FromSeconds(60);
-        var advertise = new List<(string? Group, string Host, int Port)>();
-        for (var i = 0; i < args.Count; i++)
+        var config = new Option<FileInfo>("--config") { HelpName = "FILE", Description = "A JSON file with any of these options, under \"Server\" (see README: Running a server). The environment (VCSP_Server__Port=...) overrides it, and the command line overrides both." };
+        var bind = new Option<string>("--bind") { HelpName = "ADDRESS", Description = "The local address to listen on [default: 0.0.0.0, all IPv4 interfaces; :: for IPv6]." };
+        var port = new Option<int>("--port") { HelpName = "PORT", Description = "The port of a group given without one [default: 50429]." };
+        var groups = new Option<string[]>("--group") { HelpName = "NAME[:PORT]", Description = "A group to host, optionally on its own port (0 picks a free one); repeat for several [default: lobby]." };
+        var owner = new Option<string>("--owner") { HelpName = "NAME", Description = "The administrator's member name [default: none]." };
+        var policy = new Option<string>("--policy") { HelpName = "reject|drop", Description = "What to do with a join that cannot be accepted (another version or address, a bad or taken name, a full group): reject (a Reject that says why) or drop [default: reject]." };
+        policy.AcceptOnlyFromAmong("reject", "drop");
+        var sipPort = new Option<int>("--sip-port") { HelpName = "PORT", Description = "The SIP port (UDP and TCP) every group's call shares; 0 picks a free one [default: 5060]." };
+        var maxMembers = new Option<int>("--max-members") { HelpName = "N", Description = "The most members a group has at once; joins not yet confirmed (PROTOCOL.md §8.1 step 6) do not count [default: 256]." };
+        var memberTimeout = new Option<double>("--member-timeout") { HelpName = "SECONDS", Description = "Remove a member that sent nothing for this long, freeing its name (clients send a keepalive every 15 s) [default: 60]." };
+        var codecs = new Option<string>("--codecs") { HelpName = "LIST", Description = "The call's codecs, most preferred first, comma-separated: opus, pcmu, pcma, g722, h264, mp2t or their ids [default: all six in that order]." };
+        var advertise = new Option<string[]>("--advertise") { HelpName = "[NAME=]HOST:PORT", Description = "Another address clients may reach a group at (a port forward, NAT or a UDP proxy in front of it): a join naming it is accepted, and the member is told that address (INFO, and its call: HOST with the SIP port, PORT as the media port). Without NAME= it is for the group on --port (the one given without its own port). HOST is a.b.c.d, [IPv6] or a host name (resolved once at start). Repeat for several." };
+        var logLevel = new Option<string>("--log-level") { HelpName = "LEVEL", Description = "The least severe log entry written: trace, debug, information, warning, error, critical or none [default: information; joins, leaves, kicks and calls are information, dropped datagrams debug]." };
+        logLevel.AcceptOnlyFromAmong("trace", "debug", "information", "warning", "error", "critical", "none");
+        var prometheus = new Option<string>("--prometheus") { HelpName = "HOST:PORT", Description = "Serve the runtime's meters at http://HOST:PORT/metrics for Prometheus to scrape (OpenTelemetry's exporter), e.g. 127.0.0.1:9464 [default: off; dotnet-counters reads them without it]." };
+        var command = new Command("server", "Host one or more groups on UDP until Ctrl-C or SIGTERM (a systemd service too: see README).")
         {
-            var option = args[i];
-            if (i + 1 >= args.Count)
+            config, bind, port, groups, owner, policy, sipPort, maxMembers, memberTimeout, codecs, advertise, logLevel, prometheus,
+        };
+        line.SetEpilog(command, """
+            Configuration: every option above is also a key of the "Server" section of --config's JSON file or of an
+            environment variable, e.g. {"Server": {"Port": 5000, "Groups": ["lobby", "games:50430"]}} or
+            VCSP_Server__Port=5000 and VCSP_Server__Groups__0=lobby. The log level is "Logging:LogLevel:Default".
+            The command line wins over the environment, the environment over the file; a list (--group, --advertise)
+            given on the command line replaces the configured one.
+            Exit codes: 0 after Ctrl-C or SIGTERM; 1 when a port cannot be bound; 2 wrong arguments or configuration.
+            """);
+        command.SetAction(parsed =>
+        {
+            var given = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            void Put(string key, object? value)
             {
-                return (null, $"option '{option}' needs a value");
+                if (value is not null)
+                {
+                    given[key] = Convert.ToString(value, CultureInfo.InvariantCulture);
+                }
             }
 
-            var value = args[++i];
-            switch (option)
+            Put("Bind", parsed.GetValue(bind));
+            Put("Port", VcspCommandLine.Given(parsed, port));
+            Put("Owner", parsed.GetValue(owner));
+            Put("Policy", parsed.GetValue(policy));
+            Put("SipPort", VcspCommandLine.Given(parsed, sipPort));
+            Put("MaxMembers", VcspCommandLine.Given(parsed, maxMembers));
+            Put("MemberTimeout", VcspCommandLine.Given(parsed, memberTimeout));
+            Put("Codecs", parsed.GetValue(codecs));
+            Put("Prometheus", parsed.GetValue(prometheus));
+            var (configuration, loadProblem) = Load(parsed.GetValue(config)?.FullName, given, parsed.GetValue(logLevel));
+            if (configuration is null)
             {
-                case "--bind" when IPAddress.TryParse(value, out var address):
-                    bind = address;
-                    break;
-                case "--bind":
-                    return (null, $"'{value}' is not an IP address");
-                case "--port" when int.TryParse(value, out var p) && p is >= 1 and <= 65535:
-                    port = p;
-                    break;
-                case "--port":
-                    return (null, $"'{value}' is not a port (1 to 65535)");
-                case "--group":
-                    var colon = value.LastIndexOf(':');
-                    var name = colon < 0 ? value : value[..colon];
-                    int? groupPort = null;
-                    if (colon >= 0)
-                    {
-                        if (!int.TryParse(value[(colon + 1)..], out var gp) || gp is < 0 or > 65535)
-                        {
-                            return (null, $"'{value}' has no valid port after ':'");
-                        }
-
-                        groupPort = gp;
-                    }
-
-                    if (Encoding.UTF8.GetByteCount(name) is < 1 or > 32)
-                    {
-                        return (null, $"group name '{name}' must be 1 to 32 bytes");
-                    }
-
-                    groups.Add((name, groupPort));
-                    break;
-                case "--owner" when Encoding.UTF8.GetByteCount(value) is >= 1 and <= 32:
-                    owner = value;
-                    break;
-                case "--owner":
-                    return (null, $"owner name '{value}' must be 1 to 32 bytes");
-                case "--policy" when value is "reject" or "drop":
-                    policy = value == "reject" ? JoinPolicy.Reject : JoinPolicy.Drop;
-                    break;
-                case "--policy":
-                    return (null, $"policy must be reject or drop, not '{value}'");
-                case "--sip-port" when int.TryParse(value, out var sp) && sp is >= 0 and <= 65535:
-                    sipPort = sp;
-                    break;
-                case "--sip-port":
-                    return (null, $"'{value}' is not a SIP port (0 to 65535)");
-                case "--max-members" when int.TryParse(value, out var mm) && mm is >= 1 and <= 32767:
-                    maxMembers = mm;
-                    break;
-                case "--max-members":
-                    return (null, $"'{value}' is not a member cap (1 to 32767)");
-                case "--member-timeout" when double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var mt) && mt is >= 1 and <= 86400:
-                    memberTimeout = TimeSpan.FromSeconds(mt);
-                    break;
-                case "--member-timeout":
-                    return (null, $"'{value}' is not a member timeout in seconds (1 to 86400)");
-                case "--codecs" when CodecNames.TryParse(value, out var list):
-                    codecs = list;
-                    break;
-                case "--codecs":
-                    return (null, $"'{value}' is not a codec list: {CodecNames.Known}");
-                case "--advertise" when TryParseAdvertised(value, out var forGroup, out var host, out var hostPort):
-                    advertise.Add((forGroup, host, hostPort));
-                    break;
-                case "--advertise":
-                    return (null, $"'{value}' is not an address to advertise ([NAME=]HOST:PORT; a.b.c.d:PORT, [IPv6]:PORT or HOSTNAME:PORT)");
-                default:
-                    return (null, $"unknown option '{option}'");
+                return line.Fail(command, loadProblem!);
             }
+
+            var (options, problem) = Resolve(configuration, parsed.GetValue(groups), parsed.GetValue(advertise));
+            return options is null
+                ? line.Fail(command, problem!)
+                : ServerHosting.RunAsync(options, configuration, line.Output, line.Error, line.Stop).GetAwaiter().GetResult();
+        });
+        return command;
+    }
+
+    /// <summary>The configuration: the JSON file, then the environment, then what the command line gave.</summary>
+    internal static (IConfigurationRoot? Configuration, string? Error) Load(string? file, IReadOnlyDictionary<string, string?> commandLine, string? logLevel)
+    {
+        var builder = new ConfigurationBuilder();
+        if (file is not null)
+        {
+            if (!File.Exists(file))
+            {
+                return (null, $"no such configuration file: '{file}'");
+            }
+
+            builder.AddJsonFile(file, optional: false, reloadOnChange: false);
+        }
+
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        var given = commandLine.ToDictionary(p => Section + ":" + p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
+        if (logLevel is not null)
+        {
+            given["Logging:LogLevel:Default"] = logLevel;
+        }
+
+        builder.AddInMemoryCollection(given);
+        try
+        {
+            return (builder.Build(), null);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
+        {
+            return (null, $"cannot read '{file}': {(e.InnerException ?? e).Message}");
+        }
+    }
+
+    /// <summary>Checks the merged settings and makes the options, or says what is wrong (and where it came from).</summary>
+    internal static (Options? Options, string? Error) Resolve(IConfiguration configuration, string[]? commandLineGroups, string[]? commandLineAdvertise)
+    {
+        var settings = configuration.GetSection(Section);
+        string? Value(string key) => settings[key] is { Length: > 0 } v ? v : null;
+        string[] List(string key, string[]? fromCommandLine) =>
+            fromCommandLine is { Length: > 0 } ? fromCommandLine
+            : settings.GetSection(key).GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray() is { Length: > 0 } children ? children
+            : Value(key) is { } single ? [single] : [];
+
+        var bind = IPAddress.Any;
+        if (Value("Bind") is { } bindText && !IPAddress.TryParse(bindText, out bind!))
+        {
+            return (null, $"'{bindText}' is not an IP address (--bind)");
+        }
+
+        if (!TryInt(Value("Port"), 50429, 1, out var port))
+        {
+            return (null, $"'{Value("Port")}' is not a port (1 to 65535)");
+        }
+
+        var owner = Value("Owner") ?? string.Empty;
+        if (owner.Length > 0 && !MemberNames.IsValid(owner))
+        {
+            return (null, $"owner name '{owner}' is not a member name: 1 to 32 bytes, no spaces, control or format characters");
+        }
+
+        var policy = JoinPolicy.Reject;
+        if (Value("Policy") is { } policyText)
+        {
+            if (!Enum.TryParse(policyText, ignoreCase: true, out policy) || !Enum.IsDefined(policy))
+            {
+                return (null, $"policy must be reject or drop, not '{policyText}'");
+            }
+        }
+
+        if (!TryInt(Value("SipPort"), 5060, 0, out var sipPort))
+        {
+            return (null, $"'{Value("SipPort")}' is not a SIP port (0 to 65535)");
+        }
+
+        if (!TryInt(Value("MaxMembers"), 256, 1, out var maxMembers, 32767))
+        {
+            return (null, $"'{Value("MaxMembers")}' is not a member cap (1 to 32767)");
+        }
+
+        var memberTimeout = TimeSpan.FromSeconds(60);
+        if (Value("MemberTimeout") is { } timeoutText)
+        {
+            if (!double.TryParse(timeoutText, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 86400)
+            {
+                return (null, $"'{timeoutText}' is not a member timeout in seconds (1 to 86400)");
+            }
+
+            memberTimeout = TimeSpan.FromSeconds(seconds);
+        }
+
+        byte[]? codecs = null;
+        if (Value("Codecs") is { } codecText && !CodecNames.TryParse(codecText, out codecs))
+        {
+            return (null, $"'{codecText}' is not a codec list: {CodecNames.Known}");
+        }
+
+        var logLevel = LogLevel.Information;
+        if (configuration["Logging:LogLevel:Default"] is { Length: > 0 } levelText && !Enum.TryParse(levelText, ignoreCase: true, out logLevel))
+        {
+            return (null, $"'{levelText}' is not a log level (trace, debug, information, warning, error, critical, none)");
+        }
+
+        IPEndPoint? scrape = null;
+        if (Value("Prometheus") is { } scrapeText && (!IPEndPoint.TryParse(scrapeText, out scrape) || scrape.Port == 0))
+        {
+            return (null, $"'{scrapeText}' is not ADDRESS:PORT to serve the meters at (--prometheus)");
+        }
+
+        var groups = new List<(string Name, int? Port)>();
+        foreach (var value in List("Groups", commandLineGroups))
+        {
+            var colon = value.LastIndexOf(':');
+            var name = colon < 0 ? value : value[..colon];
+            int? groupPort = null;
+            if (colon >= 0)
+            {
+                if (!int.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var gp) || gp > 65535)
+                {
+                    return (null, $"'{value}' has no valid port after ':'");
+                }
+
+                groupPort = gp;
+            }
+
+            if (Encoding.UTF8.GetByteCount(name) is < 1 or > 32)
+            {
+                return (null, $"group name '{name}' must be 1 to 32 bytes");
+            }
+
+            groups.Add((name, groupPort));
         }
 
         if (groups.Count == 0)
@@ -173,8 +262,13 @@ internal static class ServerCommand
         // An --advertise without NAME= is for the group on --port: the one given without its own port.
         var onDefaultPort = groups.Where(g => g.Port is null).Select(g => g.Name).FirstOrDefault();
         var advertised = new List<(string Group, string Host, int Port)>();
-        foreach (var (forGroup, host, hostPort) in advertise)
+        foreach (var value in List("Advertise", commandLineAdvertise))
         {
+            if (!TryParseAdvertised(value, out var forGroup, out var host, out var hostPort))
+            {
+                return (null, $"'{value}' is not an address to advertise ([NAME=]HOST:PORT; a.b.c.d:PORT, [IPv6]:PORT or HOSTNAME:PORT)");
+            }
+
             if (forGroup is null && onDefaultPort is null)
             {
                 return (null, $"--advertise {host}:{hostPort} is for the group on --port, and every group has its own port: name the group (--advertise NAME={host}:{hostPort})");
@@ -188,7 +282,13 @@ internal static class ServerCommand
             advertised.Add((forGroup ?? onDefaultPort!, host, hostPort));
         }
 
-        return (new Options(bind, resolved, owner, policy, sipPort, codecs) { MaxMembers = maxMembers, MemberTimeout = memberTimeout, Advertise = advertised }, null);
+        return (new Options(bind, resolved, owner, policy, sipPort, codecs) { MaxMembers = maxMembers, MemberTimeout = memberTimeout, Advertise = advertised, LogLevel = logLevel, Prometheus = scrape }, null);
+    }
+
+    private static bool TryInt(string? text, int fallback, int min, out int value, int max = 65535)
+    {
+        value = fallback;
+        return text is null || int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
     }
 
     /// <summary>
@@ -237,7 +337,7 @@ internal static class ServerCommand
     }
 
     /// <summary>Resolves the advertised hosts once (an IP address stands for itself, a name for every address it has).</summary>
-    private static async Task<(Dictionary<string, List<VcspAddress>>? Advertised, string? Error)> ResolveAdvertisedAsync(Options options, CancellationToken stop)
+    internal static async Task<(Dictionary<string, List<VcspAddress>>? Advertised, string? Error)> ResolveAdvertisedAsync(Options options, CancellationToken stop)
     {
         var advertised = new Dictionary<string, List<VcspAddress>>(StringComparer.Ordinal);
         foreach (var (group, host, port) in options.Advertise)
@@ -273,73 +373,5 @@ internal static class ServerCommand
         }
 
         return (advertised, null);
-    }
-
-    /// <summary>Runs the groups until <paramref name="stop"/> is cancelled. Port 0 picks a free port (tests).</summary>
-    public static async Task<int> RunAsync(Options options, TextWriter output, TextWriter error, CancellationToken stop)
-    {
-        var (advertised, problem) = await ResolveAdvertisedAsync(options, stop).ConfigureAwait(false);
-        if (advertised is null)
-        {
-            error.WriteLine($"vcsp server: {problem}");
-            return 1;
-        }
-
-        var hostAddresses = NetworkInterface.GetAllNetworkInterfaces()
-            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
-            .Select(a => a.Address)
-            .ToList();
-        VcspServerHost host;
-        try
-        {
-            host = new VcspServerHost(options.Bind, options.SipPort);
-        }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            error.WriteLine($"vcsp server: cannot listen for SIP on {options.Bind}:{options.SipPort} (UDP and TCP): {e.Message}");
-            return 1;
-        }
-
-        using (host)
-        {
-            foreach (var (name, port) in options.Groups)
-            {
-                HostedGroup group;
-                IReadOnlyList<VcspAddress> advertise = advertised.TryGetValue(name, out var list) ? list : [];
-                try
-                {
-                    group = host.AddGroup(port, binding => new GroupOptions
-                    {
-                        Name = name,
-                        Address = binding.Address,
-                        Owner = options.Owner,
-                        Policy = options.Policy,
-                        MaxMembers = options.MaxMembers,
-                        MemberTimeout = options.MemberTimeout,
-                        HostAddresses = hostAddresses,
-                        SipPort = binding.SipPort,
-                        Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
-                        Advertise = advertise,
-                    });
-                }
-                catch (System.Net.Sockets.SocketException e)
-                {
-                    error.WriteLine($"vcsp server: cannot listen for group {name} on {options.Bind}:{port} (UDP): {e.Message}");
-                    return 1;
-                }
-
-                var also = advertise.Count == 0 ? string.Empty : ", advertised as " + string.Join(", ", advertise);
-                output.WriteLine($"group {name} on {group.LocalEndPoint}{also}, SIP on {host.SipEndPoint} (UDP and TCP), codecs {CodecNames.Describe(options.Codecs ?? GroupOptions.DefaultCodecs)}");
-            }
-
-            output.Flush();
-
-            // Ctrl-C or SIGTERM: the calls end with a BYE to every call member (PROTOCOL.md §12.5), given a moment to
-            // be answered, then the groups stop.
-            await host.RunAsync(stop).ConfigureAwait(false);
-        }
-
-        output.WriteLine("stopped");
-        return 0;
     }
 }

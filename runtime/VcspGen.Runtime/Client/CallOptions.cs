@@ -15,8 +15,10 @@ public sealed class CallOptions
     public SipTransport SipTransport { get; init; } = SipTransport.Udp;
 
     /// <summary>
-    /// The server's SIP endpoint: INVITEs from any other IP address (over UDP, any other port) are dropped without an
-    /// answer (PROTOCOL.md §12.4). Defaults to the group's IP address and port 5060.
+    /// The server's SIP endpoint, when it is to be fixed: INVITEs from any other IP address (over UDP, any other port)
+    /// are dropped without an answer (PROTOCOL.md §12.4). Null (the default): the endpoint is learned from each INVITE,
+    /// which must come from the group's IP address and name that address and its source port (over UDP) in its Via,
+    /// Contact and From.
     /// </summary>
     public IPEndPoint? ServerSipEndPoint { get; init; }
 

@@ -8,7 +8,7 @@ public sealed class ClientOptions
     /// <summary>The group's address and port.</summary>
     public required VcspAddress Server { get; init; }
 
-    /// <summary>The member name: UTF-8, 1 to 32 bytes, no control characters.</summary>
+    /// <summary>The member name: 1 to 32 bytes of UTF-8 following <see cref="MemberNames"/>' rule (no controls, format characters or spaces).</summary>
     public required string Name { get; init; }
 
     /// <summary>The first retransmission timeout; it doubles after each try (PROTOCOL.md §11.1: 250 ms).</summary>

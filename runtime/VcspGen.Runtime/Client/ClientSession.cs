@@ -40,7 +40,7 @@ public sealed class ClientSession : IVcspStateMachine
     /// <param name="sink">Where datagrams go.</param>
     /// <param name="time">The clock.</param>
     /// <param name="events">Where the session reports.</param>
-    /// <exception cref="ArgumentException">The name is not 1 to 32 bytes of UTF-8.</exception>
+    /// <exception cref="ArgumentException">The name breaks <see cref="MemberNames"/>' rule.</exception>
     public ClientSession(ClientOptions options, IDatagramSink sink, TimeProvider time, IClientEvents events)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -49,9 +49,9 @@ public sealed class ClientSession : IVcspStateMachine
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _events = events ?? throw new ArgumentNullException(nameof(events));
         _name = Encoding.UTF8.GetBytes(options.Name);
-        if (_name.Length is < 1 or > 32)
+        if (!MemberNames.IsValid(_name))
         {
-            throw new ArgumentException("A member name is 1 to 32 bytes of UTF-8.", nameof(options));
+            throw new ArgumentException("A member name is 1 to 32 bytes of UTF-8 without control or format characters or spaces (PROTOCOL.md §4).", nameof(options));
         }
 
         _chunk = Fragmentation.ChunkSize(_name.Length);

@@ -51,8 +51,7 @@ public sealed class MemberCall
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _events = events ?? throw new ArgumentNullException(nameof(events));
         _server = server;
-        var serverSip = options.ServerSipEndPoint ?? new IPEndPoint(server.ToIPEndPoint().Address, 5060);
-        _callee = new SipCallee(sip, time, options.Timers, options.SipEndPoint, SipHeaders.EscapeUser(session.Name), serverSip);
+        _callee = new SipCallee(sip, time, options.Timers, options.SipEndPoint, SipHeaders.EscapeUser(session.Name), server.ToIPEndPoint().Address, options.ServerSipEndPoint);
     }
 
     /// <summary>Where the call is.</summary>
@@ -63,6 +62,12 @@ public sealed class MemberCall
 
     /// <summary>The call challenge while in the call; null when not in a VCSP call.</summary>
     public ushort? CallChallenge { get; private set; }
+
+    /// <summary>
+    /// The server's SIP endpoint that the last accepted INVITE came from: <see cref="CallOptions.ServerSipEndPoint"/>
+    /// when configured, otherwise the one learned from the INVITE (PROTOCOL.md §12.4). Null before the first call.
+    /// </summary>
+    public IPEndPoint? ServerSipEndPoint => _callee.Server;
 
     /// <summary>How many Media datagrams were sent.</summary>
     public long MediaSent { get; private set; }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Net;
 using System.Text;
-using System.Text.Unicode;
 using VcspGen.Spec;
 
 namespace VcspGen.Runtime;
@@ -110,7 +109,7 @@ internal sealed class Admission
             return;
         }
 
-        if (!Utf8.IsValid(request.Name) || HasControlCharacter(request.Name))
+        if (!MemberNames.IsValid(request.Name))
         {
             RefuseJoin(source, request.Sequence, RejectReason.BadName, "name", size);
             return;
@@ -236,17 +235,4 @@ internal sealed class Admission
     /// <summary>Whether <paramref name="request"/> repeats the JoinRequest that admitted <paramref name="joined"/> (its Sequence and Name).</summary>
     private static bool IsRetransmission(in JoinRequest request, Member joined) =>
         request.Sequence == joined.JoinSequence && request.Name.SequenceEqual(joined.Name);
-
-    private static bool HasControlCharacter(ReadOnlySpan<byte> utf8)
-    {
-        foreach (var b in utf8)
-        {
-            if (b < 0x20 || b == 0x7F)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }

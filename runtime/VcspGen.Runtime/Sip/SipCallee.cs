@@ -25,7 +25,8 @@ internal enum SipCalleeEvent
 
 /// <summary>
 /// The answering side of a SIP dialog (RFC 3261 §13.3), which is a member's role in the call: it takes an INVITE only
-/// from the server it expects and only while it waits for one (PROTOCOL.md §12.4), checks the INVITE and its SDP
+/// from its server's SIP endpoint (the configured one, or else the one the INVITE itself names at the group's IP address)
+/// and only while it waits for one (PROTOCOL.md §12.4), checks the INVITE and its SDP
 /// offer, answers 200 OK with an SDP answer (retransmitted on Timer G until the ACK, given up on Timer H with a BYE),
 /// answers a BYE, and ends the dialog with its own BYE (Timers E and F). Not thread-safe.
 /// </summary>
@@ -34,8 +35,12 @@ internal enum SipCalleeEvent
 /// <param name="timers">The SIP timers.</param>
 /// <param name="local">This side's SIP endpoint (its Via, Contact and SDP address).</param>
 /// <param name="user">The user part of this side's Contact (escaped).</param>
-/// <param name="server">The only endpoint an INVITE is taken from (over TCP, the address only).</param>
-internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers timers, IPEndPoint local, string user, IPEndPoint server)
+/// <param name="serverAddress">The server's IP address (the group's, as this side reaches it): every INVITE comes from there.</param>
+/// <param name="configuredServer">
+/// The only endpoint an INVITE is taken from (over TCP, the address only), when configured; when null, the endpoint is
+/// learned from each INVITE (<see cref="TryOrigin"/>).
+/// </param>
+internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers timers, IPEndPoint local, string user, IPAddress serverAddress, IPEndPoint? configuredServer)
 {
     private readonly SipRetransmission _answering = new(sink, time);
     private readonly SipRetransmission _bye = new(sink, time);
@@ -45,6 +50,12 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
 
     /// <summary>The offer of the INVITE last answered.</summary>
     public SdpSession? Offer { get; private set; }
+
+    /// <summary>
+    /// The server's SIP endpoint as the INVITE last answered showed it: the configured one, or the learned one (its
+    /// source over UDP; over TCP the address and the SIP port its headers name). Null before the first answer.
+    /// </summary>
+    public IPEndPoint? Server { get; private set; }
 
     /// <summary>Handles a SIP message that arrived at this side's SIP endpoint.</summary>
     /// <param name="message">The message.</param>
@@ -73,6 +84,8 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
         {
             case "INVITE":
                 return OnInvite(message, peer, hasHeaders, awaitingInvite, codecs, mediaPort);
+            case "ACK" when _dialog is not null && callId == _dialog.CallId && !IsDialogPeer(peer):
+                return SipCalleeEvent.Dropped;
             case "ACK":
                 if (_answering.IsRunning && callId == _dialog!.CallId && SipHeaders.Parameter(message.Get("To"), "tag") == _dialog.LocalTag)
                 {
@@ -84,6 +97,9 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
             case "BYE" when !hasHeaders:
                 SipResponses.Send(sink, message, peer, 400, "Bad Request");
                 return SipCalleeEvent.None;
+            case "BYE" when _dialog is not null && callId == _dialog.CallId && !IsDialogPeer(peer):
+                // The dialog's requests come from where its INVITE came from (PROTOCOL.md §12.4): no answer to anyone else.
+                return SipCalleeEvent.Dropped;
             case "BYE" when _dialog is not null && callId == _dialog.CallId:
                 // Also after the call ended here (say the VoiceFin's answer came first): the BYE is still answered 200 OK.
                 SipResponses.Send(sink, message, peer, 200, "OK");
@@ -143,16 +159,15 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
     {
         var callId = invite.Get("Call-ID");
 
-        // A retransmitted INVITE gets the same answer again (RFC 3261 §13.3.1.4).
-        if (_answer is not null && callId == _dialog!.CallId && invite.Get("CSeq") == _inviteCSeq)
+        // A retransmitted INVITE gets the same answer again (RFC 3261 §13.3.1.4), from where the first one came.
+        if (_answer is not null && callId == _dialog!.CallId && invite.Get("CSeq") == _inviteCSeq && IsDialogPeer(peer))
         {
             sink.Send(_answer, peer);
             return SipCalleeEvent.None;
         }
 
         // Only the server we joined, and only while VC-INIT is out: anything else is dropped without an answer (memo §9/8.3).
-        var fromServer = peer.EndPoint.Address.Equals(server.Address) && (peer.Transport == SipTransport.Tcp || peer.EndPoint.Port == server.Port);
-        if (!fromServer || !awaitingInvite)
+        if (!awaitingInvite || TryOrigin(invite, peer) is not { } origin)
         {
             return SipCalleeEvent.Dropped;
         }
@@ -165,7 +180,7 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
 
         if (!string.Equals(invite.Get("Content-Type")?.Split(';')[0].Trim(), "application/sdp", StringComparison.OrdinalIgnoreCase)
             || !SdpSession.TryParse(invite.Body.Span, out var offer, out _)
-            || !offer!.ConnectionAddress.Equals(server.Address)
+            || !Same(offer!.ConnectionAddress, origin.Address)
             || Array.IndexOf(codecs, offer.Formats[0]) < 0
             || offer.CallChallenge is { } c && VcspChallenge.IsReserved((ushort)c))
         {
@@ -173,8 +188,9 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
             return SipCalleeEvent.None;
         }
 
-        // Accepted: the answer goes out until the ACK (PROTOCOL.md §12.4).
+        // Accepted: the answer goes out until the ACK (PROTOCOL.md §12.4), and the dialog stays with this peer.
         Offer = offer;
+        Server = origin;
         var from = invite.Get("From");
         _dialog = new SipDialog(peer, local, callId!, SipHeaders.NewTag())
         {
@@ -192,4 +208,46 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
         _answering.Start(_answer, peer, timers.NonInvitePolicy(peer.Transport));
         return SipCalleeEvent.Answered;
     }
+
+    /// <summary>
+    /// Whether an INVITE comes from this side's server (PROTOCOL.md §12.4), and the server's SIP endpoint if so. A
+    /// configured endpoint must match the source (over TCP its address only). Otherwise the source address must be the
+    /// server's, and the top Via's sent-by, the Contact URI and the From URI must each name that address and one same
+    /// port (5060 when none is written), which over UDP must be the source port; the Via's transport must be the one
+    /// the INVITE came over.
+    /// </summary>
+    /// <param name="invite">The INVITE.</param>
+    /// <param name="peer">Where it came from.</param>
+    /// <returns>The server's SIP endpoint, or null when the INVITE is not from the server.</returns>
+    internal IPEndPoint? TryOrigin(SipMessage invite, SipPeer peer)
+    {
+        var tcp = peer.Transport == SipTransport.Tcp;
+        if (configuredServer is { } configured)
+        {
+            return Same(peer.EndPoint.Address, configured.Address) && (tcp || peer.EndPoint.Port == configured.Port) ? configured : null;
+        }
+
+        if (!Same(peer.EndPoint.Address, serverAddress)
+            || !SipHeaders.TryParseVia(invite.Get("Via"), out var viaTransport, out var via)
+            || viaTransport != peer.Transport
+            || !SipHeaders.TryParseUriEndPoint(SipHeaders.Uri(invite.Get("Contact")), out var contact)
+            || !SipHeaders.TryParseUriEndPoint(SipHeaders.Uri(invite.Get("From")), out var from))
+        {
+            return null;
+        }
+
+        var sameAddress = Same(via!.Address, serverAddress) && Same(contact!.Address, serverAddress) && Same(from!.Address, serverAddress);
+        var samePort = via.Port == contact!.Port && via.Port == from!.Port && (tcp || via.Port == peer.EndPoint.Port);
+        return sameAddress && samePort ? new IPEndPoint(serverAddress, via.Port) : null;
+    }
+
+    // One address however a dual-mode socket writes it (an IPv4 address as ::ffff:a.b.c.d).
+    private static bool Same(IPAddress a, IPAddress b) =>
+        (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).Equals(b.IsIPv4MappedToIPv6 ? b.MapToIPv4() : b);
+
+    // An in-dialog request's source: the dialog's peer address, and over UDP its port too (over TCP a request may come
+    // on another connection, from another ephemeral port).
+    private bool IsDialogPeer(SipPeer peer) =>
+        _dialog is { } dialog && peer.Transport == dialog.Peer.Transport && Same(peer.EndPoint.Address, dialog.Peer.EndPoint.Address)
+        && (peer.Transport == SipTransport.Tcp || peer.EndPoint.Port == dialog.Peer.EndPoint.Port);
 }

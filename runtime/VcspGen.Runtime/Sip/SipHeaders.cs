@@ -110,6 +110,55 @@ internal static class SipHeaders
         return false;
     }
 
+    /// <summary>
+    /// The transport and sent-by of a Via value's first entry (<c>SIP/2.0/UDP host:port;branch=…</c>, RFC 3261 §20.42);
+    /// the port defaults to 5060.
+    /// </summary>
+    /// <param name="via">The Via header's value (its first entry is read when it lists several).</param>
+    /// <param name="transport">UDP or TCP.</param>
+    /// <param name="sentBy">The sent-by host (an IP literal) and port.</param>
+    /// <returns>Whether it is a SIP/2.0 Via over UDP or TCP with an IP address host.</returns>
+    public static bool TryParseVia(string? via, out VcspGen.Spec.SipTransport transport, out IPEndPoint? sentBy)
+    {
+        transport = VcspGen.Spec.SipTransport.Udp;
+        sentBy = null;
+        if (via is null)
+        {
+            return false;
+        }
+
+        var comma = via.IndexOf(',', StringComparison.Ordinal);
+        var entry = (comma >= 0 ? via[..comma] : via).Trim();
+        var semicolon = entry.IndexOf(';', StringComparison.Ordinal);
+        var parts = (semicolon >= 0 ? entry[..semicolon] : entry).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2)
+        {
+            return false;
+        }
+
+        var protocol = parts[0].Replace(" ", string.Empty, StringComparison.Ordinal);
+        if (protocol.Equals("SIP/2.0/UDP", StringComparison.OrdinalIgnoreCase))
+        {
+            transport = VcspGen.Spec.SipTransport.Udp;
+        }
+        else if (protocol.Equals("SIP/2.0/TCP", StringComparison.OrdinalIgnoreCase))
+        {
+            transport = VcspGen.Spec.SipTransport.Tcp;
+        }
+        else
+        {
+            return false;
+        }
+
+        if (!IPEndPoint.TryParse(parts[1], out var parsed))
+        {
+            return false;
+        }
+
+        sentBy = parsed.Port == 0 ? new IPEndPoint(parsed.Address, 5060) : parsed;
+        return true;
+    }
+
     /// <summary>An endpoint as a SIP host:port (IPv6 in brackets).</summary>
     /// <param name="endPoint">The endpoint.</param>
     /// <returns>The text.</returns>
