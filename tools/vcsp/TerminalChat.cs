@@ -43,6 +43,7 @@ internal static class TerminalChat
 
             console.Print("type a line and Enter to send it to the group; /help lists the commands, /quit (or Ctrl-C) leaves");
             var lines = screen.Lines;
+            var stopped = Task.Delay(Timeout.Infinite, stop);
             while (!stop.IsCancellationRequested)
             {
                 if (console.SessionEnded)
@@ -52,7 +53,7 @@ internal static class TerminalChat
                 }
 
                 var waiting = lines.WaitToReadAsync(CancellationToken.None).AsTask();
-                await Task.WhenAny(waiting, console.EndedTask, Task.Delay(Timeout.Infinite, stop)).ConfigureAwait(false);
+                await Task.WhenAny(waiting, console.EndedTask, stopped).ConfigureAwait(false);
                 if (waiting.IsCompleted && !await waiting.ConfigureAwait(false))
                 {
                     break; // the screen closed by itself: leave as /quit would

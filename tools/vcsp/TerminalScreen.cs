@@ -94,7 +94,7 @@ internal sealed class TerminalScreen : IDisposable
             _drainPosted = true;
         }
 
-        app.Invoke(Drain);
+        Post(app, Drain);
     }
 
     /// <summary>Closes the screen and waits (a few seconds at most) until the terminal is restored.</summary>
@@ -106,9 +106,14 @@ internal sealed class TerminalScreen : IDisposable
             app = _app;
         }
 
+        if (_thread is null)
+        {
+            return; // never started
+        }
+
         if (app is not null && !_closed.Task.IsCompleted)
         {
-            app.Invoke(() => app.RequestStop());
+            Post(app, () => app.RequestStop());
         }
 
         _closed.Task.Wait(TimeSpan.FromSeconds(5));
@@ -116,6 +121,19 @@ internal sealed class TerminalScreen : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => Stop();
+
+    /// <summary>Hands <paramref name="action"/> to the UI thread; one that comes as the screen closes is dropped.</summary>
+    private static void Post(IApplication app, Action action)
+    {
+        try
+        {
+            app.Invoke(action);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+            // Closing: what is left to show is not shown (the terminal is being restored).
+        }
+    }
 
     private void Run(TaskCompletionSource started)
     {
