@@ -86,7 +86,7 @@ internal static class ClientLines
                 byte[]? codecs = null;
                 if (rest.Length > 0 && !CodecNames.TryParse(rest, out codecs))
                 {
-                    console.Print($"! vc-init: '{rest}' is not a codec list: {CodecNames.Known}");
+                    console.Print($"! vc-init: '{TerminalText.Sanitize(rest)}' is not a codec list: {CodecNames.Known}");
                     return true;
                 }
 
