@@ -113,6 +113,33 @@ public sealed partial class TerminalClientTests
         await alice.WaitForAsync("kick: done", Patience);
     }
 
+    [Fact]
+    public async Task PageUpAndPageDownScrollBackAndForth()
+    {
+        var (server, address) = await StartServerAsync();
+        using (server)
+        using (var screen = StartTerminalClient(address, "gina"))
+        using (var hal = VcspProcess.Start("client", "--server", address, "--name", "hal"))
+        {
+            await hal.WaitForAsync("joined lobby", Patience);
+            await screen.WaitForAsync(s => s.Any(l => l.EndsWith(" joined lobby", StringComparison.Ordinal)), "joined lobby", Patience);
+            for (var i = 1; i <= 40; i++)
+            {
+                await hal.Input.WriteLineAsync($"line {i:00}");
+            }
+
+            await hal.Input.FlushAsync(TestContext.Current.CancellationToken);
+
+            // 43 lines do not fit the 28 rows above the status line: the newest show, the oldest have scrolled away.
+            await screen.WaitForAsync(s => s.Any(l => Line("<hal> line 40").IsMatch(l)) && !s.Any(l => l.EndsWith("<hal> line 01", StringComparison.Ordinal)), "the newest lines", Patience);
+            screen.Press("PPage");
+            await screen.WaitForAsync(s => s.Any(l => Line("<hal> line 01").IsMatch(l)) && !s.Any(l => l.EndsWith("<hal> line 40", StringComparison.Ordinal)) && s.Any(l => l.Contains("(scrolled back)", StringComparison.Ordinal)), "the oldest lines after PageUp", Patience);
+            screen.Press("NPage");
+            await screen.WaitForAsync(s => s.Any(l => Line("<hal> line 40").IsMatch(l)) && !s.Any(l => l.Contains("(scrolled back)", StringComparison.Ordinal)), "the newest again after PageDown", Patience);
+            Assert.Equal("gina>", screen.LastLine());
+        }
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -252,7 +252,7 @@ internal sealed class TerminalScreen : IDisposable
     }
 
     private string StatusText() =>
-        $"── {_status} ── /help: commands · Up/Down: history · PgUp/PgDn: scroll" + (_scrollback is { RowsBack: > 0 and var back } ? $" ({back} rows back)" : string.Empty) + " ──";
+        $"── {_status} ── /help: commands · Up/Down: history · PgUp/PgDn: scroll" + (_scrollback is { RowsBack: > 0 } ? " (scrolled back)" : string.Empty) + " ──";
 
     private void Drain()
     {
