@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -17,6 +18,7 @@ internal sealed class TmuxSession : IDisposable
 {
     private const string Target = "vcsp";
     private readonly string _socket = "vcsp-test-" + Guid.NewGuid().ToString("N")[..12];
+    private string? _socketPath;
 
     private TmuxSession()
     {
@@ -35,6 +37,7 @@ internal sealed class TmuxSession : IDisposable
 
         args.Add(command);
         session.Tmux([.. args]);
+        session._socketPath = session.Tmux("display-message", "-p", "#{socket_path}").Trim();
         return session;
     }
 
@@ -82,6 +85,11 @@ internal sealed class TmuxSession : IDisposable
         catch (InvalidOperationException)
         {
             // Gone already (the command ended and the session with it).
+        }
+
+        if (_socketPath is { Length: > 0 } path && File.Exists(path))
+        {
+            File.Delete(path); // tmux leaves its socket behind
         }
     }
 
