@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README's test command: installs what the tests need and the machine lacks (sipp from Debian's sip-tester, ffmpeg
-# and ffprobe, tshark, systemd-analyze), then builds and runs every test.
+# and ffprobe, tshark, systemd-analyze, tmux), then builds and runs every test.
 # Prints "N passed, N failed" as its last line and exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,7 @@ command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 { command -v tshark >/dev/null 2>&1 && command -v text2pcap >/dev/null 2>&1; } || missing+=(tshark)
 # The systemd unit in deploy/ is checked with systemd-analyze verify (issue 13).
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux) # the terminal client's tests run it in a real terminal (issue 13)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

@@ -41,6 +41,9 @@ internal static class ClientCommand
         public string? RecordMedia { get; init; }
 
         public TimeSpan Keepalive { get; init; } = TimeSpan.FromSeconds(15);
+
+        /// <summary>The front end: the terminal chat client, line mode, or (Auto) the terminal client when standard input and output are terminals.</summary>
+        public ClientUi Ui { get; init; }
     }
 
     /// <summary>Joins, chats until /quit, Ctrl-C or SIGTERM, then leaves with a FIN.</summary>
@@ -81,7 +84,8 @@ internal static class ClientCommand
         }
 
         await using var recording = record;
-        var console = new ConsoleEvents(output, record);
+        using var screen = TerminalScreen.IsWanted(options.Ui, output) ? new TerminalScreen(options.Name, $"{options.Name} on {server}", TerminalScreen.ColourWanted) : null;
+        var console = screen is null ? new ConsoleEvents(output, record) { OwnName = options.Name } : new ConsoleEvents(screen.Write, record) { OwnName = options.Name, SayListChanges = true };
         VcspClientHost client;
         try
         {
@@ -119,7 +123,9 @@ internal static class ClientCommand
         var media = options.SendMedia is { } file ? StreamWhenInCallAsync(client, console, file, hostStop.Token) : Task.CompletedTask;
         try
         {
-            return await ChatAsync(client, console, server, input, error, stop).ConfigureAwait(false);
+            return screen is null
+                ? await ChatAsync(client, console, server, input, error, stop).ConfigureAwait(false)
+                : await TerminalChat.RunAsync(client, console, screen, server, error, stop).ConfigureAwait(false);
         }
         finally
         {

@@ -13,6 +13,22 @@ namespace Vcsp.Cli;
 internal static class ClientLines
 {
     public const string Commands = "commands: /list /info /ping /dm NAME TEXT /kick NAME /res /vc-init [CODECS] /vc-leave /vc-restart /quit /help";
+
+    /// <summary>The commands, one a line, for the terminal front end's /help.</summary>
+    public const string Help = """
+        commands (anything else you type goes to the group):
+          /list             the members (with their addresses when you are the administrator)
+          /info             the group's address, name, owner and member count
+          /ping             a VCSP echo to the server, with the round trip in milliseconds
+          /dm NAME TEXT     a direct message, peer to peer (also /whisper and /tell; NAME may be HOST:PORT)
+          /kick NAME        remove a member (the administrator only)
+          /res              leave and join again (and the call, if in it)
+          /vc-init [LIST]   join the group's call; /vc-leave leaves it, /vc-restart leaves and joins it again
+          /quit             leave and exit (also Ctrl-C)
+          /help             this list
+        keys: Up/Down the lines typed before, PageUp/PageDown scroll back and forth
+        """;
+
     private static readonly TimeSpan AnswerPatience = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan QueuePoll = TimeSpan.FromMilliseconds(10);
 
@@ -60,11 +76,17 @@ internal static class ClientLines
             case "/dm" or "/whisper" or "/tell" when rest.IndexOf(' ', StringComparison.Ordinal) is > 0 and var gap:
                 await DirectAsync(client, console, rest[..gap], rest[(gap + 1)..], stop).ConfigureAwait(false);
                 return true;
+            case "/dm" or "/whisper" or "/tell":
+                console.Print($"! usage: {verb} NAME TEXT (a member's name, one word, or HOST:PORT; then the message)");
+                return true;
+            case "/kick":
+                console.Print("! usage: /kick NAME (one member's name)");
+                return true;
             case "/vc-init":
                 byte[]? codecs = null;
                 if (rest.Length > 0 && !CodecNames.TryParse(rest, out codecs))
                 {
-                    console.Print($"! vc-init: '{rest}' is not a codec list: {CodecNames.Known}");
+                    console.Print($"! vc-init: '{TerminalText.Sanitize(rest)}' is not a codec list: {CodecNames.Known}");
                     return true;
                 }
 
@@ -112,7 +134,7 @@ internal static class ClientLines
                 await console.WaitAsync(client, c => c.Group.State is ClientState.Member or ClientState.Closed, AnswerPatience * 2, stop).ConfigureAwait(false);
                 return true;
             default:
-                console.Print($"! '{line}' is not a command; {Commands}");
+                console.Print($"! '{TerminalText.Sanitize(line)}' is not a command; {Commands}");
                 return true;
         }
     }
@@ -130,6 +152,7 @@ internal static class ClientLines
                 (c.Group.TrySend(text), c.Group.State, c.Group.SendQueueLength >= c.Group.SendQueueCapacity, c.Rejoining, c.Group.MaxMessageLength));
             if (sent)
             {
+                console.PrintOwn(text);
                 return;
             }
 
@@ -202,7 +225,11 @@ internal static class ClientLines
             }
         }
 
-        if (!sent)
+        if (sent)
+        {
+            console.PrintOwnDirect(peer, message);
+        }
+        else
         {
             var most = client.Invoke(c => c.Direct.MaxMessageLength);
             console.Print(message.Length > most

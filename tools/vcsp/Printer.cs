@@ -18,7 +18,9 @@ internal readonly struct Printer(TextWriter output, string prefix = "         = 
 {
     private string Text(ReadOnlySpan<byte> bytes)
     {
-        var text = Encoding.UTF8.GetString(bytes).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
+        // \n and \t as the demo has always shown them; every other control, bidi or format character made visible by
+        // TerminalText (a datagram's text is the network's).
+        var text = TerminalText.Sanitize(Encoding.UTF8.GetString(bytes).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal));
         return text.Length <= maxText ? text : text[..maxText] + "...";
     }
 
