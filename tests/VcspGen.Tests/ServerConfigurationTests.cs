@@ -75,7 +75,7 @@ public sealed class ServerConfigurationTests : IDisposable
         var taken = ((IPEndPoint)udp.LocalEndPoint!).Port;
         var (code, _, error) = Run("server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", taken.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(1, code);
-        Assert.Contains($"cannot listen for group lobby on 127.0.0.1:{taken} (UDP, the group's port)", error, StringComparison.Ordinal);
+        Assert.StartsWith($"vcsp server: cannot bind the UDP port of group lobby on 127.0.0.1:{taken}: ", error, StringComparison.Ordinal);
 
         using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -83,7 +83,7 @@ public sealed class ServerConfigurationTests : IDisposable
         var sip = ((IPEndPoint)tcp.LocalEndPoint!).Port;
         (code, _, error) = Run("server", "--bind", "127.0.0.1", "--sip-port", sip.ToString(CultureInfo.InvariantCulture), "--port", FreePort().ToString(CultureInfo.InvariantCulture));
         Assert.Equal(1, code);
-        Assert.Contains($"cannot listen for SIP on 127.0.0.1:{sip} (UDP and TCP, the calls' SIP port, --sip-port)", error, StringComparison.Ordinal);
+        Assert.StartsWith($"vcsp server: cannot bind the SIP port (UDP and TCP) on 127.0.0.1:{sip}: ", error, StringComparison.Ordinal);
     }
 
     [Theory]

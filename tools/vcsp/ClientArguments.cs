@@ -23,9 +23,11 @@ internal static class ClientArguments
         var serverSip = new Option<string>("--server-sip") { HelpName = "ADDRESS:PORT", Description = "Call: where the server's SIP endpoint is; INVITEs from anywhere else are dropped [default: learned from the server's INVITE, PROTOCOL.md §12.4]." };
         var sendMedia = new Option<FileInfo>("--send-media") { HelpName = "FILE", Description = "Call: an MPEG-TS file to stream (in real time) once in the call, one 188-byte packet per datagram." };
         var recordMedia = new Option<FileInfo>("--record-media") { HelpName = "FILE", Description = "Call: write the media data received in the call to FILE." };
+        var ui = new Option<string>("--ui") { HelpName = "auto|terminal|line", Description = "The front end: terminal (scrollback above a fixed input line, timestamps, colours unless NO_COLOR, history), line (a line in, a line out: what scripts use) or auto, the terminal one when standard input and output are both terminals [default: auto]." };
+        ui.AcceptOnlyFromAmong("auto", "terminal", "line");
         var command = new Command("client", "Join a group and chat: lines go to the group, /commands do the rest.")
         {
-            server, name, keepalive, codecs, sipPort, sipTransport, serverSip, sendMedia, recordMedia,
+            server, name, keepalive, ui, codecs, sipPort, sipTransport, serverSip, sendMedia, recordMedia,
         };
         line.SetEpilog(command, """
             Every line you type goes to the group, except lines that start with '/':
@@ -112,6 +114,15 @@ internal static class ClientArguments
                 options = options with { SendMedia = media.FullName };
             }
 
+            options = options with
+            {
+                Ui = parsed.GetValue(ui) switch
+                {
+                    "terminal" => ClientUi.Terminal,
+                    "line" => ClientUi.Line,
+                    _ => ClientUi.Auto,
+                },
+            };
             if (parsed.GetValue(recordMedia) is { } record)
             {
                 options = options with { RecordMedia = record.FullName };

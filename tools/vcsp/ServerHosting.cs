@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -10,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using VcspGen;
 using VcspGen.Runtime;
@@ -17,16 +17,26 @@ using VcspGen.Runtime;
 namespace Vcsp.Cli;
 
 /// <summary>
-/// <c>vcsp server</c> as a hosted service on Microsoft.Extensions.Hosting: console logging (the journal's format under
-/// systemd, through Microsoft.Extensions.Hosting.Systemd, which also tells systemd when the groups are up), the
-/// runtime's logs and meters through the host's factories, and a stop (Ctrl-C, SIGTERM, systemctl stop) that ends every
-/// call with its BYEs before the groups stop.
+/// <c>vcsp server</c> as a hosted service on Microsoft.Extensions.Hosting, registered by the runtime's own
+/// <see cref="VcspServiceCollectionExtensions.AddVcspServer"/>: console logging (the journal's format under systemd,
+/// through Microsoft.Extensions.Hosting.Systemd, which also tells systemd when the groups are up), the runtime's logs
+/// and meters through the host's factories, and a stop (Ctrl-C, SIGTERM, systemctl stop) that shuts every group down
+/// gracefully: each call member gets its BYE before the sockets close.
 /// </summary>
 internal static class ServerHosting
 {
     /// <summary>Runs the groups until <paramref name="stop"/> is cancelled or the host is told to stop. Port 0 picks a free port (tests).</summary>
     public static async Task<int> RunAsync(ServerCommand.Options options, IConfiguration configuration, TextWriter output, TextWriter error, CancellationToken stop)
     {
+        // Advertised host names are resolved once, here, so that one that does not resolve is a clear error; the
+        // runtime is given the addresses.
+        var (advertised, problem) = await ServerCommand.ResolveAdvertisedAsync(options, stop).ConfigureAwait(false);
+        if (advertised is null)
+        {
+            error.WriteLine($"vcsp server: {problem}");
+            return 1;
+        }
+
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
@@ -37,8 +47,10 @@ internal static class ServerHosting
             console.TimestampFormat = "HH:mm:ss.fff ";
             console.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled;
         });
+        builder.Services.AddMetrics();
         builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
         builder.Services.AddSystemd();
+        builder.Services.AddVcspServer(server => Configure(server, options, advertised));
         if (options.Prometheus is { } scrape)
         {
             builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -50,102 +62,56 @@ internal static class ServerHosting
                 }));
         }
 
-        builder.Services.AddSingleton(new GroupsService.Settings(options, output));
-        builder.Services.AddHostedService<GroupsService>();
         using var host = builder.Build();
         try
         {
-            await host.RunAsync(stop).ConfigureAwait(false);
+            // The server's sockets are bound when the hosted service is made, before anything starts.
+            await host.StartAsync(stop).ConfigureAwait(false);
         }
-        catch (VcspStartException e)
+        catch (Exception e) when (e is SocketException or OptionsValidationException)
         {
             error.WriteLine($"vcsp server: {e.Message}");
             return 1;
         }
+        catch (OperationCanceledException)
+        {
+            return 0;
+        }
 
+        var server = host.Services.GetRequiredService<VcspServerHost>();
+        var groups = server.Groups;
+        for (var i = 0; i < groups.Count; i++)
+        {
+            var advertise = advertised.TryGetValue(options.Groups[i].Name, out var list) ? list : [];
+            var also = advertise.Count == 0 ? string.Empty : ", advertised as " + string.Join(", ", advertise);
+            output.WriteLine($"group {options.Groups[i].Name} on {groups[i].LocalEndPoint}{also}, SIP on {server.SipEndPoint} (UDP and TCP), codecs {CodecNames.Describe(options.Codecs ?? GroupOptions.DefaultCodecs)}");
+        }
+
+        output.Flush();
+        await host.WaitForShutdownAsync(stop).ConfigureAwait(false);
         output.WriteLine("stopped");
         return 0;
     }
 
-    /// <summary>A failure to start that the command reports in one line (a port that cannot be bound, a host that does not resolve).</summary>
-    private sealed class VcspStartException(string message, Exception? inner = null) : Exception(message, inner);
-
-    /// <summary>The groups, as a hosted service.</summary>
-    private sealed class GroupsService(GroupsService.Settings settings, ILoggerFactory loggers) : IHostedService, IDisposable
+    /// <summary>The command's options as the runtime's server options.</summary>
+    private static void Configure(VcspServerOptions server, ServerCommand.Options options, Dictionary<string, List<VcspAddress>> advertised)
     {
-        private readonly CancellationTokenSource _running = new();
-        private VcspServerHost? _host;
-        private Task _serving = Task.CompletedTask;
-
-        public async Task StartAsync(CancellationToken cancellationToken)
+        server.Bind = options.Bind.ToString();
+        server.SipPort = options.SipPort;
+        foreach (var (name, port) in options.Groups)
         {
-            var (options, output) = settings;
-            var (advertised, problem) = await ServerCommand.ResolveAdvertisedAsync(options, cancellationToken).ConfigureAwait(false);
-            if (advertised is null)
+            var group = new VcspGroupSettings
             {
-                throw new VcspStartException(problem!);
-            }
-
-            var hostAddresses = NetworkInterface.GetAllNetworkInterfaces()
-                .SelectMany(n => n.GetIPProperties().UnicastAddresses)
-                .Select(a => a.Address)
-                .ToList();
-            try
-            {
-                _host = new VcspServerHost(options.Bind, options.SipPort, loggers);
-            }
-            catch (SocketException e)
-            {
-                throw new VcspStartException($"cannot listen for SIP on {options.Bind}:{options.SipPort} (UDP and TCP, the calls' SIP port, --sip-port): {e.Message}", e);
-            }
-
-            foreach (var (name, port) in options.Groups)
-            {
-                HostedGroup group;
-                IReadOnlyList<VcspAddress> advertise = advertised.TryGetValue(name, out var list) ? list : [];
-                try
-                {
-                    group = _host.AddGroup(port, binding => new GroupOptions
-                    {
-                        Name = name,
-                        Address = binding.Address,
-                        Owner = options.Owner,
-                        Policy = options.Policy,
-                        MaxMembers = options.MaxMembers,
-                        MemberTimeout = options.MemberTimeout,
-                        HostAddresses = hostAddresses,
-                        SipPort = binding.SipPort,
-                        Codecs = options.Codecs ?? GroupOptions.DefaultCodecs,
-                        Advertise = advertise,
-                    });
-                }
-                catch (SocketException e)
-                {
-                    throw new VcspStartException($"cannot listen for group {name} on {options.Bind}:{port} (UDP, the group's port): {e.Message}", e);
-                }
-
-                var also = advertise.Count == 0 ? string.Empty : ", advertised as " + string.Join(", ", advertise);
-                output.WriteLine($"group {name} on {group.LocalEndPoint}{also}, SIP on {_host.SipEndPoint} (UDP and TCP), codecs {CodecNames.Describe(options.Codecs ?? GroupOptions.DefaultCodecs)}");
-            }
-
-            output.Flush();
-            _serving = _host.RunAsync(_running.Token);
+                Name = name,
+                Port = port,
+                Owner = options.Owner,
+                Policy = options.Policy,
+                MaxMembers = options.MaxMembers,
+                MemberTimeout = options.MemberTimeout,
+            };
+            group.Codecs.AddRange((options.Codecs ?? GroupOptions.DefaultCodecs).Select(c => (VcspGen.Spec.VcspCodec)c));
+            group.Advertise.AddRange(advertised.TryGetValue(name, out var addresses) ? addresses.Select(a => a.ToString()) : []);
+            server.Groups.Add(group);
         }
-
-        /// <summary>The calls end with a BYE to every call member (PROTOCOL.md §12.5), given a moment to be answered, then the groups stop.</summary>
-        public async Task StopAsync(CancellationToken cancellationToken)
-        {
-            await _running.CancelAsync().ConfigureAwait(false);
-            await _serving.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        public void Dispose()
-        {
-            _host?.Dispose();
-            _running.Dispose();
-        }
-
-        /// <summary>What the command parsed, and where its start-up lines go.</summary>
-        public sealed record Settings(ServerCommand.Options Options, TextWriter Output);
     }
 }
