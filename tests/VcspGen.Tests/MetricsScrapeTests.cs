@@ -22,7 +22,7 @@ public sealed class MetricsScrapeTests
     [Fact]
     public async Task AScrapeReadsTheMembersOfAGroupAsTheyAre()
     {
-        var (port, scrapePort) = (FreePort(), FreeTcpPort());
+        var (port, scrapePort) = (Loopback.FreeUdpPort(), Loopback.FreeTcpPort());
         using var server = VcspProcess.Start(
             "server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(CultureInfo.InvariantCulture), "--group", "watched",
             "--prometheus", $"127.0.0.1:{scrapePort}");
@@ -31,21 +31,8 @@ public sealed class MetricsScrapeTests
         var url = $"http://127.0.0.1:{scrapePort}/metrics";
 
         // A member joins and confirms (PROTOCOL.md §8.1 step 6).
-        using var member = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        member.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var group = new IPEndPoint(IPAddress.Loopback, port);
-        var buffer = new byte[128];
-        var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 70, Server = VcspAddress.FromEndPoint(group), Name = "gauge"u8, Padding = new byte[48] };
-        Assert.Equal(VcspEncodeStatus.Ok, request.TryEncode(buffer, out var n));
-        await member.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, group, TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(Patience);
-        var received = await member.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-        Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(buffer.AsSpan(0, received), out var response));
-        var confirm = new Ack { Challenge = response.Challenge, Sequence = 71, Flags = AckFlags.ReplyRequested };
-        Assert.Equal(VcspEncodeStatus.Ok, confirm.TryEncode(buffer, out n));
-        await member.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, group, TestContext.Current.CancellationToken);
-        await member.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        var (member, _) = await Loopback.JoinAsync(port, "gauge", Patience);
+        using var joined = member;
 
         // The exporter caches a scrape for a moment: read until the gauge shows the member.
         var deadline = DateTime.UtcNow + Patience;
@@ -72,19 +59,5 @@ public sealed class MetricsScrapeTests
     {
         var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith("vcsp_server_members{", StringComparison.Ordinal) && l.Contains($"group=\"{groupName}\"", StringComparison.Ordinal));
         return line is null ? null : double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

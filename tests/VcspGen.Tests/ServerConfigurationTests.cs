@@ -25,7 +25,7 @@ public sealed class ServerConfigurationTests : IDisposable
     [Fact]
     public async Task TheFileIsOverriddenByTheEnvironmentWhichIsOverriddenByTheCommandLine()
     {
-        var (filePort, environmentPort, commandLinePort) = (FreePort(), FreePort(), FreePort());
+        var (filePort, environmentPort, commandLinePort) = (Loopback.FreeUdpPort(), Loopback.FreeUdpPort(), Loopback.FreeUdpPort());
         var config = Path.Combine(_directory, "server.json");
         await File.WriteAllTextAsync(config, $$"""
             {
@@ -81,7 +81,7 @@ public sealed class ServerConfigurationTests : IDisposable
         tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         tcp.Listen();
         var sip = ((IPEndPoint)tcp.LocalEndPoint!).Port;
-        (code, _, error) = Run("server", "--bind", "127.0.0.1", "--sip-port", sip.ToString(CultureInfo.InvariantCulture), "--port", FreePort().ToString(CultureInfo.InvariantCulture));
+        (code, _, error) = Run("server", "--bind", "127.0.0.1", "--sip-port", sip.ToString(CultureInfo.InvariantCulture), "--port", Loopback.FreeUdpPort().ToString(CultureInfo.InvariantCulture));
         Assert.Equal(1, code);
         Assert.StartsWith($"vcsp server: cannot bind the SIP port (UDP and TCP) on 127.0.0.1:{sip}: ", error, StringComparison.Ordinal);
     }
@@ -128,12 +128,5 @@ public sealed class ServerConfigurationTests : IDisposable
         await server.SignalAsync("TERM");
         Assert.Equal(0, await server.WaitForExitAsync(Patience));
         return lines;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

@@ -64,7 +64,7 @@ public sealed class SystemdServiceTests : IDisposable
         var socketPath = Path.Combine(_directory, "notify");
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(socketPath));
-        var port = FreePort();
+        var port = Loopback.FreeUdpPort();
         using var server = VcspProcess.StartWith(
             new System.Collections.Generic.Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath },
             "server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(CultureInfo.InvariantCulture));
@@ -72,17 +72,8 @@ public sealed class SystemdServiceTests : IDisposable
         Assert.Equal("READY=1", await ReceiveAsync(notify));
 
         // Ready means bound: a join is answered at once.
-        using var member = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        member.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var group = new IPEndPoint(IPAddress.Loopback, port);
-        var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 9, Server = VcspAddress.FromEndPoint(group), Name = "svc"u8, Padding = new byte[48] };
-        var buffer = new byte[128];
-        Assert.Equal(VcspEncodeStatus.Ok, request.TryEncode(buffer, out var n));
-        await member.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, group, TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(Patience);
-        var received = await member.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-        Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(buffer.AsSpan(0, received), out _));
+        var (member, _) = await Loopback.JoinAsync(port, "svc", Patience);
+        member.Dispose();
 
         await server.SignalAsync("TERM");
         Assert.Equal("STOPPING=1", await ReceiveAsync(notify));
@@ -127,12 +118,5 @@ public sealed class SystemdServiceTests : IDisposable
         }
 
         throw new InvalidOperationException("no VcspGen.sln above " + AppContext.BaseDirectory);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }
