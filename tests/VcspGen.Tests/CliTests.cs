@@ -1,4 +1,5 @@
 using System.IO;
+using System.Linq;
 using Xunit;
 
 namespace VcspGen.Tests;
@@ -132,5 +133,35 @@ public sealed class CliTests
         var (code, output, _) = Run(args);
         Assert.Equal(0, code);
         Assert.Contains("Usage:\n  vcsp ", output.ReplaceLineEndings("\n"), System.StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("server")]
+    [InlineData("client")]
+    [InlineData("demo")]
+    public void ReadmeNamesEveryOptionTheHelpLists(string verb)
+    {
+        var (code, output, _) = Run(verb, "--help");
+        Assert.Equal(0, code);
+        var options = System.Text.RegularExpressions.Regex.Matches(output, @"^  (--[a-z-]+)", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value)
+            .Where(o => o != "--help")
+            .ToList();
+        Assert.NotEmpty(options);
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        Assert.All(options, option => Assert.Contains($"{option}", readme, System.StringComparison.Ordinal));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(System.AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "VcspGen.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new System.InvalidOperationException("no VcspGen.sln above " + System.AppContext.BaseDirectory);
     }
 }
