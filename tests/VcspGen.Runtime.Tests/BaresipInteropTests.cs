@@ -1,0 +1,216 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using VcspGen.Runtime.Sip;
+using VcspGen.Spec;
+using Xunit;
+
+namespace VcspGen.Runtime.Tests;
+
+/// <summary>
+/// Interop with a real SIP user agent, baresip 1.0.0 (Debian's <c>baresip-core</c>; scripts/test.sh installs it), on
+/// 127.0.0.1 (issue 14). First as a member's user agent: a member's VoiceJoin names baresip's SIP port, baresip answers
+/// the server's INVITE (180, 200), the server's ACK makes it a call member, and a BYE from either side ends the call
+/// leg. Then as the SIP peer that stands in for the server when it calls a client (PROTOCOL.md §12.4, §14): the
+/// client, configured with baresip as its server's SIP endpoint and with a VoiceJoin outstanding, answers baresip's
+/// INVITE, and drops one that comes while it has no VoiceJoin outstanding, without any answer.
+/// </summary>
+public sealed class BaresipInteropTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task BaresipAnswersTheServersInviteAndTheCallLegEndsWithAByeFromEitherSide()
+    {
+        await using var baresip = await BaresipAgent.StartAsync("member");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        using var server = new VcspServerHost(IPAddress.Loopback, sipPort: 0, eventLoops: 1);
+        var lobby = server.AddGroup(0, b => new GroupOptions
+        {
+            Name = "lobby",
+            Address = b.Address,
+            SipPort = b.SipPort,
+            Codecs = [(byte)VcspCodec.Opus, (byte)VcspCodec.Pcmu], // the member lists only PCMU, which baresip's g711 has
+            SipTimers = new SipTimers { T1 = TimeSpan.FromMilliseconds(100) },
+        });
+        var serving = server.RunAsync(stop.Token, TimeSpan.Zero);
+        var serverSip = $"127.0.0.1:{server.SipEndPoint!.Port}";
+        var baresipSip = $"127.0.0.1:{baresip.SipPort}";
+        try
+        {
+            // The member is a bare VCSP socket; its SIP user agent is baresip, whose account is "member".
+            var (member, challenge) = await RawMember.JoinAsync(lobby.LocalEndPoint, "member");
+            using var _ = member;
+
+            // Call 1: VC-INIT; the server INVITEs baresip, baresip rings and answers, the server ACKs.
+            RawMember.SendVoiceJoin(member, lobby.LocalEndPoint, challenge, baresip.SipPort);
+            await baresip.WaitForEventAsync("CALL_ESTABLISHED", 1);
+            await baresip.WaitUntilAsync(() => lobby.Invoke(g => g.CallMemberCount) == 1, "the server to count baresip's leg as a call member");
+            var invite = baresip.Trace.Single(m => m.From == serverSip && m.To == baresipSip && m.StartLine.StartsWith("INVITE ", StringComparison.Ordinal));
+            Assert.StartsWith($"INVITE sip:member@{baresipSip} SIP/2.0", invite.StartLine, StringComparison.Ordinal);
+            Assert.Contains($"m=audio {lobby.LocalEndPoint.Port} RTP/AVP 0\r\n", invite.Text, StringComparison.Ordinal);
+            var callChallenge = ushort.Parse(Regex.Match(invite.Text, @"a=vcsp-challenge:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            AssertSent(baresip, baresipSip, serverSip, "SIP/2.0 180 ", "INVITE", 1);
+            AssertSent(baresip, baresipSip, serverSip, "SIP/2.0 200 ", "INVITE", 1);
+            await baresip.WaitUntilAsync(() => Count(baresip, serverSip, baresipSip, "ACK ", "ACK") == 1, "the server's ACK at baresip");
+            Assert.Contains(baresip.Events, e => e.Type == "CALL_INCOMING" && e.Direction == "incoming");
+
+            // VC-LEAVE: the server answers the VoiceFin and ends the leg with its BYE, which baresip answers 200 OK.
+            RawMember.Send(member, lobby.LocalEndPoint, new VoiceFin { Challenge = callChallenge });
+            await RawMember.ReceiveVoiceFinAsync(member, callChallenge, Patience);
+            await baresip.WaitForEventAsync("CALL_CLOSED", 1);
+            await baresip.WaitUntilAsync(() => Count(baresip, baresipSip, serverSip, "SIP/2.0 200 ", "BYE") == 1, "baresip's 200 OK to the server's BYE");
+            AssertSent(baresip, serverSip, baresipSip, "BYE sip:", "BYE", 1);
+            await baresip.WaitUntilAsync(() => lobby.Invoke(g => g.CallMemberCount) == 0, "the leg to leave the server's call");
+
+            // Call 2, the same member again: this time baresip hangs up, and the server answers its BYE 200 OK.
+            RawMember.SendVoiceJoin(member, lobby.LocalEndPoint, challenge, baresip.SipPort);
+            await baresip.WaitForEventAsync("CALL_ESTABLISHED", 2);
+            await baresip.WaitUntilAsync(() => lobby.Invoke(g => g.CallMemberCount) == 1, "the second call leg");
+            await baresip.WaitUntilAsync(() => Count(baresip, serverSip, baresipSip, "ACK ", "ACK") == 2, "the server's second ACK");
+            await baresip.CommandAsync("hangup");
+            await baresip.WaitUntilAsync(() => Count(baresip, serverSip, baresipSip, "SIP/2.0 200 ", "BYE") == 1, "the server's 200 OK to baresip's BYE");
+            AssertSent(baresip, baresipSip, serverSip, "BYE sip:", "BYE", 1);
+            await baresip.WaitForEventAsync("CALL_CLOSED", 2);
+            await baresip.WaitUntilAsync(() => lobby.Invoke(g => g.CallMemberCount) == 0, "baresip's BYE to end the leg on the server");
+
+            // The member is still in the group, and the server sent no BYE of its own for the second call (§12.5).
+            Assert.Equal(1, lobby.Invoke(g => g.MemberCount));
+            AssertSent(baresip, serverSip, baresipSip, "BYE sip:", "BYE", 1);
+            Assert.Equal(0, lobby.Invoke(g => g.SipDropped));
+            Assert.DoesNotContain(baresip.Trace, m => m.IsResponse && !m.StartLine.StartsWith("SIP/2.0 1", StringComparison.Ordinal) && !m.StartLine.StartsWith("SIP/2.0 200 ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await serving;
+        }
+    }
+
+    [Fact]
+    public async Task BaresipStandingInForTheServerCallsTheClientWhileItsVoiceJoinIsOutstandingAndOnlyThen()
+    {
+        await using var baresip = await BaresipAgent.StartAsync("vcsp");
+
+        // A group without a SIP endpoint of its own never answers VC-INIT, so the client's VoiceJoin stays outstanding;
+        // the client expects its server's SIP endpoint where baresip is (vcsp client --server-sip).
+        await using var lab = new CallUdpLab([(byte)VcspCodec.Pcmu], withSip: false);
+        var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], SipTransport.Udp, serverSip: baresip.SipEndPoint);
+        var clientSip = $"127.0.0.1:{member.Sip.LocalEndPoint.Port}";
+        var baresipSip = $"127.0.0.1:{baresip.SipPort}";
+        var target = $"sip:alice@{clientSip}";
+
+        // Call 1: VC-INIT, then baresip's INVITE (its SDP has no a=vcsp-challenge): 200 OK, baresip's ACK, then baresip hangs up.
+        Assert.True(member.Get(c => c.Call!.Join()));
+        await baresip.CommandAsync("dial", target);
+        await baresip.WaitForEventAsync("CALL_ESTABLISHED", 1);
+        await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.State) == CallState.InCall, "baresip's ACK to put the client in the call");
+        Assert.Equal(["started codec 0 without challenge"], member.Calls.Log);
+        AssertSent(baresip, clientSip, baresipSip, "SIP/2.0 200 ", "INVITE", 1);
+        AssertSent(baresip, baresipSip, clientSip, "ACK ", "ACK", 1);
+        await baresip.CommandAsync("hangup");
+        await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.State) == CallState.Idle, "baresip's BYE to end the client's call");
+        await baresip.WaitUntilAsync(() => Count(baresip, clientSip, baresipSip, "SIP/2.0 200 ", "BYE") == 1, "the client's 200 OK to baresip's BYE");
+        await baresip.WaitForEventAsync("CALL_CLOSED", 1);
+        Assert.Equal(["started codec 0 without challenge", "ended: ended by the server (BYE)"], member.Calls.Log);
+
+        // Call 2: the same, but the client hangs up (a call without a call challenge is left with a BYE, §12.5).
+        Assert.True(member.Get(c => c.Call!.Join()));
+        await baresip.CommandAsync("dial", target);
+        await baresip.WaitForEventAsync("CALL_ESTABLISHED", 2);
+        await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.State) == CallState.InCall, "baresip's second ACK");
+        Assert.True(member.Get(c => c.Call!.Leave()));
+        await baresip.WaitForEventAsync("CALL_CLOSED", 2);
+        await baresip.WaitUntilAsync(() => Count(baresip, baresipSip, clientSip, "SIP/2.0 200 ", "BYE") == 1, "baresip's 200 OK to the client's BYE");
+        AssertSent(baresip, clientSip, baresipSip, "BYE sip:", "BYE", 1);
+        Assert.Equal(CallState.Idle, member.Get(c => c.Call!.State));
+        Assert.Equal(4, member.Calls.Log.Length);
+        Assert.StartsWith("ended: ", member.Calls.Log[3], StringComparison.Ordinal);
+
+        // Call 3: no VoiceJoin outstanding now, so the client drops baresip's INVITE without any answer and counts
+        // it (§12.4). baresip, hearing nothing, retransmits it (Timer A): each copy is dropped and counted too.
+        var dropped = member.Get(c => c.Call!.Dropped);
+        var answered = baresip.Trace.Count(m => m.From == clientSip);
+        await baresip.CommandAsync("dial", target);
+        await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.Dropped) >= dropped + 3, "the INVITE and two of its retransmissions to be dropped");
+        Assert.True(Count(baresip, baresipSip, clientSip, "INVITE ", "INVITE") >= 2 + 3, "baresip retransmitted its unanswered INVITE");
+        Assert.Equal(answered, baresip.Trace.Count(m => m.From == clientSip));
+        Assert.Equal(CallState.Idle, member.Get(c => c.Call!.State));
+        Assert.Equal(4, member.Calls.Log.Length);
+        Assert.Equal(2, baresip.Events.Count(e => e.Type == "CALL_ESTABLISHED"));
+    }
+
+    private static int Count(BaresipAgent baresip, string from, string to, string startLine, string cseqMethod) =>
+        baresip.Trace.Count(m => m.From == from && m.To == to && m.StartLine.StartsWith(startLine, StringComparison.Ordinal) && m.CSeqMethod == cseqMethod);
+
+    private static void AssertSent(BaresipAgent baresip, string from, string to, string startLine, string cseqMethod, int expected)
+    {
+        var count = Count(baresip, from, to, startLine, cseqMethod);
+        Assert.True(count == expected, $"{from} -> {to} '{startLine}...' (CSeq {cseqMethod}): {count} in baresip's trace, expected {expected}\n{string.Join("\n", baresip.Trace)}\n{baresip.Diagnostics}");
+    }
+}
+
+/// <summary>A group member on a bare UDP socket, speaking VCSP directly (its SIP user agent is another program).</summary>
+internal static class RawMember
+{
+    /// <summary>Joins as <paramref name="name"/>: a padded JoinRequest, its Response, and the confirming Ack with its answer (PROTOCOL.md §8.1).</summary>
+    public static async Task<(Socket Member, ushort Challenge)> JoinAsync(IPEndPoint group, string name)
+    {
+        var member = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        member.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var buffer = new byte[128];
+        var request = new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = 70, Server = VcspAddress.FromEndPoint(group), Name = System.Text.Encoding.UTF8.GetBytes(name) };
+        Assert.Equal(VcspEncodeStatus.Ok, request.TryEncode(buffer, out var n));
+        request = request with { Padding = new byte[Math.Max(0, JoinRequest.PaddedSize - n)] };
+        Assert.Equal(VcspEncodeStatus.Ok, request.TryEncode(buffer, out n));
+        member.SendTo(buffer.AsSpan(0, n), group);
+        var answer = await UdpLab.ReceiveAsync(member, TimeSpan.FromSeconds(10));
+        Assert.NotNull(answer);
+        Assert.Equal(VcspDecodeStatus.Ok, Response.TryDecode(answer, out var response));
+        var challenge = response.Challenge;
+        var confirm = new Ack { Challenge = challenge, Sequence = 71, Flags = AckFlags.ReplyRequested };
+        Assert.Equal(VcspEncodeStatus.Ok, confirm.TryEncode(buffer, out n));
+        member.SendTo(buffer.AsSpan(0, n), group);
+        answer = await UdpLab.ReceiveAsync(member, TimeSpan.FromSeconds(10));
+        Assert.NotNull(answer);
+        Assert.Equal(VcspDecodeStatus.Ok, Ack.TryDecode(answer, out _));
+        return (member, challenge);
+    }
+
+    /// <summary>VC-INIT naming another program's SIP user agent on 127.0.0.1, over UDP, with PCMU only. Sent once.</summary>
+    public static void SendVoiceJoin(Socket member, IPEndPoint group, ushort challenge, int sipPort)
+    {
+        var buffer = new byte[128];
+        var join = new VoiceJoin { Challenge = challenge, SipPort = (ushort)sipPort, SipTransport = SipTransport.Udp, Codecs = [(byte)VcspCodec.Pcmu] };
+        Assert.Equal(VcspEncodeStatus.Ok, join.TryEncode(buffer, out var n));
+        member.SendTo(buffer.AsSpan(0, n), group);
+    }
+
+    public static void Send(Socket member, IPEndPoint group, VoiceFin packet)
+    {
+        var buffer = new byte[128];
+        Assert.Equal(VcspEncodeStatus.Ok, packet.TryEncode(buffer, out var n));
+        member.SendTo(buffer.AsSpan(0, n), group);
+    }
+
+    /// <summary>Waits for the server's VoiceFin answer (other datagrams, such as Media or Pings, are skipped).</summary>
+    public static async Task ReceiveVoiceFinAsync(Socket member, ushort callChallenge, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            var datagram = await UdpLab.ReceiveAsync(member, deadline - DateTime.UtcNow);
+            if (datagram is not null && VoiceFin.TryDecode(datagram, out var fin) == VcspDecodeStatus.Ok)
+            {
+                Assert.Equal(callChallenge, fin.Challenge);
+                return;
+            }
+        }
+
+        Assert.Fail("the server did not answer the VoiceFin");
+    }
+}
