@@ -200,7 +200,11 @@ internal sealed partial class BaresipAgent : IAsyncDisposable
         var deadline = DateTime.UtcNow + Patience;
         while (!condition())
         {
-            Assert.True(!_process.HasExited, $"baresip exited ({_process.ExitCode}) while waiting for {what}\n{Diagnostics}");
+            if (_process.HasExited)
+            {
+                Assert.Fail($"baresip exited ({_process.ExitCode}) while waiting for {what}\n{Diagnostics}");
+            }
+
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}\n{Diagnostics}");
             await Task.Delay(10, TestContext.Current.CancellationToken);
         }
@@ -284,7 +288,11 @@ internal sealed partial class BaresipAgent : IAsyncDisposable
         var deadline = DateTime.UtcNow + Patience;
         while (true)
         {
-            Assert.True(!_process.HasExited, $"baresip exited ({_process.ExitCode}) at start\n{Diagnostics}");
+            if (_process.HasExited)
+            {
+                Assert.Fail($"baresip exited ({_process.ExitCode}) at start\n{Diagnostics}");
+            }
+
             var client = new TcpClient(AddressFamily.InterNetwork);
             try
             {

@@ -57,7 +57,7 @@ public sealed class BaresipInteropTests
             AssertSent(baresip, baresipSip, serverSip, "SIP/2.0 180 ", "INVITE", 1);
             AssertSent(baresip, baresipSip, serverSip, "SIP/2.0 200 ", "INVITE", 1);
             await baresip.WaitUntilAsync(() => Count(baresip, serverSip, baresipSip, "ACK ", "ACK") == 1, "the server's ACK at baresip");
-            Assert.Contains(baresip.Events, e => e.Type == "CALL_INCOMING" && e.Direction == "incoming");
+            Assert.Contains(baresip.Events, e => e.Type == "CALL_ESTABLISHED" && e.Direction == "incoming" && e.Peer == $"sip:vcsp@{serverSip}");
 
             // VC-LEAVE: the server answers the VoiceFin and ends the leg with its BYE, which baresip answers 200 OK.
             RawMember.Send(member, lobby.LocalEndPoint, new VoiceFin { Challenge = callChallenge });
