@@ -100,7 +100,12 @@ internal sealed partial class BaresipAgent : IAsyncDisposable
     public string Diagnostics => $"baresip events: {string.Join(" | ", Events.Select(e => e.ToString()))}\nbaresip output:\n{Output}";
 
     /// <summary>Starts baresip with a fresh configuration and waits until its control socket takes a connection.</summary>
-    public static async Task<BaresipAgent> StartAsync(string user)
+    /// <param name="user">The account's user part.</param>
+    /// <param name="addressWithPort">
+    /// True to write the account's address with the SIP port (<c>sip:USER@127.0.0.1:PORT</c>), so that the From of
+    /// baresip's requests names its port as the Via and Contact do; false for the plain <c>sip:USER@127.0.0.1</c>.
+    /// </param>
+    public static async Task<BaresipAgent> StartAsync(string user, bool addressWithPort = false)
     {
         var folder = new TempFolder();
         try
@@ -125,7 +130,7 @@ internal sealed partial class BaresipAgent : IAsyncDisposable
                 $"ctrl_tcp_listen 127.0.0.1:{controlPort}",
             ];
             File.WriteAllLines(Path.Combine(folder.Path, "config"), config);
-            File.WriteAllText(Path.Combine(folder.Path, "accounts"), $"<sip:{user}@127.0.0.1>;regint=0;answermode=auto\n");
+            File.WriteAllText(Path.Combine(folder.Path, "accounts"), $"<sip:{user}@127.0.0.1{(addressWithPort ? ":" + sipPort.ToString(CultureInfo.InvariantCulture) : string.Empty)}>;regint=0;answermode=auto\n");
 
             var info = new ProcessStartInfo("baresip")
             {

@@ -144,6 +144,40 @@ public sealed class BaresipInteropTests
         Assert.Equal(2, baresip.Events.Count(e => e.Type == "CALL_ESTABLISHED"));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AClientThatLearnsItsServersSipEndpointTakesBaresipsInviteOnlyWhenItsFromNamesTheViasPort(bool fromWithPort)
+    {
+        await using var baresip = await BaresipAgent.StartAsync("vcsp", addressWithPort: fromWithPort);
+        await using var lab = new CallUdpLab([(byte)VcspCodec.Pcmu], withSip: false);
+
+        // No configured server SIP endpoint: the INVITE must come from the group's IP address, and its top Via, Contact
+        // and From must name one port, its source port (§12.4). baresip's Via and Contact name its SIP port; its From
+        // is its account's address, which names that port only when the account is written with it.
+        var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], SipTransport.Udp, learnServerSip: true);
+        var clientSip = $"127.0.0.1:{member.Sip.LocalEndPoint.Port}";
+        Assert.True(member.Get(c => c.Call!.Join()));
+        await baresip.CommandAsync("dial", $"sip:alice@{clientSip}");
+        if (fromWithPort)
+        {
+            await baresip.WaitForEventAsync("CALL_ESTABLISHED");
+            await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.State) == CallState.InCall, "baresip's ACK");
+            Assert.Equal(baresip.SipEndPoint, member.Get(c => c.Call!.ServerSipEndPoint));
+            Assert.True(member.Get(c => c.Call!.Leave()));
+            await baresip.WaitForEventAsync("CALL_CLOSED");
+            Assert.Equal(CallState.Idle, member.Get(c => c.Call!.State));
+        }
+        else
+        {
+            // The From names no port (so 5060): dropped without an answer, and so is each retransmission.
+            await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.Dropped) >= 3, "the INVITE and two of its retransmissions to be dropped");
+            Assert.DoesNotContain(baresip.Trace, m => m.From == clientSip);
+            Assert.Equal(CallState.Joining, member.Get(c => c.Call!.State));
+            Assert.Empty(member.Calls.Log);
+        }
+    }
+
     private static int Count(BaresipAgent baresip, string from, string to, string startLine, string cseqMethod) =>
         baresip.Trace.Count(m => m.From == from && m.To == to && m.StartLine.StartsWith(startLine, StringComparison.Ordinal) && m.CSeqMethod == cseqMethod);
 
