@@ -1,7 +1,11 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
@@ -22,6 +26,9 @@ namespace VcspGen.Runtime.Tests;
 public sealed class BaresipInteropTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    // Wireshark's expert severities (epan/proto.h): chat 0x00200000, note 0x00400000, warn 0x00600000, error 0x00800000.
+    private const long ExpertWarning = 0x00600000;
 
     [Fact]
     public async Task BaresipAnswersTheServersInviteAndTheCallLegEndsWithAByeFromEitherSide()
@@ -83,6 +90,9 @@ public sealed class BaresipInteropTests
             AssertSent(baresip, serverSip, baresipSip, "BYE sip:", "BYE", 1);
             Assert.Equal(0, lobby.Invoke(g => g.SipDropped));
             Assert.DoesNotContain(baresip.Trace, m => m.IsResponse && !m.StartLine.StartsWith("SIP/2.0 1", StringComparison.Ordinal) && !m.StartLine.StartsWith("SIP/2.0 200 ", StringComparison.Ordinal));
+
+            // Wireshark's SIP and SDP dissectors read every message of both calls, ours and baresip's, as sent.
+            await AssertTsharkDecodesAsync(baresip.Trace);
         }
         finally
         {
@@ -175,6 +185,48 @@ public sealed class BaresipInteropTests
             Assert.DoesNotContain(baresip.Trace, m => m.From == clientSip);
             Assert.Equal(CallState.Joining, member.Get(c => c.Call!.State));
             Assert.Empty(member.Calls.Log);
+        }
+    }
+
+    /// <summary>
+    /// Writes the messages, byte for byte as baresip's trace shows them, into a capture with text2pcap, and has tshark
+    /// decode each: the method or status and the CSeq must be the ones sent, with no malformed-packet mark and no
+    /// expert note of warning or error severity.
+    /// </summary>
+    private static async Task AssertTsharkDecodesAsync(IReadOnlyList<TracedSip> messages)
+    {
+        using var folder = new TempFolder();
+        var dump = new StringBuilder();
+        foreach (var message in messages)
+        {
+            var bytes = Encoding.UTF8.GetBytes(message.Text);
+            for (var i = 0; i < bytes.Length; i += 16)
+            {
+                dump.Append(i.ToString("x6", CultureInfo.InvariantCulture)).Append(' ')
+                    .AppendJoin(' ', bytes.Skip(i).Take(16).Select(b => b.ToString("x2", CultureInfo.InvariantCulture))).Append('\n');
+            }
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(folder.Path, "sip.txt"), dump.ToString(), TestContext.Current.CancellationToken);
+        var (made, madeOutput) = await Programs.RunAsync("text2pcap", ["-q", "-u", "5060,5060", "sip.txt", "sip.pcap"], folder.Path, TimeSpan.FromSeconds(20));
+        Assert.True(made == 0, "text2pcap: " + madeOutput);
+        var (code, output) = await Programs.RunAsync(
+            "tshark",
+            ["-r", "sip.pcap", "-T", "fields", "-E", "separator=|", "-E", "aggregator=,", "-e", "sip.Method", "-e", "sip.Status-Code", "-e", "sip.CSeq.method", "-e", "_ws.malformed", "-e", "_ws.expert.severity"],
+            folder.Path,
+            TimeSpan.FromSeconds(20));
+        Assert.True(code == 0, "tshark: " + output);
+        var rows = output.Split('\n').Where(l => l.Contains('|', StringComparison.Ordinal)).Select(l => l.TrimEnd('\r').Split('|')).ToArray();
+        Assert.Equal(messages.Count, rows.Length);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var (message, row) = (messages[i], rows[i]);
+            var what = $"message {i} ({message}): tshark read {string.Join("|", row)}";
+            Assert.True(message.StartLine.StartsWith(message.IsResponse ? "SIP/2.0 " + row[1] + " " : row[0] + " ", StringComparison.Ordinal) && row[0].Length + row[1].Length > 0, what);
+            Assert.True(row[2] == message.CSeqMethod, what);
+            Assert.True(row[3].Length == 0, what); // no malformed-packet mark
+            var severities = row[4].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => long.Parse(v, CultureInfo.InvariantCulture));
+            Assert.True(severities.All(v => v < ExpertWarning), what);
         }
     }
 
