@@ -107,49 +107,52 @@ public sealed class BaresipInteropTests
         await using var baresip = await BaresipAgent.StartAsync("vcsp");
 
         // A group without a SIP endpoint of its own never answers VC-INIT, so the client's VoiceJoin stays outstanding;
-        // the client expects its server's SIP endpoint where baresip is (vcsp client --server-sip).
-        await using var lab = new CallUdpLab([(byte)VcspCodec.Pcmu], withSip: false);
-        var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], SipTransport.Udp, serverSip: baresip.SipEndPoint);
-        var clientSip = $"127.0.0.1:{member.Sip.LocalEndPoint.Port}";
+        // the client, a VcspClientHost set up as vcsp client sets it up, expects its server's SIP endpoint where
+        // baresip is (vcsp client --server-sip).
+        await using var member = await ClientOfAGroupWithoutSip.StartAsync("alice", baresip.SipEndPoint);
+        var clientSip = $"127.0.0.1:{member.SipPort}";
         var baresipSip = $"127.0.0.1:{baresip.SipPort}";
         var target = $"sip:alice@{clientSip}";
 
         // Call 1: VC-INIT, then baresip's INVITE (its SDP has no a=vcsp-challenge): 200 OK, baresip's ACK, then baresip hangs up.
-        Assert.True(member.Get(c => c.Call!.Join()));
+        Assert.True(member.Get(c => c.Join()));
         await baresip.CommandAsync("dial", target);
         await baresip.WaitForEventAsync("CALL_ESTABLISHED", 1);
-        await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.State) == CallState.InCall, "baresip's ACK to put the client in the call");
+        await baresip.WaitUntilAsync(() => member.Get(c => c.State) == CallState.InCall, "baresip's ACK to put the client in the call");
+        await member.WhenCallLogHoldsAsync(1); // the host delivers events off its lock, a moment later
         Assert.Equal(["started codec 0 without challenge"], member.Calls.Log);
         AssertSent(baresip, clientSip, baresipSip, "SIP/2.0 200 ", "INVITE", 1);
         AssertSent(baresip, baresipSip, clientSip, "ACK ", "ACK", 1);
         await baresip.CommandAsync("hangup");
-        await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.State) == CallState.Idle, "baresip's BYE to end the client's call");
+        await baresip.WaitUntilAsync(() => member.Get(c => c.State) == CallState.Idle, "baresip's BYE to end the client's call");
         await baresip.WaitUntilAsync(() => Count(baresip, clientSip, baresipSip, "SIP/2.0 200 ", "BYE") == 1, "the client's 200 OK to baresip's BYE");
         await baresip.WaitForEventAsync("CALL_CLOSED", 1);
+        await member.WhenCallLogHoldsAsync(2);
         Assert.Equal(["started codec 0 without challenge", "ended: ended by the server (BYE)"], member.Calls.Log);
 
         // Call 2: the same, but the client hangs up (a call without a call challenge is left with a BYE, §12.5).
-        Assert.True(member.Get(c => c.Call!.Join()));
+        Assert.True(member.Get(c => c.Join()));
         await baresip.CommandAsync("dial", target);
         await baresip.WaitForEventAsync("CALL_ESTABLISHED", 2);
-        await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.State) == CallState.InCall, "baresip's second ACK");
-        Assert.True(member.Get(c => c.Call!.Leave()));
+        await baresip.WaitUntilAsync(() => member.Get(c => c.State) == CallState.InCall, "baresip's second ACK");
+        Assert.True(member.Get(c => c.Leave()));
         await baresip.WaitForEventAsync("CALL_CLOSED", 2);
         await baresip.WaitUntilAsync(() => Count(baresip, baresipSip, clientSip, "SIP/2.0 200 ", "BYE") == 1, "baresip's 200 OK to the client's BYE");
         AssertSent(baresip, clientSip, baresipSip, "BYE sip:", "BYE", 1);
-        Assert.Equal(CallState.Idle, member.Get(c => c.Call!.State));
-        Assert.Equal(4, member.Calls.Log.Length);
+        Assert.Equal(CallState.Idle, member.Get(c => c.State));
+        await member.WhenCallLogHoldsAsync(4);
+        Assert.Equal("started codec 0 without challenge", member.Calls.Log[2]);
         Assert.StartsWith("ended: ", member.Calls.Log[3], StringComparison.Ordinal);
 
         // Call 3: no VoiceJoin outstanding now, so the client drops baresip's INVITE without any answer and counts
         // it (§12.4). baresip, hearing nothing, retransmits it (Timer A): each copy is dropped and counted too.
-        var dropped = member.Get(c => c.Call!.Dropped);
+        var dropped = member.Get(c => c.Dropped);
         var answered = baresip.Trace.Count(m => m.From == clientSip);
         await baresip.CommandAsync("dial", target);
-        await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.Dropped) >= dropped + 3, "the INVITE and two of its retransmissions to be dropped");
+        await baresip.WaitUntilAsync(() => member.Get(c => c.Dropped) >= dropped + 3, "the INVITE and two of its retransmissions to be dropped");
         Assert.True(Count(baresip, baresipSip, clientSip, "INVITE ", "INVITE") >= 2 + 3, "baresip retransmitted its unanswered INVITE");
         Assert.Equal(answered, baresip.Trace.Count(m => m.From == clientSip));
-        Assert.Equal(CallState.Idle, member.Get(c => c.Call!.State));
+        Assert.Equal(CallState.Idle, member.Get(c => c.State));
         Assert.Equal(4, member.Calls.Log.Length);
         Assert.Equal(2, baresip.Events.Count(e => e.Type == "CALL_ESTABLISHED"));
     }
@@ -160,30 +163,29 @@ public sealed class BaresipInteropTests
     public async Task AClientThatLearnsItsServersSipEndpointTakesBaresipsInviteOnlyWhenItsFromNamesTheViasPort(bool fromWithPort)
     {
         await using var baresip = await BaresipAgent.StartAsync("vcsp", addressWithPort: fromWithPort);
-        await using var lab = new CallUdpLab([(byte)VcspCodec.Pcmu], withSip: false);
 
         // No configured server SIP endpoint: the INVITE must come from the group's IP address, and its top Via, Contact
         // and From must name one port, its source port (§12.4). baresip's Via and Contact name its SIP port; its From
         // is its account's address, which names that port only when the account is written with it.
-        var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], SipTransport.Udp, learnServerSip: true);
-        var clientSip = $"127.0.0.1:{member.Sip.LocalEndPoint.Port}";
-        Assert.True(member.Get(c => c.Call!.Join()));
+        await using var member = await ClientOfAGroupWithoutSip.StartAsync("alice", serverSip: null);
+        var clientSip = $"127.0.0.1:{member.SipPort}";
+        Assert.True(member.Get(c => c.Join()));
         await baresip.CommandAsync("dial", $"sip:alice@{clientSip}");
         if (fromWithPort)
         {
             await baresip.WaitForEventAsync("CALL_ESTABLISHED");
-            await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.State) == CallState.InCall, "baresip's ACK");
-            Assert.Equal(baresip.SipEndPoint, member.Get(c => c.Call!.ServerSipEndPoint));
-            Assert.True(member.Get(c => c.Call!.Leave()));
+            await baresip.WaitUntilAsync(() => member.Get(c => c.State) == CallState.InCall, "baresip's ACK");
+            Assert.Equal(baresip.SipEndPoint, member.Get(c => c.ServerSipEndPoint));
+            Assert.True(member.Get(c => c.Leave()));
             await baresip.WaitForEventAsync("CALL_CLOSED");
-            Assert.Equal(CallState.Idle, member.Get(c => c.Call!.State));
+            Assert.Equal(CallState.Idle, member.Get(c => c.State));
         }
         else
         {
             // The From names no port (so 5060): dropped without an answer, and so is each retransmission.
-            await baresip.WaitUntilAsync(() => member.Get(c => c.Call!.Dropped) >= 3, "the INVITE and two of its retransmissions to be dropped");
+            await baresip.WaitUntilAsync(() => member.Get(c => c.Dropped) >= 3, "the INVITE and two of its retransmissions to be dropped");
             Assert.DoesNotContain(baresip.Trace, m => m.From == clientSip);
-            Assert.Equal(CallState.Joining, member.Get(c => c.Call!.State));
+            Assert.Equal(CallState.Joining, member.Get(c => c.State));
             Assert.Empty(member.Calls.Log);
         }
     }
@@ -298,5 +300,92 @@ internal static class RawMember
         }
 
         Assert.Fail("the server did not answer the VoiceFin");
+    }
+}
+
+/// <summary>
+/// A group without a SIP endpoint (a <see cref="VcspServerHost"/> on 127.0.0.1; it has no call and drops VoiceJoin,
+/// so a client's VoiceJoin stays outstanding), and one client of it joined to the group: a <see cref="VcspClientHost"/>
+/// set up as <c>vcsp client --codecs pcmu [--server-sip ...]</c> sets it up (its SIP user agent on a free UDP port of
+/// 127.0.0.1, RFC 3261's default timers).
+/// </summary>
+internal sealed class ClientOfAGroupWithoutSip : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop;
+    private readonly VcspServerHost _server;
+    private readonly VcspClientHost _client;
+    private readonly Task _runs;
+
+    private ClientOfAGroupWithoutSip(CancellationTokenSource stop, VcspServerHost server, VcspClientHost client, ConcurrentCallEvents calls, Task runs)
+    {
+        _stop = stop;
+        _server = server;
+        _client = client;
+        Calls = calls;
+        _runs = runs;
+    }
+
+    /// <summary>What the client's call reported.</summary>
+    public ConcurrentCallEvents Calls { get; }
+
+    /// <summary>The client's SIP port (UDP, 127.0.0.1).</summary>
+    public int SipPort => _client.SipEndPoint!.Port;
+
+    /// <param name="name">The client's member name.</param>
+    /// <param name="serverSip">Its configured server SIP endpoint (<c>--server-sip</c>), or null to learn it from each INVITE.</param>
+    public static async Task<ClientOfAGroupWithoutSip> StartAsync(string name, IPEndPoint? serverSip)
+    {
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var server = new VcspServerHost(IPAddress.Loopback, sipPort: null, eventLoops: 1);
+        var lobby = server.AddGroup(0, b => new GroupOptions { Name = "lobby", Address = b.Address });
+        var events = new LabEvents();
+        var calls = new ConcurrentCallEvents();
+        var client = new VcspClientHost(
+            new ClientHostOptions
+            {
+                Client = new ClientOptions { Server = VcspAddress.FromEndPoint(lobby.LocalEndPoint), Name = name },
+                Bind = IPAddress.Loopback,
+                SipPort = 0,
+                Call = b => new CallOptions
+                {
+                    SipEndPoint = b.Sip!,
+                    SipTransport = SipTransport.Udp,
+                    ServerSipEndPoint = serverSip,
+                    MediaPort = b.Local.Port,
+                    Codecs = [(byte)VcspCodec.Pcmu],
+                },
+            },
+            events,
+            events,
+            calls);
+        var runs = Task.WhenAll(server.RunAsync(stop.Token, TimeSpan.Zero), client.RunAsync(stop.Token));
+        var lab = new ClientOfAGroupWithoutSip(stop, server, client, calls, runs);
+        try
+        {
+            client.Invoke(c => c.Join());
+            await events.WaitForAsync("joined lobby");
+            return lab;
+        }
+        catch
+        {
+            await lab.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until the call has reported <paramref name="count"/> events (they come on the host's dispatcher).</summary>
+    public Task WhenCallLogHoldsAsync(int count) =>
+        UdpLab.WaitUntilAsync(() => Calls.Log.Length >= count, $"{count} call events (call log: {string.Join(" | ", Calls.Log)})");
+
+    /// <summary>Reads or acts on the client's call under its lock.</summary>
+    public T Get<T>(Func<MemberCall, T> read) => _client.Invoke(c => read(c.Call!));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _runs;
+        _client.Dispose();
+        _server.Dispose();
+        _stop.Dispose();
     }
 }
