@@ -401,7 +401,14 @@ internal sealed record TracedSip(string From, string To, string Text)
     /// <summary>The method of a request's CSeq, or of the request a response answers (INVITE, ACK, BYE...).</summary>
     public string CSeqMethod => Text.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith("CSeq:", StringComparison.OrdinalIgnoreCase))?.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? string.Empty;
 
+    /// <summary>The Call-ID: the dialog (or the attempt at one) that the message belongs to.</summary>
+    public string CallId => Header("Call-ID") ?? Header("i") ?? string.Empty;
+
     public bool IsResponse => StartLine.StartsWith("SIP/2.0 ", StringComparison.Ordinal);
 
     public override string ToString() => $"{From} -> {To}: {StartLine}";
+
+    private string? Header(string name) =>
+        Text.Split('\n').Select(l => l.TrimEnd('\r')).TakeWhile(l => l.Length > 0).Skip(1)
+            .FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))?[(name.Length + 1)..].Trim();
 }

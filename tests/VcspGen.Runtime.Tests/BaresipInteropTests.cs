@@ -9,7 +9,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
-using VcspGen.Runtime.Sip;
 using VcspGen.Spec;
 using Xunit;
 
@@ -42,7 +41,6 @@ public sealed class BaresipInteropTests
             Address = b.Address,
             SipPort = b.SipPort,
             Codecs = [(byte)VcspCodec.Opus, (byte)VcspCodec.Pcmu], // the member lists only PCMU, which baresip's g711 has
-            SipTimers = new SipTimers { T1 = TimeSpan.FromMilliseconds(100) },
         });
         var serving = server.RunAsync(stop.Token, TimeSpan.Zero);
         var serverSip = $"127.0.0.1:{server.SipEndPoint!.Port}";
@@ -57,38 +55,40 @@ public sealed class BaresipInteropTests
             RawMember.SendVoiceJoin(member, lobby.LocalEndPoint, challenge, baresip.SipPort);
             await baresip.WaitForEventAsync("CALL_ESTABLISHED", 1);
             await baresip.WaitUntilAsync(() => lobby.Invoke(g => g.CallMemberCount) == 1, "the server to count baresip's leg as a call member");
-            var invite = baresip.Trace.Single(m => m.From == serverSip && m.To == baresipSip && m.StartLine.StartsWith("INVITE ", StringComparison.Ordinal));
+            // Under load a request or response may be retransmitted (Timers A, E, and the 2xx's): messages are counted as
+            // at least once in their dialog.
+            await SentAsync(baresip, serverSip, baresipSip, "INVITE ", "INVITE");
+            var invite = baresip.Trace.First(m => m.From == serverSip && m.To == baresipSip && m.StartLine.StartsWith("INVITE ", StringComparison.Ordinal));
             Assert.StartsWith($"INVITE sip:member@{baresipSip} SIP/2.0", invite.StartLine, StringComparison.Ordinal);
             Assert.Contains($"m=audio {lobby.LocalEndPoint.Port} RTP/AVP 0\r\n", invite.Text, StringComparison.Ordinal);
             var callChallenge = ushort.Parse(Regex.Match(invite.Text, @"a=vcsp-challenge:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            AssertSent(baresip, baresipSip, serverSip, "SIP/2.0 180 ", "INVITE", 1);
-            AssertSent(baresip, baresipSip, serverSip, "SIP/2.0 200 ", "INVITE", 1);
-            await baresip.WaitUntilAsync(() => Count(baresip, serverSip, baresipSip, "ACK ", "ACK") == 1, "the server's ACK at baresip");
+            await SentAsync(baresip, baresipSip, serverSip, "SIP/2.0 180 ", "INVITE");
+            await SentAsync(baresip, baresipSip, serverSip, "SIP/2.0 200 ", "INVITE");
+            await baresip.WaitUntilAsync(() => Count(baresip, serverSip, baresipSip, "ACK ", "ACK") >= 1, "the server's ACK at baresip");
             Assert.Contains(baresip.Events, e => e.Type == "CALL_ESTABLISHED" && e.Direction == "incoming" && e.Peer == $"sip:vcsp@{serverSip}");
 
             // VC-LEAVE: the server answers the VoiceFin and ends the leg with its BYE, which baresip answers 200 OK.
             RawMember.Send(member, lobby.LocalEndPoint, new VoiceFin { Challenge = callChallenge });
             await RawMember.ReceiveVoiceFinAsync(member, callChallenge, Patience);
             await baresip.WaitForEventAsync("CALL_CLOSED", 1);
-            await baresip.WaitUntilAsync(() => Count(baresip, baresipSip, serverSip, "SIP/2.0 200 ", "BYE") == 1, "baresip's 200 OK to the server's BYE");
-            AssertSent(baresip, serverSip, baresipSip, "BYE sip:", "BYE", 1);
+            await baresip.WaitUntilAsync(() => Count(baresip, baresipSip, serverSip, "SIP/2.0 200 ", "BYE") >= 1, "baresip's 200 OK to the server's BYE");
+            await SentAsync(baresip, serverSip, baresipSip, "BYE sip:", "BYE");
             await baresip.WaitUntilAsync(() => lobby.Invoke(g => g.CallMemberCount) == 0, "the leg to leave the server's call");
 
             // Call 2, the same member again: this time baresip hangs up, and the server answers its BYE 200 OK.
             RawMember.SendVoiceJoin(member, lobby.LocalEndPoint, challenge, baresip.SipPort);
             await baresip.WaitForEventAsync("CALL_ESTABLISHED", 2);
             await baresip.WaitUntilAsync(() => lobby.Invoke(g => g.CallMemberCount) == 1, "the second call leg");
-            await baresip.WaitUntilAsync(() => Count(baresip, serverSip, baresipSip, "ACK ", "ACK") == 2, "the server's second ACK");
+            await baresip.WaitUntilAsync(() => Dialogs(baresip, serverSip, baresipSip, "ACK ") == 2, "the server's ACK of the second call");
             await baresip.CommandAsync("hangup");
-            await baresip.WaitUntilAsync(() => Count(baresip, serverSip, baresipSip, "SIP/2.0 200 ", "BYE") == 1, "the server's 200 OK to baresip's BYE");
-            AssertSent(baresip, baresipSip, serverSip, "BYE sip:", "BYE", 1);
+            await baresip.WaitUntilAsync(() => Count(baresip, serverSip, baresipSip, "SIP/2.0 200 ", "BYE") >= 1, "the server's 200 OK to baresip's BYE");
+            await SentAsync(baresip, baresipSip, serverSip, "BYE sip:", "BYE");
             await baresip.WaitForEventAsync("CALL_CLOSED", 2);
             await baresip.WaitUntilAsync(() => lobby.Invoke(g => g.CallMemberCount) == 0, "baresip's BYE to end the leg on the server");
 
             // The member is still in the group, and the server sent no BYE of its own for the second call (§12.5).
             Assert.Equal(1, lobby.Invoke(g => g.MemberCount));
-            AssertSent(baresip, serverSip, baresipSip, "BYE sip:", "BYE", 1);
-            Assert.Equal(0, lobby.Invoke(g => g.SipDropped));
+            Assert.All(baresip.Trace.Where(m => m.From == serverSip && m.StartLine.StartsWith("BYE ", StringComparison.Ordinal)), m => Assert.Equal(invite.CallId, m.CallId));
             Assert.DoesNotContain(baresip.Trace, m => m.IsResponse && !m.StartLine.StartsWith("SIP/2.0 1", StringComparison.Ordinal) && !m.StartLine.StartsWith("SIP/2.0 200 ", StringComparison.Ordinal));
 
             // Wireshark's SIP and SDP dissectors read every message of both calls, ours and baresip's, as sent.
@@ -121,11 +121,11 @@ public sealed class BaresipInteropTests
         await baresip.WaitUntilAsync(() => member.Get(c => c.State) == CallState.InCall, "baresip's ACK to put the client in the call");
         await member.WhenCallLogHoldsAsync(1); // the host delivers events off its lock, a moment later
         Assert.Equal(["started codec 0 without challenge"], member.Calls.Log);
-        AssertSent(baresip, clientSip, baresipSip, "SIP/2.0 200 ", "INVITE", 1);
-        AssertSent(baresip, baresipSip, clientSip, "ACK ", "ACK", 1);
+        await SentAsync(baresip, clientSip, baresipSip, "SIP/2.0 200 ", "INVITE");
+        await SentAsync(baresip, baresipSip, clientSip, "ACK ", "ACK");
         await baresip.CommandAsync("hangup");
         await baresip.WaitUntilAsync(() => member.Get(c => c.State) == CallState.Idle, "baresip's BYE to end the client's call");
-        await baresip.WaitUntilAsync(() => Count(baresip, clientSip, baresipSip, "SIP/2.0 200 ", "BYE") == 1, "the client's 200 OK to baresip's BYE");
+        await baresip.WaitUntilAsync(() => Count(baresip, clientSip, baresipSip, "SIP/2.0 200 ", "BYE") >= 1, "the client's 200 OK to baresip's BYE");
         await baresip.WaitForEventAsync("CALL_CLOSED", 1);
         await member.WhenCallLogHoldsAsync(2);
         Assert.Equal(["started codec 0 without challenge", "ended: ended by the server (BYE)"], member.Calls.Log);
@@ -137,8 +137,8 @@ public sealed class BaresipInteropTests
         await baresip.WaitUntilAsync(() => member.Get(c => c.State) == CallState.InCall, "baresip's second ACK");
         Assert.True(member.Get(c => c.Leave()));
         await baresip.WaitForEventAsync("CALL_CLOSED", 2);
-        await baresip.WaitUntilAsync(() => Count(baresip, baresipSip, clientSip, "SIP/2.0 200 ", "BYE") == 1, "baresip's 200 OK to the client's BYE");
-        AssertSent(baresip, clientSip, baresipSip, "BYE sip:", "BYE", 1);
+        await baresip.WaitUntilAsync(() => Count(baresip, baresipSip, clientSip, "SIP/2.0 200 ", "BYE") >= 1, "baresip's 200 OK to the client's BYE");
+        await SentAsync(baresip, clientSip, baresipSip, "BYE sip:", "BYE");
         Assert.Equal(CallState.Idle, member.Get(c => c.State));
         await member.WhenCallLogHoldsAsync(4);
         Assert.Equal("started codec 0 without challenge", member.Calls.Log[2]);
@@ -147,11 +147,12 @@ public sealed class BaresipInteropTests
         // Call 3: no VoiceJoin outstanding now, so the client drops baresip's INVITE without any answer and counts
         // it (§12.4). baresip, hearing nothing, retransmits it (Timer A): each copy is dropped and counted too.
         var dropped = member.Get(c => c.Dropped);
-        var answered = baresip.Trace.Count(m => m.From == clientSip);
+        var earlier = baresip.Trace.Select(m => m.CallId).ToHashSet();
         await baresip.CommandAsync("dial", target);
         await baresip.WaitUntilAsync(() => member.Get(c => c.Dropped) >= dropped + 3, "the INVITE and two of its retransmissions to be dropped");
-        Assert.True(Count(baresip, baresipSip, clientSip, "INVITE ", "INVITE") >= 2 + 3, "baresip retransmitted its unanswered INVITE");
-        Assert.Equal(answered, baresip.Trace.Count(m => m.From == clientSip));
+        TracedSip[] Third() => [.. baresip.Trace.Where(m => !earlier.Contains(m.CallId))];
+        await baresip.WaitUntilAsync(() => Third().Count(m => m.From == baresipSip && m.StartLine.StartsWith("INVITE ", StringComparison.Ordinal)) >= 3, "baresip's trace of its INVITE and two retransmissions");
+        Assert.DoesNotContain(Third(), m => m.From == clientSip);
         Assert.Equal(CallState.Idle, member.Get(c => c.State));
         Assert.Equal(4, member.Calls.Log.Length);
         Assert.Equal(2, baresip.Events.Count(e => e.Type == "CALL_ESTABLISHED"));
@@ -235,11 +236,16 @@ public sealed class BaresipInteropTests
     private static int Count(BaresipAgent baresip, string from, string to, string startLine, string cseqMethod) =>
         baresip.Trace.Count(m => m.From == from && m.To == to && m.StartLine.StartsWith(startLine, StringComparison.Ordinal) && m.CSeqMethod == cseqMethod);
 
-    private static void AssertSent(BaresipAgent baresip, string from, string to, string startLine, string cseqMethod, int expected)
-    {
-        var count = Count(baresip, from, to, startLine, cseqMethod);
-        Assert.True(count == expected, $"{from} -> {to} '{startLine}...' (CSeq {cseqMethod}): {count} in baresip's trace, expected {expected}\n{string.Join("\n", baresip.Trace)}\n{baresip.Diagnostics}");
-    }
+    /// <summary>In how many dialogs (Call-IDs) such a request was sent.</summary>
+    private static int Dialogs(BaresipAgent baresip, string from, string to, string startLine) =>
+        baresip.Trace.Where(m => m.From == from && m.To == to && m.StartLine.StartsWith(startLine, StringComparison.Ordinal)).Select(m => m.CallId).Distinct().Count();
+
+    /// <summary>
+    /// Waits until baresip's trace has such a message, once or more (a retransmission repeats it). The trace comes on
+    /// baresip's stdout, and its events on the control socket, so the one may lag the other a little.
+    /// </summary>
+    private static Task SentAsync(BaresipAgent baresip, string from, string to, string startLine, string cseqMethod) =>
+        baresip.WaitUntilAsync(() => Count(baresip, from, to, startLine, cseqMethod) >= 1, $"{from} -> {to} '{startLine}...' (CSeq {cseqMethod}) in baresip's trace");
 }
 
 /// <summary>A group member on a bare UDP socket, speaking VCSP directly (its SIP user agent is another program).</summary>
