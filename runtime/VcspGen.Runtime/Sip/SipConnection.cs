@@ -17,6 +17,9 @@ internal sealed class SipConnection(Socket socket, IPEndPoint peer)
 
     public IPEndPoint Peer { get; } = peer;
 
+    /// <summary>Whether this side opened it (set under the transport's lock, before it starts).</summary>
+    public bool Outbound { get; set; }
+
     /// <summary>The connection's life (connect, read, write, close); set under the endpoint's lock.</summary>
     public Task Task { get; set; } = Task.CompletedTask;
 

@@ -32,6 +32,12 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
     /// <summary>The most TCP connections open at once (accepted and opened together); more are refused.</summary>
     public const int MaxConnections = 256;
 
+    /// <summary>
+    /// How long an accepted TCP connection may stay open without sending a whole message before it is closed: 32 s
+    /// (64 × T1), so that idle connections do not hold the <see cref="MaxConnections"/> places for ever.
+    /// </summary>
+    internal static readonly TimeSpan DefaultFirstMessageTimeout = TimeSpan.FromSeconds(32);
+
     /// <summary>The most bytes waiting to be written on one TCP connection; a message beyond it is a send failure.</summary>
     public const int MaxQueuedBytes = 1 << 20;
 
@@ -72,6 +78,9 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
         _udp.ReceiveTimeout = (int)ReceiveCheck.TotalMilliseconds;
         LocalEndPoint = (IPEndPoint)_udp.LocalEndPoint!;
     }
+
+    /// <summary>How long an accepted TCP connection may stay silent before its first whole message (tests shorten it).</summary>
+    internal TimeSpan FirstMessageTimeout { get; init; } = DefaultFirstMessageTimeout;
 
     /// <summary>The bound endpoint (the same port for UDP and TCP).</summary>
     public IPEndPoint LocalEndPoint { get; }
