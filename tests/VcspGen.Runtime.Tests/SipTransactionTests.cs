@@ -63,6 +63,17 @@ public sealed class SipTransactionTests
     }
 
     [Fact]
+    public void ARefusalToAPeerNotKnownIsSentOnceWithoutTimerG()
+    {
+        var (clock, sink, layer) = Layer();
+        var invite = Request("INVITE", "g4");
+        layer.Send(invite, Udp, 403, "Forbidden", trusted: false);
+        clock.Advance(TimeSpan.FromSeconds(40));
+        layer.Poll();
+        Assert.Single(sink);
+    }
+
+    [Fact]
     public void OverTcpARefusalIsSentOnce()
     {
         var (clock, sink, layer) = Layer();

@@ -60,6 +60,9 @@ public sealed class SipMessage
     /// </summary>
     internal string Version { get; private init; } = "SIP/2.0";
 
+    /// <summary>How many bytes the message took on the wire when parsed (0 for one built here).</summary>
+    internal int WireLength { get; private set; }
+
     /// <summary>Whether the message carried more than one Content-Length, with different values (answered 400).</summary>
     internal bool ConflictingContentLength { get; private set; }
 
@@ -232,6 +235,7 @@ public sealed class SipMessage
         parsed.Body = input.Slice(bodyStart, length).ToArray();
         message = parsed;
         consumed = bodyStart + length;
+        parsed.WireLength = stream ? consumed - start : input.Length;
         return SipParseStatus.Ok;
     }
 

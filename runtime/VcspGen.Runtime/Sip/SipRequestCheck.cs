@@ -5,7 +5,7 @@ namespace VcspGen.Runtime.Sip;
 /// <summary>
 /// The checks both call roles make on every request before its method is looked at (RFC 3261 §8.2, RFC 4475 §3.1.2,
 /// §3.3), so that server and client refuse a bad request the same way: 505 for a SIP version other than 2.0, 400 for
-/// a missing Via, From, To, Call-ID or CSeq (insuf), a CSeq that does not parse or whose method is not the request's
+/// a missing Via, From, To, Call-ID or CSeq (insuf), a Request-URI in angle brackets (ltgtruri), a CSeq that does not parse or whose method is not the request's
 /// (mismatch01, mismatch02, scalar02's overlarge number), a header that must appear once appearing more often
 /// (multi01), or Content-Length values that disagree (mcl01).
 /// </summary>
@@ -29,6 +29,19 @@ internal static class SipRequestCheck
             || request.ConflictingContentLength || HasDuplicateSingleton(request))
         {
             return (400, "Bad Request");
+        }
+
+        // The Request-URI: a URI, not a name-addr (ltgtruri); of a scheme this side serves (unkscm, novelsc: 416).
+        var uri = request.RequestUri!;
+        var colon = uri.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || uri.AsSpan().IndexOfAny('<', '>') >= 0)
+        {
+            return (400, "Bad Request");
+        }
+
+        if (!uri[..colon].Equals("sip", StringComparison.OrdinalIgnoreCase) && !uri[..colon].Equals("sips", StringComparison.OrdinalIgnoreCase))
+        {
+            return (416, "Unsupported URI Scheme");
         }
 
         return null;

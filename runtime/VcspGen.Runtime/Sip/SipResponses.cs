@@ -54,7 +54,8 @@ internal static class SipResponses
 
     /// <summary>
     /// Whether <paramref name="response"/> may go to the source of <paramref name="request"/>: over UDP, to a source
-    /// not known to be a dialog's peer, an answer is never longer than the request, so that a forged source gets no
+    /// not known to be a dialog's peer, an answer is never longer than the request as it came (its bytes on the wire: a
+    /// request written with compact header names is shorter than its re-encoding), so that a forged source gets no
     /// more bytes than were sent in its name (PROTOCOL.md §13.3). Over TCP the handshake proved the source.
     /// </summary>
     /// <param name="request">The request.</param>
@@ -63,7 +64,8 @@ internal static class SipResponses
     /// <param name="trusted">Whether the peer is a dialog's (checked by the caller).</param>
     /// <returns>Whether to send it.</returns>
     public static bool MaySend(SipMessage request, SipMessage response, SipPeer peer, bool trusted) =>
-        trusted || peer.Transport != VcspGen.Spec.SipTransport.Udp || response.ToBytes().Length <= request.ToBytes().Length;
+        trusted || peer.Transport != VcspGen.Spec.SipTransport.Udp
+        || response.ToBytes().Length <= (request.WireLength > 0 ? request.WireLength : request.ToBytes().Length);
 
     /// <summary>Answers <paramref name="request"/> with a response of its own (a refusal, or 200 OK to a BYE).</summary>
     /// <param name="sink">Where SIP messages go.</param>

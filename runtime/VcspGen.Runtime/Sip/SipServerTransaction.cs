@@ -18,8 +18,9 @@ internal enum SipServerTransactionState
 /// <summary>
 /// One server transaction (RFC 3261 §17.2): the request that made it, the last response sent, the state, and the time
 /// it ends (Timer H/I/J: 64 × T1 after it began, the same for INVITE and non-INVITE, UDP and TCP, so that a
-/// retransmission is always answered alike while the table remembers it). A refusal of an INVITE over UDP is resent on
-/// Timer G (T1 doubling to T2) until its ACK or Timer H. A plain class: no sockets, no clock of its own.
+/// retransmission is always answered alike while the table remembers it). A refusal of an INVITE over UDP to a dialog's
+/// peer is resent on Timer G (T1 doubling to T2) until its ACK or Timer H; to anyone else it is sent once (a forged
+/// source must not get a stream of copies). A plain class: no sockets, no clock of its own.
 /// </summary>
 /// <param name="key">Its key in <see cref="SipServerTransactions"/>.</param>
 /// <param name="request">The request.</param>
@@ -28,6 +29,8 @@ internal enum SipServerTransactionState
 /// <param name="retransmission">Resends the final response on Timer G (used for an INVITE's refusal over UDP).</param>
 internal sealed class SipServerTransaction(string key, SipMessage request, SipPeer peer, long endsAt, SipRetransmission retransmission)
 {
+    private bool _trusted;
+
     /// <summary>Its key: branch, sent-by and method (§17.2.3), or, for a request without the magic cookie, Call-ID, CSeq, From tag and top Via.</summary>
     public string Key { get; } = key;
 
@@ -53,9 +56,11 @@ internal sealed class SipServerTransaction(string key, SipMessage request, SipPe
     /// <param name="sink">Where it goes.</param>
     /// <param name="response">The response.</param>
     /// <param name="timers">The SIP timers.</param>
-    public void Respond(ISipSink sink, SipMessage response, SipTimers timers)
+    /// <param name="retransmit">Whether Timer G may run (false towards a peer not known to be a dialog's).</param>
+    public void Respond(ISipSink sink, SipMessage response, SipTimers timers, bool retransmit)
     {
         Response = response;
+        _trusted = retransmit;
         if (response.StatusCode < 200)
         {
             sink.Send(response, Peer);
@@ -63,7 +68,7 @@ internal sealed class SipServerTransaction(string key, SipMessage request, SipPe
         }
 
         State = SipServerTransactionState.Completed;
-        if (IsInvite && response.StatusCode >= 300 && Peer.Transport == VcspGen.Spec.SipTransport.Udp)
+        if (retransmit && IsInvite && response.StatusCode >= 300 && Peer.Transport == VcspGen.Spec.SipTransport.Udp)
         {
             retransmission.Start(response, Peer, timers.NonInvitePolicy(Peer.Transport)); // Timer G, and H as its limit
         }
@@ -73,11 +78,15 @@ internal sealed class SipServerTransaction(string key, SipMessage request, SipPe
         }
     }
 
-    /// <summary>The request came again: the last response goes again (none while there is none).</summary>
+    /// <summary>
+    /// The request came again: the last response goes again (none while there is none), unless the peer is not known
+    /// and the copy would be longer than this retransmission (<see cref="SipResponses.MaySend"/>).
+    /// </summary>
     /// <param name="sink">Where it goes.</param>
-    public void Retransmitted(ISipSink sink)
+    /// <param name="again">The retransmission.</param>
+    public void Retransmitted(ISipSink sink, SipMessage again)
     {
-        if (Response is not null && State != SipServerTransactionState.Confirmed)
+        if (Response is not null && State != SipServerTransactionState.Confirmed && SipResponses.MaySend(again, Response, Peer, _trusted))
         {
             sink.Send(Response, Peer);
         }

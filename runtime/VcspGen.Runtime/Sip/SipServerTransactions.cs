@@ -57,7 +57,7 @@ internal sealed class SipServerTransactions(ISipSink sink, TimeProvider time, Si
             return true;
         }
 
-        transaction.Retransmitted(sink);
+        transaction.Retransmitted(sink, request);
         return true;
     }
 
@@ -65,10 +65,14 @@ internal sealed class SipServerTransactions(ISipSink sink, TimeProvider time, Si
     /// <param name="request">The request.</param>
     /// <param name="peer">Where it came from.</param>
     /// <param name="response">The response.</param>
-    public void Respond(SipMessage request, SipPeer peer, SipMessage response)
+    /// <param name="retransmit">
+    /// Whether an INVITE's refusal over UDP is resent on Timer G: only to a dialog's peer, since to an unknown peer
+    /// (whose source may be forged) each copy would add to what it is sent.
+    /// </param>
+    public void Respond(SipMessage request, SipPeer peer, SipMessage response, bool retransmit = true)
     {
         var transaction = Find(request) ?? Begin(request, peer);
-        transaction.Respond(sink, response, timers);
+        transaction.Respond(sink, response, timers, retransmit);
         if (transaction.Delay() is not null && !_retransmitting.Contains(transaction))
         {
             _retransmitting.Add(transaction);
@@ -106,7 +110,7 @@ internal sealed class SipServerTransactions(ISipSink sink, TimeProvider time, Si
             return false;
         }
 
-        Respond(request, peer, response);
+        Respond(request, peer, response, retransmit: trusted);
         return true;
     }
 
@@ -129,7 +133,7 @@ internal sealed class SipServerTransactions(ISipSink sink, TimeProvider time, Si
 
         if (invite.State == SipServerTransactionState.Proceeding)
         {
-            Respond(invite.Request, invite.Peer, SipResponses.Build(invite.Request, 487, "Request Terminated"));
+            Respond(invite.Request, invite.Peer, SipResponses.Build(invite.Request, 487, "Request Terminated"), retransmit: trusted);
         }
 
         var tag = SipHeaders.Parameter(invite.Response?.Get("To"), "tag");
