@@ -44,6 +44,34 @@ public sealed class SipSippScenarioTests
         }
     }
 
+    [Theory]
+    [InlineData(SipTransport.Udp)]
+    [InlineData(SipTransport.Tcp)]
+    public async Task AMembersUserAgentsReInviteIsAnswered200ByTheServerAndTheCallGoesOn(SipTransport transport)
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "reinvite-uas.xml");
+        File.WriteAllText(file, Repository.ReadText("tests", "VcspGen.Runtime.Tests", "Sipp", "reinvite-uas.xml").Replace("\n", "\r\n", StringComparison.Ordinal));
+        var sippPort = Programs.FreePort();
+        using var sipp = Programs.Start("sipp", [.. Common(folder, ["-sf", file], sippPort, transport)], folder.Path);
+        await UdpLab.WaitUntilAsync(() => sipp.Process.HasExited || Programs.IsBound(sippPort, transport == SipTransport.Tcp ? System.Net.Sockets.SocketType.Stream : System.Net.Sockets.SocketType.Dgram), "sipp to listen");
+
+        await using var lab = new CallUdpLab([(byte)VcspCodec.Pcmu]);
+        var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], transport, announcedSipPort: sippPort);
+        member.Do(c => c.Call!.Join());
+        // The server's ACK of sipp's 200 OK, then sipp's ACK of the server's 200 OK to the re-INVITE: both CSeq 1 ACK.
+        await UdpLab.WaitUntilAsync(() => folder.Read("messages.log").Split("CSeq: 1 ACK").Length >= 3 || sipp.Process.HasExited, "sipp's ACK of the re-INVITE's 200 OK");
+        await UdpLab.WaitUntilAsync(() => lab.OnServer(s => s.CallMemberCount) == 1 || sipp.Process.HasExited, "the member to be in the call still");
+        Assert.True(lab.OnServer(s => s.CallMemberCount) == 1, $"{folder.Read("errors.log")}\n{folder.Read("messages.log")}");
+
+        member.Do(c => c.Quit());
+        var (code, output) = await sipp.WaitAsync(SippLimit);
+        Assert.True(code == 0, $"sipp exited {code}:\n{output}\n{folder.Read("errors.log")}\n{folder.Read("messages.log")}");
+        var log = folder.Read("messages.log");
+        Assert.Matches("(?s)INVITE sip:vcsp@.*SIP/2.0 200 OK.*CSeq: 1 INVITE.*m=audio \\d+ RTP/AVP 0", log);
+        Assert.Equal(0, lab.OnServer(s => s.CallMemberCount));
+    }
+
     [Fact]
     public async Task SippsUacScenarioWithTwentyPercentLossCompletes()
     {
@@ -59,7 +87,13 @@ public sealed class SipSippScenarioTests
         await using var lab = new CallUdpLab([(byte)VcspCodec.Pcmu], withSip: false);
         var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], transport, serverSip: new IPEndPoint(IPAddress.Loopback, sippPort));
         member.Do(c => c.Call!.Join());
-        string[] arguments =
+        string[] arguments = [.. Common(folder, scenario, sippPort, transport), $"127.0.0.1:{member.Sip.LocalEndPoint.Port}"];
+        var (code, output) = await Programs.RunAsync("sipp", arguments, folder.Path, SippLimit);
+        await UdpLab.WaitUntilAsync(() => member.Calls.Log.Length >= 2 || code != 0, "the call to end");
+        return (code, output, string.Join(" | ", member.Calls.Log));
+    }
+
+    private static string[] Common(TempFolder folder, IEnumerable<string> scenario, int sippPort, SipTransport transport) =>
         [
             .. scenario,
             "-i", "127.0.0.1",
@@ -72,10 +106,5 @@ public sealed class SipSippScenarioTests
             "-trace_err", "-error_file", Path.Combine(folder.Path, "errors.log"),
             "-trace_msg", "-message_file", Path.Combine(folder.Path, "messages.log"),
             .. transport == SipTransport.Tcp ? (string[])["-t", "t1"] : [],
-            $"127.0.0.1:{member.Sip.LocalEndPoint.Port}",
         ];
-        var (code, output) = await Programs.RunAsync("sipp", arguments, folder.Path, SippLimit);
-        await UdpLab.WaitUntilAsync(() => member.Calls.Log.Length >= 2 || code != 0, "the call to end");
-        return (code, output, string.Join(" | ", member.Calls.Log));
-    }
 }
