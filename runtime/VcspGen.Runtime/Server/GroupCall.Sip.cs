@@ -7,8 +7,10 @@ using VcspGen.Runtime.Sip;
 namespace VcspGen.Runtime;
 
 /// <summary>
-/// The group's call, its SIP side (PROTOCOL.md §12.4, §12.5): responses to the server's INVITEs and BYEs (through each
-/// leg's <see cref="SipCaller"/>), a BYE from a call member's user agent, and every other request refused and counted.
+/// The group's call, its SIP side (PROTOCOL.md §12.4, §12.5, §12.8): responses to the server's INVITEs and BYEs (through
+/// each leg's <see cref="SipCaller"/>), and requests through the group's <see cref="SipServerTransactions"/> (a
+/// retransmission answered as before): a BYE or re-INVITE from a call member's user agent, OPTIONS, CANCEL, and every
+/// other request refused and counted.
 /// </summary>
 internal sealed partial class GroupCall
 {

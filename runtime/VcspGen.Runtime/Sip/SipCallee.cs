@@ -28,7 +28,10 @@ internal enum SipCalleeEvent
 /// from its server's SIP endpoint (the configured one, or else the one the INVITE itself names at the group's IP address)
 /// and only while it waits for one (PROTOCOL.md §12.4), checks the INVITE and its SDP
 /// offer, answers 200 OK with an SDP answer (retransmitted on Timer G until the ACK, given up on Timer H with a BYE),
-/// answers a BYE, and ends the dialog with its own BYE (Timers E and F). Not thread-safe.
+/// answers a BYE, a re-INVITE (a session refresh: 200 OK with the same answer; 488 or 491 otherwise), OPTIONS and
+/// CANCEL, refuses the rest as <see cref="SipRequestCheck"/> and PROTOCOL.md §12.8 say, and ends the dialog with its
+/// own BYE (Timers E and F). Its answers go through a <see cref="SipServerTransactions"/>, so a retransmitted request
+/// gets the same response. Not thread-safe.
 /// </summary>
 /// <param name="sink">Where SIP messages go.</param>
 /// <param name="time">The clock.</param>

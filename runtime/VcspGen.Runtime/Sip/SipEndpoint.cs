@@ -19,7 +19,9 @@ namespace VcspGen.Runtime.Sip;
 /// Over UDP one datagram is one message. Over TCP messages are framed by Content-Length; connections are keyed by
 /// the remote endpoint: an accepted connection by its remote endpoint, a connection this side opens (on demand, from
 /// <see cref="Send"/>) by its destination. Connections stay open until the remote closes them, the endpoint stops or
-/// it is disposed. Nothing the network sends (garbage, oversized streams, resets) escapes as an exception: it is
+/// it is disposed; an accepted connection that sends no whole message within 32 s is closed, and a stream that cannot
+/// be framed is closed once the answers to the messages before it are written. Accepted and opened connections are
+/// bounded apart (<see cref="MaxConnections"/> each), so that idle connections never stop this side from calling out. Nothing the network sends (garbage, oversized streams, resets) escapes as an exception: it is
 /// counted and logged at Debug.
 /// </summary>
 /// <remarks>
@@ -29,7 +31,7 @@ namespace VcspGen.Runtime.Sip;
 /// </remarks>
 public sealed partial class SipEndpoint : ISipSink, IDisposable
 {
-    /// <summary>The most TCP connections open at once (accepted and opened together); more are refused.</summary>
+    /// <summary>The most TCP connections open at once, accepted ones and opened ones each; more are refused.</summary>
     public const int MaxConnections = 256;
 
     /// <summary>
