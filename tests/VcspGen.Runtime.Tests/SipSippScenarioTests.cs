@@ -14,7 +14,8 @@ namespace VcspGen.Runtime.Tests;
 /// exit code 0: a re-INVITE that refreshes the session (Sipp/reinvite-uac.xml), a CANCEL after the 2xx
 /// (Sipp/cancel-uac.xml: 481), and sipp's own uac scenario with 20 % of its messages lost (<c>-lost 20</c>), which
 /// completes through the retransmissions of both sides (the client's 200 OK on its timer, its answer to a
-/// retransmitted BYE from its transaction layer). Over TCP too for the two scenario files.
+/// retransmitted BYE from its transaction layer), and sipp's uas scenario, with the same loss, answering the server's
+/// INVITE and BYE. Over TCP too for the scenario files; and sipp's uas re-INVITEs the server (Sipp/reinvite-uas.xml).
 /// </summary>
 public sealed class SipSippScenarioTests
 {
@@ -79,6 +80,24 @@ public sealed class SipSippScenarioTests
         var (code, output, log) = await CallClientAsync(folder, ["-sn", "uac", "-lost", "20", "-recv_timeout", "60s"], SipTransport.Udp);
         Assert.True(code == 0, $"sipp exited {code}:\n{output}\n{folder.Read("errors.log")}\n{folder.Read("messages.log")}\ncall log: {log}");
         Assert.Contains("ended: ended by the server (BYE)", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SippsUasScenarioWithTwentyPercentLossAnswersTheServersInviteAndItsBye()
+    {
+        using var folder = new TempFolder();
+        var sippPort = Programs.FreePort();
+        using var sipp = Programs.Start("sipp", [.. Common(folder, ["-sn", "uas", "-lost", "20"], sippPort, SipTransport.Udp)], folder.Path);
+        await UdpLab.WaitUntilAsync(() => sipp.Process.HasExited || Programs.IsBound(sippPort, System.Net.Sockets.SocketType.Dgram), "sipp to listen");
+        await using var lab = new CallUdpLab([(byte)VcspCodec.Pcmu]);
+        var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], announcedSipPort: sippPort);
+        member.Do(c => c.Call!.Join());
+        await UdpLab.WaitUntilAsync(() => lab.OnServer(s => s.CallMemberCount) == 1 || sipp.Process.HasExited, "the server to send its ACK");
+        Assert.Equal(1, lab.OnServer(s => s.CallMemberCount));
+        member.Do(c => c.Quit());
+        var (code, output) = await sipp.WaitAsync(SippLimit);
+        Assert.True(code == 0, $"sipp exited {code}:\n{output}\n{folder.Read("errors.log")}\n{folder.Read("messages.log")}");
+        Assert.Equal(0, lab.OnServer(s => s.CallMemberCount));
     }
 
     private static async Task<(int Code, string Output, string CallLog)> CallClientAsync(TempFolder folder, IEnumerable<string> scenario, SipTransport transport)
