@@ -205,15 +205,22 @@ public sealed class SipWireTests
         var idle = new List<TcpClient>();
         try
         {
-            for (var i = 0; i <= SipEndpoint.MaxConnections; i++)
+            for (var i = 0; i < SipEndpoint.MaxConnections; i++)
             {
                 var client = new TcpClient(AddressFamily.InterNetwork);
                 idle.Add(client);
                 await client.ConnectAsync(lab.ServerSip!.LocalEndPoint, TestContext.Current.CancellationToken);
             }
 
-            // One more than the limit: that one is refused, so the limit is reached.
-            await UdpLab.WaitUntilAsync(() => lab.ServerSip!.RefusedConnections == 1, "the connection beyond the limit to be refused");
+            // One more that speaks: it gets in, in place of the oldest silent one, and is answered.
+            using var speaking = new TcpClient(AddressFamily.InterNetwork);
+            await speaking.ConnectAsync(lab.ServerSip!.LocalEndPoint, TestContext.Current.CancellationToken);
+            await speaking.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Mixed(5060)), TestContext.Current.CancellationToken);
+            var buffer = new byte[4096];
+            var n = await speaking.GetStream().ReadAsync(buffer, TestContext.Current.CancellationToken);
+            Assert.StartsWith("SIP/2.0 200 OK", Encoding.ASCII.GetString(buffer, 0, n), StringComparison.Ordinal);
+            Assert.Equal((0L, 1L), (lab.ServerSip.RefusedConnections, lab.ServerSip.EvictedConnections));
+            Assert.Equal(string.Empty, await ReadToEndAsync(idle[0].GetStream())); // the oldest silent one was closed
 
             // The server's INVITE goes out on a connection of its own to the member's SIP endpoint.
             var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], SipTransport.Tcp);

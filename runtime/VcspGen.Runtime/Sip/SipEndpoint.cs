@@ -99,6 +99,9 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
     /// <summary>TCP connections accepted and closed at once because <see cref="MaxConnections"/> were open.</summary>
     public long RefusedConnections => _tcp.Refused;
 
+    /// <summary>Accepted TCP connections that had sent nothing, closed to make room for a new one at <see cref="MaxConnections"/>.</summary>
+    internal long EvictedConnections => _tcp.Evicted;
+
     /// <summary>
     /// Receives until <paramref name="cancellationToken"/> is cancelled: UDP on a thread of its own (blocking
     /// receives), TCP by accepting connections and reading each. Every whole message is handed to

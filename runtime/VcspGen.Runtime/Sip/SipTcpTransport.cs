@@ -18,7 +18,8 @@ namespace VcspGen.Runtime.Sip;
 /// <see cref="SipEndpoint.MaxConnections"/> accepted connections at once, more are refused and counted; and as many
 /// opened by this side, counted apart, so that idle connections from anyone never stop this side from calling out
 /// (the server's INVITE to a member over TCP). An accepted connection that has sent no whole message within
-/// <see cref="SipEndpoint.FirstMessageTimeout"/> is closed. A stream that cannot be framed any further ends the
+/// <see cref="SipEndpoint.FirstMessageTimeout"/> is closed, and when the accepted ones are at their bound, a new one
+/// evicts the oldest of those that have sent nothing yet (it is refused only when every one has spoken). A stream that cannot be framed any further ends the
 /// connection after what was answered to the messages before it has been written.
 /// </summary>
 internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket listener, ILogger logger)
@@ -36,6 +37,11 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
     private long _refused;
     private int _accepted;
     private int _opened;
+    private long _order;
+    private long _evicted;
+
+    /// <summary>Silent accepted connections closed to make room for a new one.</summary>
+    public long Evicted => Interlocked.Read(ref _evicted);
 
     /// <summary>Connections accepted and closed at once because <see cref="SipEndpoint.MaxConnections"/> were open.</summary>
     public long Refused => Interlocked.Read(ref _refused);
@@ -125,6 +131,8 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
             return;
         }
 
+        SipConnection? evicted = null;
+        var registered = false;
         lock (_gate)
         {
             if (_stopping)
@@ -133,16 +141,49 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
                 return;
             }
 
+            if (_accepted >= SipEndpoint.MaxConnections && OldestSilent() is { } victim)
+            {
+                // Room for the new one: the oldest that has sent nothing goes (closed once the lock is released).
+                victim.Counted = false;
+                _accepted--;
+                evicted = victim;
+                Interlocked.Increment(ref _evicted);
+            }
+
             if (_accepted < SipEndpoint.MaxConnections)
             {
-                Register(new SipConnection(socket, remote), outbound: false);
-                return;
+                Register(new SipConnection(socket, remote) { Order = ++_order }, outbound: false);
+                registered = true;
             }
         }
 
-        Interlocked.Increment(ref _refused);
-        LogConnectionRefused(_logger, remote, SipEndpoint.MaxConnections);
-        socket.Dispose();
+        if (evicted is not null)
+        {
+            LogConnectionEvicted(_logger, evicted.Peer);
+            Close(evicted);
+        }
+
+        if (!registered)
+        {
+            Interlocked.Increment(ref _refused);
+            LogConnectionRefused(_logger, remote, SipEndpoint.MaxConnections);
+            socket.Dispose();
+        }
+    }
+
+    // The oldest accepted connection that has not sent a whole message; called under the lock.
+    private SipConnection? OldestSilent()
+    {
+        SipConnection? oldest = null;
+        foreach (var connection in _live)
+        {
+            if (!connection.Outbound && connection.Counted && !connection.HasSpoken && !connection.IsClosed && (oldest is null || connection.Order < oldest.Order))
+            {
+                oldest = connection;
+            }
+        }
+
+        return oldest;
     }
 
     private void SendOnConnection(byte[] bytes, IPEndPoint destination)
@@ -192,6 +233,7 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
         _byPeer[connection.Peer] = connection; // a newer connection from the same endpoint takes the key over
         _live.Add(connection);
         connection.Outbound = outbound;
+        connection.Counted = true;
         if (outbound)
         {
             _opened++;
@@ -250,7 +292,7 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
             Close(connection);
             lock (_gate)
             {
-                if (_live.Remove(connection))
+                if (_live.Remove(connection) && connection.Counted)
                 {
                     _ = connection.Outbound ? _opened-- : _accepted--;
                 }
@@ -331,6 +373,7 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
                 while ((status = SipStreamFramer.Next(ref buffer, out var message)) == SipParseStatus.Ok)
                 {
                     silence.CancelAfter(Timeout.InfiniteTimeSpan); // a peer that speaks SIP: no more limit on its silence
+                    connection.HasSpoken = true;
                     _endpoint.Deliver(message!, new SipPeer(connection.Peer, SipTransport.Tcp));
                 }
 
@@ -411,6 +454,9 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Refused a TCP connection from {Remote}: {Max} connections are open")]
     private static partial void LogConnectionRefused(ILogger logger, IPEndPoint remote, int max);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "Closed the silent TCP connection from {Remote} to make room for a new one")]
+    private static partial void LogConnectionEvicted(ILogger logger, IPEndPoint remote);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "The TCP connection with {Peer} ended: {Reason}")]
     private static partial void LogConnectionEnded(ILogger logger, IPEndPoint peer, string reason);
