@@ -49,12 +49,12 @@ public sealed class CallObservabilityTests
         using var metrics = new VcspMetrics();
         using var refused = new MetricCollector<long>(metrics.Meter, "vcsp.server.sip.refused");
         var lab = new CallLab(metrics: metrics);
-        var options = Sip.SipMessage.Request("OPTIONS", "sip:vcsp@127.0.0.1:5060")
+        var options = Sip.SipMessage.Request("REGISTER", "sip:vcsp@127.0.0.1:5060") // a method the server does not take (OPTIONS it answers 200)
             .With("Via", "SIP/2.0/UDP 127.0.0.1:7001;branch=z9hG4bKx")
             .With("From", "<sip:x@127.0.0.1>;tag=1")
             .With("To", "<sip:vcsp@127.0.0.1>")
             .With("Call-ID", "c1")
-            .With("CSeq", "1 OPTIONS");
+            .With("CSeq", "1 REGISTER");
         lab.Server.ReceiveSip(options, new Sip.SipPeer(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 7001), SipTransport.Udp));
         Assert.Equal(1, refused.GetMeasurementSnapshot().Sum(m => m.Value));
         Assert.Equal(lab.Server.SipDropped, refused.GetMeasurementSnapshot().Sum(m => m.Value));

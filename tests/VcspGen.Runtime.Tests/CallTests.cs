@@ -198,16 +198,16 @@ public sealed class CallTests
         // The server answers a malformed request 400 as well, and one it does not take 405.
         lab.Server.ReceiveSip(broken!, new SipPeer(alice.SipEndPoint, SipTransport.Udp));
         Assert.Equal(400, lab.Sip.Log.Last().Message.StatusCode);
-        var options = SipMessage.Request("OPTIONS", "sip:vcsp@127.0.0.1:5060").With("Via", "SIP/2.0/UDP 127.0.0.1:7001;branch=z9hG4bKx").With("From", "<sip:a@127.0.0.1>;tag=1")
-            .With("To", "<sip:vcsp@127.0.0.1>").With("Call-ID", "x@y").With("CSeq", "1 OPTIONS");
+        var options = SipMessage.Request("REGISTER", "sip:vcsp@127.0.0.1:5060").With("Via", "SIP/2.0/UDP 127.0.0.1:7001;branch=z9hG4bKx").With("From", "<sip:a@127.0.0.1>;tag=1")
+            .With("To", "<sip:vcsp@127.0.0.1>").With("Call-ID", "x@y").With("CSeq", "1 REGISTER");
         var before = lab.Sip.Log.Count;
         lab.Server.ReceiveSip(options, new SipPeer(alice.SipEndPoint, SipTransport.Udp));
 
-        // That short OPTIONS would get a longer 405 (a To tag, an Allow header): over UDP it is refused unanswered,
+        // That short REGISTER would get a longer 405 (a To tag, an Allow header): over UDP it is refused unanswered,
         // since the source may be forged (PROTOCOL.md §13.3). The same request with a few more headers is answered.
         Assert.Equal(before, lab.Sip.Log.Count);
-        var longer = SipMessage.Request("OPTIONS", "sip:vcsp@127.0.0.1:5060").With("Via", "SIP/2.0/UDP 127.0.0.1:7001;branch=z9hG4bKx").With("From", "<sip:a@127.0.0.1>;tag=1")
-            .With("To", "<sip:vcsp@127.0.0.1>").With("Call-ID", "x@y").With("CSeq", "1 OPTIONS").With("Max-Forwards", "70").With("User-Agent", "a user agent that names itself at length");
+        var longer = SipMessage.Request("REGISTER", "sip:vcsp@127.0.0.1:5060").With("Via", "SIP/2.0/UDP 127.0.0.1:7001;branch=z9hG4bKy").With("From", "<sip:a@127.0.0.1>;tag=1")
+            .With("To", "<sip:vcsp@127.0.0.1>").With("Call-ID", "x@y").With("CSeq", "1 REGISTER").With("Max-Forwards", "70").With("User-Agent", "a user agent that names itself at length");
         lab.Server.ReceiveSip(longer, new SipPeer(alice.SipEndPoint, SipTransport.Udp));
         var answer = lab.Sip.Log.Last().Message;
         Assert.Equal(405, answer.StatusCode);
@@ -394,8 +394,20 @@ public sealed class CallTests
         Assert.Equal(0, lab.Server.CallMemberCount);
         Assert.DoesNotContain(lab.Sip.Log, m => m.Message.Method == "BYE" && m.From.Equals(CallLab.ServerSip));
 
-        // The same BYE again finds no call: 481.
+        // The same BYE again is a retransmission (its branch): the same 200 OK again, To tag and all (RFC 3261 §17.2.2).
+        var first = lab.Sip.Log.Last().Message.ToBytes();
         lab.Server.ReceiveSip(ByeFromMember(lab), new SipPeer(alice.SipEndPoint, SipTransport.Udp));
+        Assert.Equal(first, lab.Sip.Log.Last().Message.ToBytes());
+
+        // A new BYE (another branch) finds no call: 481.
+        var again = ByeFromMember(lab);
+        var renewed = SipMessage.Request("BYE", again.RequestUri!);
+        foreach (var (name, value) in again.Headers)
+        {
+            renewed.With(name, name == "Via" ? "SIP/2.0/UDP 127.0.0.1:7001;branch=z9hG4bKbye2" : value);
+        }
+
+        lab.Server.ReceiveSip(renewed, new SipPeer(alice.SipEndPoint, SipTransport.Udp));
         Assert.Equal(481, lab.Sip.Log.Last().Message.StatusCode);
     }
 

@@ -67,7 +67,8 @@ public sealed partial class SipMessageTests
 
     [Theory]
     [InlineData("HELLO\r\n\r\n", SipParseStatus.BadStartLine)]
-    [InlineData("INVITE sip:a@b SIP/3.0\r\n\r\n", SipParseStatus.BadStartLine)]
+    [InlineData("INVITE sip:a@b SIP/3\r\n\r\n", SipParseStatus.BadStartLine)]
+    [InlineData("INVITE sip:a@b HTTP/1.1\r\n\r\n", SipParseStatus.BadStartLine)]
     [InlineData("SIP/2.0 2000 OK\r\n\r\n", SipParseStatus.BadStartLine)]
     [InlineData("SIP/2.0 099 Too low\r\n\r\n", SipParseStatus.BadStartLine)]
     [InlineData("IN<VITE sip:a@b SIP/2.0\r\n\r\n", SipParseStatus.BadStartLine)]

@@ -28,17 +28,17 @@ public sealed class SpoofedSipTests
             victim.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0));
             var source = (IPEndPoint)victim.LocalEndPoint!;
             using var raw = ForgedUdp.Open();
-            string Options(string extra) =>
-                $"OPTIONS sip:lobby@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {source};branch=z9hG4bKx\r\nFrom: <sip:x@127.0.0.3>;tag=1\r\n"
-                + $"To: <sip:lobby@127.0.0.1>\r\nCall-ID: spoof@127.0.0.3\r\nCSeq: 1 OPTIONS\r\n{extra}\r\n";
+            string Options(string branch, string extra) =>
+                $"REGISTER sip:lobby@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {source};branch=z9hG4bK{branch}\r\nFrom: <sip:x@127.0.0.3>;tag=1\r\n"
+                + $"To: <sip:lobby@127.0.0.1>\r\nCall-ID: spoof@127.0.0.3\r\nCSeq: 1 REGISTER\r\n{extra}\r\n";
 
             // Short: its 405 (a To tag and an Allow header added) would be longer, so nothing goes to the victim.
-            var shortRequest = Encoding.ASCII.GetBytes(Options(string.Empty));
+            var shortRequest = Encoding.ASCII.GetBytes(Options("x", string.Empty));
             ForgedUdp.Send(raw, source, server.SipEndPoint!, shortRequest);
             Assert.Null(await UdpLab.ReceiveAsync(victim, TimeSpan.FromMilliseconds(500)));
 
             // Long enough: answered, and the answer is no longer than the request.
-            var longRequest = Encoding.ASCII.GetBytes(Options("User-Agent: a user agent that describes itself at some length\r\nMax-Forwards: 70\r\n"));
+            var longRequest = Encoding.ASCII.GetBytes(Options("y", "User-Agent: a user agent that describes itself at some length\r\nMax-Forwards: 70\r\n"));
             ForgedUdp.Send(raw, source, server.SipEndPoint!, longRequest);
             var answer = await UdpLab.ReceiveAsync(victim, UdpLab.Patience);
             Assert.NotNull(answer);

@@ -27,6 +27,7 @@ internal sealed partial class GroupCall
     private readonly PacketSender _mediaSender;
     private readonly GroupDrops _drops;
     private readonly ISipSink? _sip;
+    private readonly SipServerTransactions? _transactions;
     private readonly ILogger _logger;
     private readonly GroupActivity _activity;
     private readonly ChallengeRegistry _callChallenges;
@@ -55,6 +56,7 @@ internal sealed partial class GroupCall
         _mediaSender = mediaSender;
         _drops = drops;
         _sip = sip;
+        _transactions = sip is null ? null : new SipServerTransactions(sip, time, options.SipTimers);
         _logger = logger;
         _callChallenges = new ChallengeRegistry(Math.Max(1, options.MaxCallMembers));
         _lingeringFins = new LingerRecords(options.MaxCallMembers, VoiceFinLinger, time);
@@ -255,6 +257,7 @@ internal sealed partial class GroupCall
             }
         }
 
+        _transactions?.Poll();
         _lingeringFins.Expire(now);
     }
 
@@ -270,6 +273,11 @@ internal sealed partial class GroupCall
             {
                 next = due;
             }
+        }
+
+        if (_transactions?.Delay() is { } refusal && (next is null || refusal < next))
+        {
+            next = refusal;
         }
 
         if (_lingeringFins.Delay(now) is { } lingering && (next is null || lingering < next))

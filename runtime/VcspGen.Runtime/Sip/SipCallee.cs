@@ -28,7 +28,10 @@ internal enum SipCalleeEvent
 /// from its server's SIP endpoint (the configured one, or else the one the INVITE itself names at the group's IP address)
 /// and only while it waits for one (PROTOCOL.md §12.4), checks the INVITE and its SDP
 /// offer, answers 200 OK with an SDP answer (retransmitted on Timer G until the ACK, given up on Timer H with a BYE),
-/// answers a BYE, and ends the dialog with its own BYE (Timers E and F). Not thread-safe.
+/// answers a BYE, a re-INVITE (a session refresh: 200 OK with the same answer; 488 or 491 otherwise), OPTIONS and
+/// CANCEL, refuses the rest as <see cref="SipRequestCheck"/> and PROTOCOL.md §12.8 say, and ends the dialog with its
+/// own BYE (Timers E and F). Its answers go through a <see cref="SipServerTransactions"/>, so a retransmitted request
+/// gets the same response. Not thread-safe.
 /// </summary>
 /// <param name="sink">Where SIP messages go.</param>
 /// <param name="time">The clock.</param>
@@ -46,7 +49,13 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
     private readonly SipRetransmission _bye = new(sink, time);
     private SipDialog? _dialog;
     private string? _inviteCSeq;
+    private readonly SipServerTransactions _transactions = new(sink, time, timers);
     private SipMessage? _answer;
+    private string _contact = string.Empty;
+    private ReadOnlyMemory<byte> _answerBody;
+
+    /// <summary>The methods this side takes (its Allow header).</summary>
+    public const string Allow = "INVITE, ACK, BYE, CANCEL, OPTIONS";
 
     /// <summary>The offer of the INVITE last answered.</summary>
     public SdpSession? Offer { get; private set; }
@@ -78,37 +87,72 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
             return SipCalleeEvent.None;
         }
 
-        var hasHeaders = callId is not null && message.Get("Via") is not null && message.Get("From") is not null && message.Get("To") is not null
-            && SipHeaders.TryParseCSeq(message.Get("CSeq"), out _, out var method) && method == message.Method;
+        // A retransmission of the INVITE answered 200 gets that answer again (RFC 3261 §13.3.1.4), from where it came.
+        if (message.Method == "INVITE" && _answer is not null && callId == _dialog!.CallId && message.Get("CSeq") == _inviteCSeq
+            && SipHeaders.Parameter(message.Get("To"), "tag") is null && IsDialogPeer(peer))
+        {
+            sink.Send(_answer, peer);
+            return SipCalleeEvent.None;
+        }
+
+        var inDialog = _dialog is not null && callId == _dialog.CallId;
+        var trusted = inDialog && IsDialogPeer(peer);
+        if (inDialog && !trusted && message.Method is "INVITE" or "ACK" or "BYE" or "CANCEL")
+        {
+            // The dialog's requests come from where its INVITE came from (PROTOCOL.md §12.4): no answer to anyone else.
+            return SipCalleeEvent.Dropped;
+        }
+
+        // An INVITE outside the dialog from anyone but the server we joined, or when none is expected: silence (memo §9/8.3).
+        if (message.Method == "INVITE" && !inDialog && (!awaitingInvite || TryOrigin(message, peer) is null))
+        {
+            return SipCalleeEvent.Dropped;
+        }
+
+        if (SipRequestCheck.Check(message) is { } refusal)
+        {
+            if (message.Method != "ACK")
+            {
+                _transactions.Send(message, peer, refusal.Status, refusal.Reason, trusted: trusted);
+            }
+
+            return SipCalleeEvent.Dropped;
+        }
+
+        if (_transactions.Absorb(message))
+        {
+            return SipCalleeEvent.None;
+        }
+
         switch (message.Method)
         {
+            case "INVITE" when inDialog:
+                return OnReInvite(message, peer, codecs);
             case "INVITE":
-                return OnInvite(message, peer, hasHeaders, awaitingInvite, codecs, mediaPort);
-            case "ACK" when _dialog is not null && callId == _dialog.CallId && !IsDialogPeer(peer):
-                return SipCalleeEvent.Dropped;
+                return OnInvite(message, peer, codecs, mediaPort);
             case "ACK":
-                if (_answering.IsRunning && callId == _dialog!.CallId && SipHeaders.Parameter(message.Get("To"), "tag") == _dialog.LocalTag)
+                if (_answering.IsRunning && inDialog && SipHeaders.Parameter(message.Get("To"), "tag") == _dialog!.LocalTag)
                 {
                     _answering.Stop();
                     return SipCalleeEvent.Confirmed;
                 }
 
                 return SipCalleeEvent.None;
-            case "BYE" when !hasHeaders:
-                SipResponses.Send(sink, message, peer, 400, "Bad Request");
+            case "CANCEL":
+                return _transactions.Cancel(message, peer, trusted) ? SipCalleeEvent.None : SipCalleeEvent.Dropped;
+            case "OPTIONS":
+                // A keep-alive ping, or a capability query (RFC 3261 §11.2).
+                _transactions.Send(message, peer, 200, "OK", ("Allow", Allow), trusted);
                 return SipCalleeEvent.None;
-            case "BYE" when _dialog is not null && callId == _dialog.CallId && !IsDialogPeer(peer):
-                // The dialog's requests come from where its INVITE came from (PROTOCOL.md §12.4): no answer to anyone else.
-                return SipCalleeEvent.Dropped;
-            case "BYE" when _dialog is not null && callId == _dialog.CallId:
+            case "BYE" when inDialog:
                 // Also after the call ended here (say the VoiceFin's answer came first): the BYE is still answered 200 OK.
-                SipResponses.Send(sink, message, peer, 200, "OK");
+                _transactions.Send(message, peer, 200, "OK", trusted: true);
                 return SipCalleeEvent.HungUp;
             case "BYE":
-                SipResponses.Send(sink, message, peer, 481, "Call/Transaction Does Not Exist");
+                _transactions.Send(message, peer, 481, "Call/Transaction Does Not Exist");
                 return SipCalleeEvent.Dropped;
             default:
-                SipResponses.Send(sink, message, peer, 405, "Method Not Allowed", ("Allow", "INVITE, ACK, BYE"));
+                _transactions.Send(message, peer, 405, "Method Not Allowed", ("Allow", Allow), trusted);
                 return SipCalleeEvent.Dropped;
         }
     }
@@ -143,6 +187,7 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
         }
 
         _bye.Poll();
+        _transactions.Poll();
         return noAck;
     }
 
@@ -150,41 +195,29 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
     /// <returns>The delay.</returns>
     public TimeSpan? Delay()
     {
-        var answering = _answering.Delay();
-        var bye = _bye.Delay();
-        return answering is null ? bye : bye is null || answering < bye ? answering : bye;
+        TimeSpan? next = null;
+        foreach (var due in (ReadOnlySpan<TimeSpan?>)[_answering.Delay(), _bye.Delay(), _transactions.Delay()])
+        {
+            if (due is { } d && (next is null || d < next))
+            {
+                next = d;
+            }
+        }
+
+        return next;
     }
 
-    private SipCalleeEvent OnInvite(SipMessage invite, SipPeer peer, bool hasHeaders, bool awaitingInvite, byte[] codecs, int mediaPort)
+    private SipCalleeEvent OnInvite(SipMessage invite, SipPeer peer, byte[] codecs, int mediaPort)
     {
         var callId = invite.Get("Call-ID");
-
-        // A retransmitted INVITE gets the same answer again (RFC 3261 §13.3.1.4), from where the first one came.
-        if (_answer is not null && callId == _dialog!.CallId && invite.Get("CSeq") == _inviteCSeq && IsDialogPeer(peer))
-        {
-            sink.Send(_answer, peer);
-            return SipCalleeEvent.None;
-        }
-
-        // Only the server we joined, and only while VC-INIT is out: anything else is dropped without an answer (memo §9/8.3).
-        if (!awaitingInvite || TryOrigin(invite, peer) is not { } origin)
-        {
-            return SipCalleeEvent.Dropped;
-        }
-
-        if (!hasHeaders)
-        {
-            SipResponses.Send(sink, invite, peer, 400, "Bad Request");
-            return SipCalleeEvent.None;
-        }
-
+        var origin = TryOrigin(invite, peer)!; // checked by Receive
         if (!string.Equals(invite.Get("Content-Type")?.Split(';')[0].Trim(), "application/sdp", StringComparison.OrdinalIgnoreCase)
             || !SdpSession.TryParse(invite.Body.Span, out var offer, out _)
             || !Same(offer!.ConnectionAddress, origin.Address)
             || Array.IndexOf(codecs, offer.Formats[0]) < 0
             || offer.CallChallenge is { } c && VcspChallenge.IsReserved((ushort)c))
         {
-            SipResponses.Send(sink, invite, peer, 488, "Not Acceptable Here");
+            _transactions.Send(invite, peer, 488, "Not Acceptable Here", trusted: true);
             return SipCalleeEvent.None;
         }
 
@@ -200,13 +233,46 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
         _dialog.LocalParty = invite.Get("To") + ";tag=" + _dialog.LocalTag;
         _inviteCSeq = invite.Get("CSeq");
         var answer = SdpSession.ForCall(local.Address, offer.MediaType, mediaPort, offer.Formats[0], callChallenge: null);
+        _contact = $"<sip:{user}@{SipHeaders.HostPort(local)}{(peer.Transport == SipTransport.Tcp ? ";transport=tcp" : string.Empty)}>";
+        _answerBody = answer.ToBytes();
         _answer = SipResponses.Build(invite, 200, "OK", _dialog.LocalTag)
-            .With("Contact", $"<sip:{user}@{SipHeaders.HostPort(local)}{(peer.Transport == SipTransport.Tcp ? ";transport=tcp" : string.Empty)}>")
-            .WithBody("application/sdp", answer.ToBytes());
+            .With("Contact", _contact)
+            .WithBody("application/sdp", _answerBody);
 
         // Over TCP the 200 OK is not retransmitted, but Timer H still bounds the wait for the ACK.
         _answering.Start(_answer, peer, timers.NonInvitePolicy(peer.Transport));
         return SipCalleeEvent.Answered;
+    }
+
+    /// <summary>
+    /// A re-INVITE in the dialog (RFC 3261 §14.2): 491 while the first INVITE's 200 OK waits for its ACK; a session
+    /// refresh (no offer, or an offer that keeps the codec, media type and address) gets 200 OK with the same SDP
+    /// answer as before, the session unchanged; an offer that changes it gets 488. Its retransmissions get the same
+    /// response from the transaction layer.
+    /// </summary>
+    private SipCalleeEvent OnReInvite(SipMessage invite, SipPeer peer, byte[] codecs)
+    {
+        if (_answering.IsRunning)
+        {
+            _transactions.Send(invite, peer, 491, "Request Pending", trusted: true);
+            return SipCalleeEvent.None;
+        }
+
+        if (invite.Body.Length > 0
+            && (!string.Equals(invite.Get("Content-Type")?.Split(';')[0].Trim(), "application/sdp", StringComparison.OrdinalIgnoreCase)
+                || !SdpSession.TryParse(invite.Body.Span, out var offer, out _)
+                || !Same(offer!.ConnectionAddress, Offer!.ConnectionAddress)
+                || offer.MediaType != Offer.MediaType
+                || offer.Formats[0] != Offer.Formats[0]
+                || Array.IndexOf(codecs, offer.Formats[0]) < 0))
+        {
+            _transactions.Send(invite, peer, 488, "Not Acceptable Here", trusted: true);
+            return SipCalleeEvent.None;
+        }
+
+        var ok = SipResponses.Build(invite, 200, "OK", _dialog!.LocalTag).With("Contact", _contact).WithBody("application/sdp", _answerBody);
+        _transactions.Respond(invite, peer, ok);
+        return SipCalleeEvent.None;
     }
 
     /// <summary>

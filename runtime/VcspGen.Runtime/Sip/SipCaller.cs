@@ -64,6 +64,9 @@ internal sealed class SipCaller(ISipSink sink, TimeProvider time, SipTimers time
     /// <summary>The 2xx that answered the INVITE, once it came.</summary>
     public SipMessage? Answer { get; private set; }
 
+    /// <summary>The INVITE this side sent (its SDP offer and Contact answer a re-INVITE), once sent.</summary>
+    public SipMessage? InviteSent => _invite;
+
     /// <summary>The method of the transaction in progress (INVITE or BYE).</summary>
     public string PendingMethod => _transaction.Message?.Method ?? string.Empty;
 

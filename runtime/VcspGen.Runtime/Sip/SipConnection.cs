@@ -17,6 +17,24 @@ internal sealed class SipConnection(Socket socket, IPEndPoint peer)
 
     public IPEndPoint Peer { get; } = peer;
 
+    /// <summary>Whether this side opened it (set under the transport's lock, before it starts).</summary>
+    public bool Outbound { get; set; }
+
+    /// <summary>Whether it still counts against its bound (false once evicted; under the transport's lock).</summary>
+    public bool Counted { get; set; }
+
+    /// <summary>When it was accepted, as a sequence number (the oldest silent one is evicted first).</summary>
+    public long Order { get; set; }
+
+    /// <summary>Whether a whole message has arrived on it.</summary>
+    public bool HasSpoken
+    {
+        get => Volatile.Read(ref _spoken) != 0;
+        set => Volatile.Write(ref _spoken, value ? 1 : 0);
+    }
+
+    private int _spoken;
+
     /// <summary>The connection's life (connect, read, write, close); set under the endpoint's lock.</summary>
     public Task Task { get; set; } = Task.CompletedTask;
 

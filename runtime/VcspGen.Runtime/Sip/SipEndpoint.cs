@@ -19,7 +19,9 @@ namespace VcspGen.Runtime.Sip;
 /// Over UDP one datagram is one message. Over TCP messages are framed by Content-Length; connections are keyed by
 /// the remote endpoint: an accepted connection by its remote endpoint, a connection this side opens (on demand, from
 /// <see cref="Send"/>) by its destination. Connections stay open until the remote closes them, the endpoint stops or
-/// it is disposed. Nothing the network sends (garbage, oversized streams, resets) escapes as an exception: it is
+/// it is disposed; an accepted connection that sends no whole message within 32 s is closed, and a stream that cannot
+/// be framed is closed once the answers to the messages before it are written. Accepted and opened connections are
+/// bounded apart (<see cref="MaxConnections"/> each), so that idle connections never stop this side from calling out. Nothing the network sends (garbage, oversized streams, resets) escapes as an exception: it is
 /// counted and logged at Debug.
 /// </summary>
 /// <remarks>
@@ -29,8 +31,14 @@ namespace VcspGen.Runtime.Sip;
 /// </remarks>
 public sealed partial class SipEndpoint : ISipSink, IDisposable
 {
-    /// <summary>The most TCP connections open at once (accepted and opened together); more are refused.</summary>
+    /// <summary>The most TCP connections open at once, accepted ones and opened ones each; more are refused.</summary>
     public const int MaxConnections = 256;
+
+    /// <summary>
+    /// How long an accepted TCP connection may stay open without sending a whole message before it is closed: 32 s
+    /// (64 × T1), so that idle connections do not hold the <see cref="MaxConnections"/> places for ever.
+    /// </summary>
+    internal static readonly TimeSpan DefaultFirstMessageTimeout = TimeSpan.FromSeconds(32);
 
     /// <summary>The most bytes waiting to be written on one TCP connection; a message beyond it is a send failure.</summary>
     public const int MaxQueuedBytes = 1 << 20;
@@ -73,6 +81,9 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
         LocalEndPoint = (IPEndPoint)_udp.LocalEndPoint!;
     }
 
+    /// <summary>How long an accepted TCP connection may stay silent before its first whole message (tests shorten it).</summary>
+    internal TimeSpan FirstMessageTimeout { get; init; } = DefaultFirstMessageTimeout;
+
     /// <summary>The bound endpoint (the same port for UDP and TCP).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
@@ -87,6 +98,9 @@ public sealed partial class SipEndpoint : ISipSink, IDisposable
 
     /// <summary>TCP connections accepted and closed at once because <see cref="MaxConnections"/> were open.</summary>
     public long RefusedConnections => _tcp.Refused;
+
+    /// <summary>Accepted TCP connections that had sent nothing, closed to make room for a new one at <see cref="MaxConnections"/>.</summary>
+    internal long EvictedConnections => _tcp.Evicted;
 
     /// <summary>
     /// Receives until <paramref name="cancellationToken"/> is cancelled: UDP on a thread of its own (blocking

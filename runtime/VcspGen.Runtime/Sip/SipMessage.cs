@@ -54,6 +54,18 @@ public sealed class SipMessage
     /// <summary>The headers in order, names in their full form (compact forms expanded).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
 
+    /// <summary>
+    /// The SIP version of a request's line as written: SIP/2.0, or another SIP/x.y that the call roles answer 505
+    /// (RFC 3261 §8.2.6: the headers are parsed, so the answer can be built).
+    /// </summary>
+    internal string Version { get; private init; } = "SIP/2.0";
+
+    /// <summary>How many bytes the message took on the wire when parsed (0 for one built here).</summary>
+    internal int WireLength { get; private set; }
+
+    /// <summary>Whether the message carried more than one Content-Length, with different values (answered 400).</summary>
+    internal bool ConflictingContentLength { get; private set; }
+
     /// <summary>The body (an SDP description, or empty).</summary>
     public ReadOnlyMemory<byte> Body { get; private set; } = ReadOnlyMemory<byte>.Empty;
 
@@ -199,6 +211,16 @@ public sealed class SipMessage
         {
             return SipParseStatus.BadContentLength;
         }
+        else if (Conflicts(parsed, declared))
+        {
+            if (stream)
+            {
+                return SipParseStatus.BadContentLength; // no framing to trust on a stream
+            }
+
+            parsed.ConflictingContentLength = true;
+            length = Math.Min(length, available);
+        }
         else if (length > available)
         {
             return stream ? SipParseStatus.Incomplete : SipParseStatus.BadContentLength;
@@ -213,7 +235,23 @@ public sealed class SipMessage
         parsed.Body = input.Slice(bodyStart, length).ToArray();
         message = parsed;
         consumed = bodyStart + length;
+        parsed.WireLength = stream ? consumed - start : input.Length;
         return SipParseStatus.Ok;
+    }
+
+    // More than one Content-Length, not all the same number (RFC 4475 mcl01): the request is answered 400, and over a
+    // datagram the body is what arrived, up to the first value.
+    private static bool Conflicts(SipMessage parsed, string first)
+    {
+        foreach (var header in parsed._headers)
+        {
+            if (header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) && header.Value != first)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static int FindHeadEnd(ReadOnlySpan<byte> input, out int separator)
@@ -281,13 +319,27 @@ public sealed class SipMessage
             return true;
         }
 
-        if (parts[2] != "SIP/2.0" || parts[0].Length == 0 || parts[1].Length == 0 || !IsToken(parts[0]))
+        if (!IsSipVersion(parts[2]) || parts[0].Length == 0 || parts[1].Length == 0 || !IsToken(parts[0]))
         {
             return false;
         }
 
-        message = new SipMessage { Method = parts[0], RequestUri = parts[1] };
+        message = new SipMessage { Method = parts[0], RequestUri = parts[1], Version = parts[2] };
         return true;
+    }
+
+    // SIP/digits.digits (RFC 3261 §7.1); only SIP/2.0 is served, the rest answered 505.
+    private static bool IsSipVersion(string text)
+    {
+        if (!text.StartsWith("SIP/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var version = text[4..];
+        var dot = version.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && dot < version.Length - 1 && version.Length <= 16 && int.TryParse(version[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            && int.TryParse(version[(dot + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out _);
     }
 
     private static bool IsToken(string text)

@@ -4,7 +4,8 @@ namespace VcspGen.Runtime.Sip;
 
 /// <summary>
 /// One SIP message sent again until it is answered, under a <see cref="RetryPolicy"/> (<see cref="RetransmitSchedule"/>):
-/// a client transaction's request (Timer A/B for an INVITE, E/F for a BYE) or a UAS's 2xx until its ACK (G/H).
+/// a client transaction's request (Timer A/B for an INVITE, E/F for a BYE), a UAS's 2xx until its ACK, or a server
+/// transaction's refusal of an INVITE until its ACK (Timer G, given up on H: <see cref="SipServerTransaction"/>).
 /// </summary>
 /// <param name="sink">Where SIP messages go.</param>
 /// <param name="time">The clock.</param>

@@ -15,7 +15,12 @@ namespace VcspGen.Runtime.Sip;
 /// The TCP half of a <see cref="SipEndpoint"/> (RFC 3261 §18): the listener's accept loop, connections keyed by the
 /// remote endpoint (an accepted one by its remote endpoint, one this side opens by its destination), each with a
 /// write queue and a reader that frames messages through <see cref="SipStreamFramer"/>. At most
-/// <see cref="SipEndpoint.MaxConnections"/> at once; more are refused and counted.
+/// <see cref="SipEndpoint.MaxConnections"/> accepted connections at once, more are refused and counted; and as many
+/// opened by this side, counted apart, so that idle connections from anyone never stop this side from calling out
+/// (the server's INVITE to a member over TCP). An accepted connection that has sent no whole message within
+/// <see cref="SipEndpoint.FirstMessageTimeout"/> is closed, and when the accepted ones are at their bound, a new one
+/// evicts the oldest of those that have sent nothing yet (it is refused only when every one has spoken). A stream that cannot be framed any further ends the
+/// connection after what was answered to the messages before it has been written.
 /// </summary>
 internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket listener, ILogger logger)
 {
@@ -30,22 +35,16 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
     private readonly HashSet<SipConnection> _live = [];
     private bool _stopping;
     private long _refused;
+    private int _accepted;
+    private int _opened;
+    private long _order;
+    private long _evicted;
+
+    /// <summary>Silent accepted connections closed to make room for a new one.</summary>
+    public long Evicted => Interlocked.Read(ref _evicted);
 
     /// <summary>Connections accepted and closed at once because <see cref="SipEndpoint.MaxConnections"/> were open.</summary>
     public long Refused => Interlocked.Read(ref _refused);
-
-    /// <summary>Accepts connections until the endpoint stops (the endpoint stops too should accepting fail).</summary>
-    public async Task AcceptLoopAsync()
-    {
-        try
-        {
-            await AcceptUntilStoppedAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _endpoint.Stop();
-        }
-    }
 
     /// <summary>Sends <paramref name="bytes"/> on the connection keyed by <paramref name="destination"/>, or a new one to it.</summary>
     public void Send(byte[] bytes, IPEndPoint destination) => SendOnConnection(bytes, destination);
@@ -67,78 +66,6 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
     }
 
 
-    private async Task AcceptUntilStoppedAsync()
-    {
-        while (!_endpoint.StopToken.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_endpoint.StopToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                if (_endpoint.StopToken.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                // A connection reset before it was accepted, or out of descriptors: try again, not in a tight loop.
-                LogAcceptFailed(_logger, e.SocketErrorCode);
-                try
-                {
-                    await Task.Delay(AcceptRetry, _endpoint.StopToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            Accept(socket);
-        }
-    }
-
-    private void Accept(Socket socket)
-    {
-        IPEndPoint remote;
-        try
-        {
-            remote = (IPEndPoint)socket.RemoteEndPoint!;
-            socket.NoDelay = true;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            socket.Dispose(); // reset already
-            return;
-        }
-
-        lock (_gate)
-        {
-            if (_stopping)
-            {
-                socket.Dispose();
-                return;
-            }
-
-            if (_live.Count < SipEndpoint.MaxConnections)
-            {
-                Register(new SipConnection(socket, remote), outbound: false);
-                return;
-            }
-        }
-
-        Interlocked.Increment(ref _refused);
-        LogConnectionRefused(_logger, remote, SipEndpoint.MaxConnections);
-        socket.Dispose();
-    }
-
     private void SendOnConnection(byte[] bytes, IPEndPoint destination)
     {
         SipConnection? connection;
@@ -151,7 +78,7 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
                 {
                     refusal = "the endpoint has stopped";
                 }
-                else if (_live.Count >= SipEndpoint.MaxConnections)
+                else if (_opened >= SipEndpoint.MaxConnections)
                 {
                     refusal = "too many connections";
                 }
@@ -185,6 +112,16 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
     {
         _byPeer[connection.Peer] = connection; // a newer connection from the same endpoint takes the key over
         _live.Add(connection);
+        connection.Outbound = outbound;
+        connection.Counted = true;
+        if (outbound)
+        {
+            _opened++;
+        }
+        else
+        {
+            _accepted++;
+        }
 
         // Task.Run, so that the connection starts after the lock is released, and its task is known before.
         connection.Task = Task.Run(() => RunConnectionAsync(connection, outbound));
@@ -206,7 +143,7 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
             {
                 // A connection opened before RunAsync waits for the callback to exist before it is read from.
                 await _endpoint.Started.WaitAsync(_endpoint.StopToken).ConfigureAwait(false);
-                remoteClosed = await ReadLoopAsync(connection, stream).ConfigureAwait(false);
+                remoteClosed = await ReadLoopAsync(connection, stream, outbound).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
             {
@@ -216,8 +153,9 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
             {
                 if (remoteClosed)
                 {
-                    // The remote has finished sending: what the callback answered to its last messages is still
-                    // written, then the connection closes. New messages to that endpoint open a new connection.
+                    // The remote has finished sending, or sent what cannot be framed: what the callback answered to its
+                    // last messages is still written, then the connection closes. New messages to that endpoint open a
+                    // new connection.
                     Unregister(connection);
                     connection.EndQueue();
                 }
@@ -234,7 +172,10 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
             Close(connection);
             lock (_gate)
             {
-                _live.Remove(connection);
+                if (_live.Remove(connection) && connection.Counted)
+                {
+                    _ = connection.Outbound ? _opened-- : _accepted--;
+                }
             }
         }
     }
@@ -288,19 +229,31 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
         }
     }
 
-    /// <summary>Reads and delivers messages; true when the remote closed its side, false when the stream was refused.</summary>
-    private async Task<bool> ReadLoopAsync(SipConnection connection, NetworkStream stream)
+    /// <summary>
+    /// Reads and delivers messages; true when the remote closed its side or sent what cannot be framed (the answers
+    /// already queued are still written), and an exception when stopped, reset, or silent too long (an accepted
+    /// connection without a whole message within <see cref="SipEndpoint.FirstMessageTimeout"/>).
+    /// </summary>
+    private async Task<bool> ReadLoopAsync(SipConnection connection, NetworkStream stream, bool outbound)
     {
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        using var silence = CancellationTokenSource.CreateLinkedTokenSource(_endpoint.StopToken);
+        if (!outbound)
+        {
+            silence.CancelAfter(_endpoint.FirstMessageTimeout);
+        }
+
         try
         {
             while (true)
             {
-                var result = await reader.ReadAsync(_endpoint.StopToken).ConfigureAwait(false);
+                var result = await reader.ReadAsync(silence.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 SipParseStatus status;
                 while ((status = SipStreamFramer.Next(ref buffer, out var message)) == SipParseStatus.Ok)
                 {
+                    silence.CancelAfter(Timeout.InfiniteTimeSpan); // a peer that speaks SIP: no more limit on its silence
+                    connection.HasSpoken = true;
                     _endpoint.Deliver(message!, new SipPeer(connection.Peer, SipTransport.Tcp));
                 }
 
@@ -309,7 +262,7 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
                 if (status != SipParseStatus.Incomplete)
                 {
                     _endpoint.CountMalformed(SipTransport.Tcp, connection.Peer, status);
-                    return false;
+                    return true;
                 }
 
                 if (result.IsCompleted || result.IsCanceled)
@@ -381,6 +334,9 @@ internal sealed partial class SipTcpTransport(SipEndpoint endpoint, Socket liste
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Refused a TCP connection from {Remote}: {Max} connections are open")]
     private static partial void LogConnectionRefused(ILogger logger, IPEndPoint remote, int max);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "Closed the silent TCP connection from {Remote} to make room for a new one")]
+    private static partial void LogConnectionEvicted(ILogger logger, IPEndPoint remote);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "The TCP connection with {Peer} ended: {Reason}")]
     private static partial void LogConnectionEnded(ILogger logger, IPEndPoint peer, string reason);
