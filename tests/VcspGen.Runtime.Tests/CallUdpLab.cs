@@ -206,24 +206,46 @@ internal static class Programs
         return await running.WaitAsync(limit);
     }
 
-    /// <summary>A UDP and TCP port on 127.0.0.1 that nothing uses right now.</summary>
+    /// <summary>
+    /// A UDP and TCP port on 127.0.0.1 that nothing uses right now, for a program that binds it itself (sipp, baresip).
+    /// It is drawn at random below the kernel's ephemeral range: a port the kernel hands out to a socket bound to port
+    /// 0 (every other test's) could be taken again between this check and the program's bind (sipp then exits with
+    /// "Unable to bind main socket").
+    /// </summary>
     public static int FreePort()
     {
+        var (low, high) = FixedRange();
         for (var attempt = 0; ; attempt++)
         {
+            var port = Random.Shared.Next(low, high);
             using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)udp.LocalEndPoint!).Port;
             using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
+                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
                 tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
                 return port;
             }
-            catch (SocketException) when (attempt < 20)
+            catch (SocketException) when (attempt < 200)
             {
             }
         }
+    }
+
+    /// <summary>The ports below the kernel's ephemeral range that tests draw from (10000 up to its start).</summary>
+    private static (int Low, int High) FixedRange()
+    {
+        var start = 32768;
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            start = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+        }
+
+        return (10000, Math.Max(start, 12000));
     }
 
     /// <summary>Whether something is bound to a port on 127.0.0.1 (a program has started listening).</summary>
