@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README's test command: installs what the tests need and the machine lacks (sipp from Debian's sip-tester, ffmpeg
-# and ffprobe, tshark, systemd-analyze, tmux, afl-fuzz from afl++), then builds and runs every test, then the fuzzing
-# smoke: scripts/fuzz.sh runs each fuzz target for 10 seconds (FUZZ_SMOKE_SECONDS; 0 skips it), each target a check
-# that passes when it ran inputs, saw edges, and found no crash or hang.
+# and ffprobe, tshark, systemd-analyze, tmux, baresip, afl-fuzz from afl++), then builds and runs every test, then the
+# fuzzing smoke: scripts/fuzz.sh runs each fuzz target for 10 seconds (FUZZ_SMOKE_SECONDS; 0 skips it), each target a
+# check that passes when it ran inputs, saw edges, and found no crash or hang.
 # Prints "N passed, N failed" as its last line (the tests and the fuzz targets) and exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ fi
 # Real SIP peers, real media and real captures (issue 5): installed from Debian's packages when missing.
 missing=()
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
+command -v baresip >/dev/null 2>&1 || missing+=(baresip-core) # a real SIP user agent (issue 14)
 { command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; } || missing+=(ffmpeg)
 { command -v tshark >/dev/null 2>&1 && command -v text2pcap >/dev/null 2>&1; } || missing+=(tshark)
 # The systemd unit in deploy/ is checked with systemd-analyze verify (issue 13).
