@@ -27,13 +27,26 @@ internal static class SipMessageTarget
         }
     }
 
-    /// <summary>What the endpoints do with a parsed message: read its headers, and encode it (a response copies them).</summary>
+    /// <summary>
+    /// What the endpoints do with a parsed message: read its headers and take them apart (<see cref="SipHeaders"/>:
+    /// the tags and the branch, CSeq, the URIs and the Via's sent-by), and encode it (a response copies them).
+    /// </summary>
     public static void Touch(SipMessage message)
     {
         foreach (var name in (ReadOnlySpan<string>)["Via", "From", "To", "Call-ID", "CSeq", "Contact", "Content-Type", "Content-Length"])
         {
             _ = message.Get(name);
         }
+
+        var via = message.Get("Via");
+        _ = SipHeaders.Parameter(via, "branch");
+        _ = SipHeaders.TryParseVia(via, out _, out _);
+        _ = SipHeaders.Parameter(message.Get("From"), "tag");
+        _ = SipHeaders.Parameter(message.Get("To"), "tag");
+        _ = SipHeaders.TryParseCSeq(message.Get("CSeq"), out _, out _);
+        _ = SipHeaders.TryParseUriEndPoint(SipHeaders.Uri(message.Get("Contact")), out _);
+        _ = SipHeaders.TryParseUriEndPoint(SipHeaders.Uri(message.Get("From")), out _);
+        _ = SipHeaders.TryParseUriEndPoint(message.RequestUri, out _);
 
         foreach (var header in message.Headers)
         {
