@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # README's test command: installs what the tests need and the machine lacks (sipp from Debian's sip-tester, ffmpeg
-# and ffprobe, tshark, systemd-analyze, tmux, baresip), then builds and runs every test.
-# Prints "N passed, N failed" as its last line and exits non-zero when anything fails.
+# and ffprobe, tshark, systemd-analyze, tmux, baresip, afl-fuzz from afl++), then builds and runs every test, then the
+# fuzzing smoke: scripts/fuzz.sh runs each fuzz target for 10 seconds (FUZZ_SMOKE_SECONDS; 0 skips it), each target a
+# check that passes when it ran inputs, saw edges, and found no crash or hang.
+# Prints "N passed, N failed" as its last line (the tests and the fuzz targets) and exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +21,7 @@ command -v baresip >/dev/null 2>&1 || missing+=(baresip-core) # a real SIP user 
 # The systemd unit in deploy/ is checked with systemd-analyze verify (issue 13).
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux) # the terminal client's tests run it in a real terminal (issue 13)
+command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++) # the fuzzing smoke below (issue 14)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then
@@ -52,5 +55,33 @@ if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
   status=1
 fi
 grep -E '^failed ' "$log" | sed 's/^/test.sh: /' >&2 || true
+
+# The fuzzing smoke (issue 14): after the tests, so that afl-fuzz competes with no timing-sensitive test for the
+# cores. Each target counts as one check; fuzz.sh's summary says which ran clean.
+smoke_seconds=${FUZZ_SMOKE_SECONDS:-10}
+if [ "$smoke_seconds" -gt 0 ]; then
+  echo "test.sh: fuzzing smoke, ${smoke_seconds}s per target"
+  smoke=artifacts/fuzz-smoke
+  rm -rf "$smoke"
+  set +e
+  ./scripts/fuzz.sh --seconds "$smoke_seconds" --out "$smoke"
+  smoke_status=$?
+  set -e
+  clean=0
+  dirty=0
+  if [ -f "$smoke/summary.tsv" ]; then
+    clean=$(awk -F '\t' 'NR > 1 && $3 > 0 && $4 > 0 && $7 == 0 && $8 == 0' "$smoke/summary.tsv" | wc -l)
+    dirty=$(awk -F '\t' 'NR > 1 && !($3 > 0 && $4 > 0 && $7 == 0 && $8 == 0)' "$smoke/summary.tsv" | wc -l)
+  fi
+  if [ "$smoke_status" -ne 0 ] && [ "$dirty" -eq 0 ]; then
+    dirty=1 # fuzz.sh failed before a target could report
+  fi
+  passed=$((passed + clean))
+  failed=$((failed + dirty))
+  if [ "$smoke_status" -ne 0 ] || [ "$clean" -eq 0 ]; then
+    echo "test.sh: the fuzzing smoke failed (scripts/fuzz.sh exit $smoke_status)" >&2
+    status=1
+  fi
+fi
 echo "$passed passed, $failed failed"
 exit "$status"
