@@ -39,6 +39,21 @@ public sealed class SipRfc4475Tests
         { "quotbal", 403, 0 }, // tolerated: the unbalanced quote is in a To the server only copies
         { "noreason", 0, 0 }, // a response that matches no transaction
         { "scalarlg", 0, 0 },
+        { "unreason", 0, 0 }, // a response that matches no transaction, with a UTF-8 reason phrase
+        { "bcast", 0, 0 }, // a response that matches no transaction: its broadcast Via is never used
+        { "wsinv", 481, 0 }, // folding, LWS and compact forms all parsed; an INVITE outside a call whose To has a tag gets 481 (§12.8)
+        { "esc01", 403, 0 },
+        { "sdp01", 403, 0 }, // the Accept is not looked at: the server takes no INVITE at all
+        { "invut", 403, 0 }, // RFC 4475 has 415 for the unknown Content-Type, but the server takes no INVITE at all
+        { "zeromf", 200, 200 }, // Max-Forwards 0 matters only to proxies
+        { "unksm2", 405, 405 }, // REGISTER: 405 before the unknown URI schemes in To, From and Contact are looked at
+        { "dblreq", 405, 405 }, // the REGISTER is answered; the INVITE after it in the datagram is ignored (RFC 3261 §18.3)
+        { "esc02", 405, 405 }, // RE%47IST%45R is an unknown method, not REGISTER: 405 with Allow as for any method the peers do not take (§12.8; RFC 4475 has 501)
+        { "intmeth", 405, 405 }, // the same for its unknown method (RFC 4475 has 501); the quoted BEL, NUL and DEL and the UTF-8 are parsed
+        { "regbadct", 405, 405 }, // tolerated: a Contact with an escaped header outside <>, which a REGISTER's 405 never looks at
+        { "escruri", 403, 0 }, // tolerated: an escaped header in the Request-URI (RFC 4475 allows 400 or ignoring it)
+        { "baddate", 403, 0 }, // tolerated: the Date is not looked at (RFC 4475 allows that or 400)
+        { "badinv01", 403, 0 }, // tolerated: the empty Via and Contact parameters are not looked at (RFC 4475 has 400); the INVITE is refused anyway
 
         // Invalid messages.
         { "badvers", 505, 505 },
