@@ -8,7 +8,7 @@ namespace VcspGen.Benchmarks;
 /// <summary>
 /// The source of a synthetic user assembly with <c>N</c> packet kinds, one file each, with distinct flags and the
 /// spec's mix of fields: fixed integers, enums, an address, a length-prefixed span and a rest-of-datagram span.
-/// Shared by the <see cref="GeneratorScaling"/> benchmark and the generator tests' <c>GeneratorScalingTests</c>.
+/// Shared by the <c>GeneratorScaling</c> benchmark and the generator tests' <c>GeneratorScalingTests</c>.
 /// </summary>
 internal static class SyntheticAssembly
 {
