@@ -12,7 +12,8 @@ namespace VcspGen.Tests;
 
 /// <summary>
 /// <c>vcsp decode</c> on captures made here: datagrams encoded with the generated codecs, written into pcap and pcapng
-/// files by Wireshark's text2pcap as UDP from 127.0.0.1:40000 to 127.0.0.1:50429, then read back through libpcap.
+/// files by Wireshark's text2pcap as UDP from 127.0.0.1:40000 to 127.0.0.1:50429, or sent over loopback while tshark
+/// captures them; then read back through libpcap.
 /// </summary>
 public sealed class DecodeCommandTests : IDisposable
 {
@@ -139,6 +140,75 @@ public sealed class DecodeCommandTests : IDisposable
         Assert.Equal(Status(datagrams[3]).ToString(), objects[3].GetProperty("refusal").GetString());
         Assert.Equal("UnknownFlag", objects[4].GetProperty("refusal").GetString());
         Assert.False(objects[4].TryGetProperty("kind", out _));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task ReadsACaptureTsharkMadeOnLoopback()
+    {
+        using var receiver = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        using var sender = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)receiver.Client.LocalEndPoint!).Port;
+        var datagrams = Datagrams();
+        var file = Path.Combine(_dir, "loopback.pcapng");
+        var start = new ProcessStartInfo("tshark") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { "-i", "lo", "-f", $"udp dst port {port}", "-c", datagrams.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", file })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var tshark = Process.Start(start)!;
+        try
+        {
+            _ = tshark.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+
+            // tshark says "Capturing on 'Loopback: lo'" once the capture is open, and stops by itself after -c packets.
+            var said = new StringBuilder();
+            var ready = System.Threading.Tasks.Task.Run(
+                () =>
+                {
+                    while (tshark.StandardError.ReadLine() is { } line)
+                    {
+                        lock (said)
+                        {
+                            said.AppendLine(line);
+                        }
+
+                        if (line.Contains("Capture started", StringComparison.Ordinal))
+                        {
+                            return true;
+                        }
+                    }
+
+                    return false;
+                },
+                TestContext.Current.CancellationToken);
+            Assert.True(await ready.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), $"tshark did not start capturing: {said}");
+            _ = tshark.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            foreach (var datagram in datagrams)
+            {
+                sender.Send(datagram, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+            }
+
+            Assert.True(tshark.WaitForExit(TimeSpan.FromSeconds(30)), "tshark did not capture every datagram");
+        }
+        finally
+        {
+            if (!tshark.HasExited)
+            {
+                tshark.Kill();
+            }
+        }
+
+        var (code, output, error) = Run("decode", file, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal((0, string.Empty), (code, error));
+        var lines = Lines(output);
+        Assert.Equal(datagrams.Count, lines.Length);
+        Assert.All(lines, line => Assert.Contains($" -> 127.0.0.1:{port} ", line, StringComparison.Ordinal));
+        Assert.Contains("Request seq=0x00C0FFEE", lines[0], StringComparison.Ordinal);
+        Assert.Contains("SYN challenge=0x4B1D seq=0x00C0FFEF", lines[1], StringComparison.Ordinal);
+        Assert.Contains("FIN challenge=0x4B1D seq=0x00C0FFF0", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith($"refused: {Status(datagrams[3])}", lines[3], StringComparison.Ordinal);
+        Assert.EndsWith("refused: UnknownFlag", lines[4], StringComparison.Ordinal);
     }
 
     [Fact]
