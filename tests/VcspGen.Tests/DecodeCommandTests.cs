@@ -160,7 +160,7 @@ public sealed class DecodeCommandTests : IDisposable
         try
         {
             _ = tshark.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-
+            // tshark says "Capture started." once the capture is live ("Capturing on" comes before), and stops after -c packets.
             // tshark says "Capturing on 'Loopback: lo'" once the capture is open, and stops by itself after -c packets.
             var said = new StringBuilder();
             var ready = System.Threading.Tasks.Task.Run(
