@@ -222,5 +222,6 @@ public sealed class DecodeCommandTests : IDisposable
         Assert.Equal(1, Run("decode", Path.Combine(_dir, "missing.pcapng")).Code);
         Assert.Equal(2, Run("decode").Code);
         Assert.Equal(2, Run("decode", junk, "--port", "70000").Code);
+        Assert.Equal(2, Run("decode", junk, "--port", "0").Code);
     }
 }

@@ -41,7 +41,7 @@ internal static class DecodeCommand
         command.SetAction(parsed =>
         {
             var chosen = parsed.GetValue(ports) ?? [];
-            if (chosen.FirstOrDefault(p => p is < 1 or > 65535) is var bad and not 0)
+            if (chosen.Where(p => p is < 1 or > 65535).Select(p => (int?)p).FirstOrDefault() is { } bad)
             {
                 return line.Fail(command, $"--port {bad} is not a UDP port (1 to 65535).");
             }
