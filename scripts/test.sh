@@ -22,6 +22,7 @@ command -v baresip >/dev/null 2>&1 || missing+=(baresip-core) # a real SIP user 
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux) # the terminal client's tests run it in a real terminal (issue 13)
 command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++) # the fuzzing smoke below (issue 14)
+ldconfig -p 2>/dev/null | grep -q libpcap.so || missing+=(libpcap0.8) # vcsp decode reads captures through it (issue 15)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

@@ -139,6 +139,7 @@ public sealed class CliTests
     [InlineData("server")]
     [InlineData("client")]
     [InlineData("demo")]
+    [InlineData("decode")]
     public void ReadmeNamesEveryOptionTheHelpLists(string verb)
     {
         var (code, output, _) = Run(verb, "--help");

@@ -35,6 +35,7 @@ internal sealed class VcspCommandLine
             DemoCommand.Create(this),
             ServerCommand.Create(this),
             ClientArguments.Create(this),
+            DecodeCommand.Create(this),
         };
         _root.HelpName = "vcsp"; // not the test host's executable name when tests run the command in their process
         foreach (var option in _root.Options.OfType<HelpOption>())
