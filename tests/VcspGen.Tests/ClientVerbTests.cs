@@ -353,40 +353,4 @@ public sealed class ClientVerbTests
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
-
-    /// <summary>A process's console output, written from its threads and read from the test's.</summary>
-    private sealed class Terminal
-    {
-        private readonly string _who;
-        private readonly StringWriter _text = new() { NewLine = "\n" };
-
-        public Terminal(string who)
-        {
-            _who = who;
-            Writer = TextWriter.Synchronized(_text); // its methods lock this wrapper, so Text locks it too
-        }
-
-        public TextWriter Writer { get; }
-
-        public string Text
-        {
-            get
-            {
-                lock (Writer)
-                {
-                    return _text.ToString();
-                }
-            }
-        }
-
-        public async Task WaitForAsync(string text)
-        {
-            var deadline = DateTime.UtcNow + Patience;
-            while (!Text.Contains(text, StringComparison.Ordinal))
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"{_who} did not print '{text}':\n{Text}");
-                await Task.Delay(10, TestContext.Current.CancellationToken);
-            }
-        }
-    }
 }

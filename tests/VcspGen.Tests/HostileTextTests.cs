@@ -58,14 +58,14 @@ public sealed class HostileTextTests
         using var stopServer = new CancellationTokenSource();
         var serverRun = Task.Run(() => Program.Run(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port.ToString(CultureInfo.InvariantCulture)], TextWriter.Null, TextWriter.Null, stopServer.Token), TestContext.Current.CancellationToken);
 
-        var bob = new Output();
+        var bob = new Terminal("bob");
         var bobInput = new Pipe();
         using var stopBob = new CancellationTokenSource();
         var bobRun = Task.Run(() => Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "bob"], bobInput.Reader.AsStream(), bob.Writer, bob.Writer, stopBob.Token), TestContext.Current.CancellationToken);
         await bob.WaitForAsync("joined lobby");
 
         var script = string.Concat(Typed.Select(t => t + "\n")) + string.Concat(Typed.Select(t => "/dm bob " + t + "\n")) + "/frob\u001b[2J\u202E\n/quit\n";
-        var mallory = new Output();
+        var mallory = new Terminal("mallory");
         Assert.Equal(0, await Task.Run(() => Program.Run(["client", "--server", "127.0.0.1:" + port, "--name", "mallory"], new MemoryStream(Encoding.UTF8.GetBytes(script)), mallory.Writer, mallory.Writer, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken));
         Assert.Contains("! '/frob\u241b[2J<U+202E>' is not a command", mallory.Text, StringComparison.Ordinal); // even one's own typing
         AssertNothingRaw(mallory.Text);
@@ -97,7 +97,7 @@ public sealed class HostileTextTests
     public async Task AHostileServerCannotGetControlsOntoTheScreenThroughNamesMessagesRepliesOrDms()
     {
         using var server = new HostileServer();
-        var bob = new Output();
+        var bob = new Terminal("bob");
         var input = new Pipe();
         using var stop = new CancellationTokenSource();
         var run = Task.Run(() => Program.Run(["client", "--server", "127.0.0.1:" + server.Port, "--name", "bob"], input.Reader.AsStream(), bob.Writer, bob.Writer, stop.Token), TestContext.Current.CancellationToken);
@@ -144,7 +144,7 @@ public sealed class HostileTextTests
     public async Task AHostileRejectPrintsNoControls()
     {
         using var server = new HostileServer { RejectJoins = true };
-        var bob = new Output();
+        var bob = new Terminal("bob");
         var code = await Task.Run(() => Program.Run(["client", "--server", "127.0.0.1:" + server.Port, "--name", "bob"], new MemoryStream("hello\n"u8.ToArray()), bob.Writer, bob.Writer, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
         Assert.Equal(1, code);
         // The reason is an enum (a value no enum names is refused by the decoder); the Reject's text is not printed at all.
@@ -177,37 +177,6 @@ public sealed class HostileTextTests
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
-    /// <summary>A client's output, written from its threads and read from the test's.</summary>
-    private sealed class Output
-    {
-        private readonly StringWriter _text = new() { NewLine = "\n" };
-
-        public Output() => Writer = TextWriter.Synchronized(_text);
-
-        public TextWriter Writer { get; }
-
-        public string Text
-        {
-            get
-            {
-                lock (Writer)
-                {
-                    return _text.ToString();
-                }
-            }
-        }
-
-        public async Task WaitForAsync(string text)
-        {
-            var deadline = DateTime.UtcNow + Patience;
-            while (!Text.Contains(text, StringComparison.Ordinal))
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"did not print '{text}':\n{Text}");
-                await Task.Delay(10, TestContext.Current.CancellationToken);
-            }
-        }
     }
 
     /// <summary>
