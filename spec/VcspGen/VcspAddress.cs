@@ -181,16 +181,18 @@ public readonly struct VcspAddress : IEquatable<VcspAddress>
             return VcspDecodeStatus.Truncated;
         }
 
-        if (source[1] != 0)
+        // Family, reserved byte, port and (for IPv4) the address are one big-endian load.
+        var head = BinaryPrimitives.ReadUInt64BigEndian(source);
+        if ((byte)(head >> 48) != 0)
         {
             return VcspDecodeStatus.InvalidValue;
         }
 
-        var port = BinaryPrimitives.ReadUInt16BigEndian(source.Slice(2));
-        switch ((VcspAddressFamily)source[0])
+        var port = (ushort)(head >> 32);
+        switch ((VcspAddressFamily)(head >> 56))
         {
             case VcspAddressFamily.IPv4:
-                address = new VcspAddress(VcspAddressFamily.IPv4, port, 0, BinaryPrimitives.ReadUInt32BigEndian(source.Slice(4)));
+                address = new VcspAddress(VcspAddressFamily.IPv4, port, 0, (uint)head);
                 bytesRead = IPv4Size;
                 return VcspDecodeStatus.Ok;
             case VcspAddressFamily.IPv6:
@@ -202,8 +204,8 @@ public readonly struct VcspAddress : IEquatable<VcspAddress>
                 address = new VcspAddress(
                     VcspAddressFamily.IPv6,
                     port,
-                    BinaryPrimitives.ReadUInt64BigEndian(source.Slice(4)),
-                    BinaryPrimitives.ReadUInt64BigEndian(source.Slice(12)));
+                    BinaryPrimitives.ReadUInt64BigEndian(source.Slice(4, 8)),
+                    BinaryPrimitives.ReadUInt64BigEndian(source.Slice(12, 8)));
                 bytesRead = IPv6Size;
                 return VcspDecodeStatus.Ok;
             default:
@@ -222,23 +224,32 @@ public readonly struct VcspAddress : IEquatable<VcspAddress>
     public VcspEncodeStatus TryWrite(Span<byte> destination, out int bytesWritten)
     {
         bytesWritten = 0;
-        var size = EncodedSize;
-        if (size == 0)
+        switch (Family)
         {
-            return VcspEncodeStatus.InvalidValue;
-        }
+            case VcspAddressFamily.IPv4:
+                if (destination.Length < IPv4Size)
+                {
+                    return VcspEncodeStatus.DestinationTooSmall;
+                }
 
-        if (destination.Length < size)
-        {
-            return VcspEncodeStatus.DestinationTooSmall;
-        }
+                // Family, reserved byte, port and address in one big-endian store.
+                BinaryPrimitives.WriteUInt64BigEndian(destination, ((ulong)VcspAddressFamily.IPv4 << 56) | ((ulong)Port << 32) | (uint)_low);
+                bytesWritten = IPv4Size;
+                return VcspEncodeStatus.Ok;
+            case VcspAddressFamily.IPv6:
+                if (destination.Length < IPv6Size)
+                {
+                    return VcspEncodeStatus.DestinationTooSmall;
+                }
 
-        destination[0] = (byte)Family;
-        destination[1] = 0;
-        BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(2), Port);
-        TryWriteAddressBytes(destination.Slice(4), out _);
-        bytesWritten = size;
-        return VcspEncodeStatus.Ok;
+                BinaryPrimitives.WriteUInt32BigEndian(destination, ((uint)VcspAddressFamily.IPv6 << 24) | Port);
+                BinaryPrimitives.WriteUInt64BigEndian(destination.Slice(4, 8), _high);
+                BinaryPrimitives.WriteUInt64BigEndian(destination.Slice(12, 8), _low);
+                bytesWritten = IPv6Size;
+                return VcspEncodeStatus.Ok;
+            default:
+                return VcspEncodeStatus.InvalidValue;
+        }
     }
 
     /// <inheritdoc/>

@@ -70,7 +70,8 @@ internal static class DispatchEmitter
         w.Line("    }");
         w.Line("}");
 
-        // One small method per packet kind, so a call zero-initializes only the one packet local it uses.
+        // One method per packet kind, with that kind's decoder inlined into it: a call zero-initializes only the one
+        // packet local it uses, and the handler reads the fields the decoder just wrote.
         foreach (var entry in model.Entries)
         {
             w.Line();
@@ -78,7 +79,7 @@ internal static class DispatchEmitter
             w.Line($"private static {Decode} Dispatch{entry.ShortName}Case<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)");
             w.Line("    where THandler : struct, IVcspPacketHandler");
             w.Line("{");
-            w.Line($"    var status = {entry.TypeName}.TryDecode(datagram, out var packet);");
+            w.Line($"    var status = {entry.TypeName}.{DecoderEmitter.InlineName}(datagram, out var packet);");
             w.Line($"    if (status == {Decode}.Ok)");
             w.Line("    {");
             w.Line($"        handler.{entry.MethodName}(in packet);");

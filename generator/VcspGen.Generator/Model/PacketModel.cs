@@ -87,6 +87,10 @@ internal sealed record FieldModel(
 /// <param name="Challenge">The challenge rule.</param>
 /// <param name="Fragmentable">Whether the packet carries a fragmentation offset other than 0.</param>
 /// <param name="Fields">The body fields in wire order.</param>
+/// <param name="OnlyWireFields">
+/// Whether the struct's instance fields are exactly the header and body fields (no auto-property or event backing
+/// fields), so a decoder may assign each of them instead of clearing the whole struct first.
+/// </param>
 internal sealed record PacketModel(
     string Namespace,
     string Name,
@@ -97,7 +101,8 @@ internal sealed record PacketModel(
     Direction Direction,
     ChallengeRule Challenge,
     bool Fragmentable,
-    EquatableArray<FieldModel> Fields)
+    EquatableArray<FieldModel> Fields,
+    bool OnlyWireFields = false)
 {
     public string FullyQualifiedName => Namespace.Length == 0 ? "global::" + Name : "global::" + Namespace + "." + Name;
 

@@ -177,7 +177,8 @@ internal static class PacketParser
             direction,
             challenge,
             fragmentable,
-            new EquatableArray<FieldModel>(fields.ToArray()));
+            new EquatableArray<FieldModel>(fields.ToArray()),
+            OnlyWireFields: fields.Count == wireFields.Count && !type.GetMembers().OfType<IFieldSymbol>().Any(f => !f.IsStatic && f.IsImplicitlyDeclared));
 
         if (ok && packet.HeaderSize + packet.MinBodySize > packet.DatagramLimit)
         {

@@ -50,10 +50,18 @@ namespace VcspGen.Spec
         /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
         /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Ack packet)
+        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Ack packet) => TryDecodeInline(datagram, out packet);
+
+        /// <summary><see cref="TryDecode"/>'s body, inlined where this assembly's dispatch table calls it.</summary>
+        /// <param name="datagram">The whole datagram, header included.</param>
+        /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
+        /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static global::VcspGen.VcspDecodeStatus TryDecodeInline(global::System.ReadOnlySpan<byte> datagram, out Ack packet)
         {
-            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
-            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            // After the length checks the header's bytes are known to be there. Version and flag are compared as one
+            // 16-bit value, and the slow path says which was wrong.
             if (datagram.Length < HeaderSize)
             {
                 packet = default;
@@ -66,7 +74,8 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
-            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
+            var header = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(datagram); // version, flag, challenge, sequence
+            if ((ushort)(header >> 48) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
@@ -84,46 +93,42 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.BadFragmentOffset;
             }
 
-            var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
+            var challenge = (ushort)(header >> 32);
             if (global::VcspGen.VcspChallenge.IsReserved(challenge))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
 
-            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
-
-            var body = datagram.Slice(HeaderSize);
-
             // RelayNext: 4-byte integer, big-endian
-            if (body.Length < 7)
+            if (datagram.Length < HeaderSize + 7)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var relayNextValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.Slice(0));
+            var relayNextValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(HeaderSize, 4));
 
             // Window: 2-byte integer, big-endian
-            var windowValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(body.Slice(4));
+            var windowValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(HeaderSize + 4, 2));
 
             // Flags: 1-byte enum, big-endian
-            var flagsValue = (global::VcspGen.Spec.AckFlags)body[6];
+            var flagsValue = (global::VcspGen.Spec.AckFlags)datagram[HeaderSize + 6];
             if (!IsDefined(flagsValue))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.InvalidValue;
             }
 
-            if (body.Length != 7)
+            if (datagram.Length != HeaderSize + 7)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
-            packet = default;
+            // Every instance field is a wire field, so each is assigned and nothing needs clearing first.
             packet.Challenge = challenge;
-            packet.Sequence = sequence;
+            packet.Sequence = (uint)header;
             packet.RelayNext = relayNextValue;
             packet.Window = windowValue;
             packet.Flags = flagsValue;
@@ -152,35 +157,23 @@ namespace VcspGen.Spec
             }
 
             var size = EncodedSize;
-            if (size > DatagramLimit)
-            {
-                return global::VcspGen.VcspEncodeStatus.Oversize;
-            }
-
             if (destination.Length < size)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;
             }
 
-            destination[0] = global::VcspGen.VcspWire.Version;
-            destination[1] = Flag;
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(2), Challenge);
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(4), Sequence);
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, ((ulong)((global::VcspGen.VcspWire.Version << 8) | Flag) << 48) | ((ulong)Challenge << 32) | Sequence);
             destination[8] = 0;
             destination[9] = (byte)(size - HeaderSize);
-            var offset = HeaderSize;
 
             // RelayNext: 4-byte integer, big-endian
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(offset), RelayNext);
-            offset += 4;
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(HeaderSize, 4), RelayNext);
 
             // Window: 2-byte integer, big-endian
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(offset), Window);
-            offset += 2;
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(HeaderSize + 4, 2), Window);
 
             // Flags: 1-byte enum, big-endian
-            destination[offset] = (byte)Flags;
-            offset += 1;
+            destination[HeaderSize + 6] = (byte)Flags;
 
             bytesWritten = size;
             return global::VcspGen.VcspEncodeStatus.Ok;

@@ -50,10 +50,18 @@ namespace VcspGen.Spec
         /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
         /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Command packet)
+        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Command packet) => TryDecodeInline(datagram, out packet);
+
+        /// <summary><see cref="TryDecode"/>'s body, inlined where this assembly's dispatch table calls it.</summary>
+        /// <param name="datagram">The whole datagram, header included.</param>
+        /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
+        /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static global::VcspGen.VcspDecodeStatus TryDecodeInline(global::System.ReadOnlySpan<byte> datagram, out Command packet)
         {
-            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
-            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            // After the length checks the header's bytes are known to be there. Version and flag are compared as one
+            // 16-bit value, and the slow path says which was wrong.
             if (datagram.Length < HeaderSize)
             {
                 packet = default;
@@ -66,7 +74,8 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
-            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
+            var header = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(datagram); // version, flag, challenge, sequence
+            if ((ushort)(header >> 48) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
@@ -84,25 +93,21 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.BadFragmentOffset;
             }
 
-            var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
+            var challenge = (ushort)(header >> 32);
             if (global::VcspGen.VcspChallenge.IsReserved(challenge))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
 
-            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
-
-            var body = datagram.Slice(HeaderSize);
-
             // Code: 1-byte enum, big-endian
-            if (body.Length < 1)
+            if (datagram.Length < HeaderSize + 1)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var codeValue = (global::VcspGen.Spec.CommandCode)body[0];
+            var codeValue = (global::VcspGen.Spec.CommandCode)datagram[HeaderSize];
             if (!IsDefined(codeValue))
             {
                 packet = default;
@@ -110,16 +115,16 @@ namespace VcspGen.Spec
             }
 
             // Argument: the rest of the datagram, 0 to 32 bytes
-            var argumentValue = body.Slice(1);
+            var argumentValue = datagram.Slice(HeaderSize + 1);
             if (argumentValue.Length > 32)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
 
-            packet = default;
+            // Every instance field is a wire field, so each is assigned and nothing needs clearing first.
             packet.Challenge = challenge;
-            packet.Sequence = sequence;
+            packet.Sequence = (uint)header;
             packet.Code = codeValue;
             packet.Argument = argumentValue;
             return global::VcspGen.VcspDecodeStatus.Ok;
@@ -152,31 +157,20 @@ namespace VcspGen.Spec
             }
 
             var size = EncodedSize;
-            if (size > DatagramLimit)
-            {
-                return global::VcspGen.VcspEncodeStatus.Oversize;
-            }
-
-            if (destination.Length < size)
+            if (destination.Length < size || destination.Length < MinDatagramSize)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;
             }
 
-            destination[0] = global::VcspGen.VcspWire.Version;
-            destination[1] = Flag;
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(2), Challenge);
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(4), Sequence);
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, ((ulong)((global::VcspGen.VcspWire.Version << 8) | Flag) << 48) | ((ulong)Challenge << 32) | Sequence);
             destination[8] = 0;
             destination[9] = (byte)(size - HeaderSize);
-            var offset = HeaderSize;
 
             // Code: 1-byte enum, big-endian
-            destination[offset] = (byte)Code;
-            offset += 1;
+            destination[HeaderSize] = (byte)Code;
 
             // Argument: the rest of the datagram, 0 to 32 bytes
-            Argument.CopyTo(destination.Slice(offset));
-            offset += Argument.Length;
+            Argument.CopyTo(destination.Slice(HeaderSize + 1));
 
             bytesWritten = size;
             return global::VcspGen.VcspEncodeStatus.Ok;

@@ -54,10 +54,18 @@ namespace VcspGen.Spec
         /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
         /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out DirectMessage packet)
+        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out DirectMessage packet) => TryDecodeInline(datagram, out packet);
+
+        /// <summary><see cref="TryDecode"/>'s body, inlined where this assembly's dispatch table calls it.</summary>
+        /// <param name="datagram">The whole datagram, header included.</param>
+        /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
+        /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static global::VcspGen.VcspDecodeStatus TryDecodeInline(global::System.ReadOnlySpan<byte> datagram, out DirectMessage packet)
         {
-            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
-            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            // After the length checks the header's bytes are known to be there. Version and flag are compared as one
+            // 16-bit value, and the slow path says which was wrong.
             if (datagram.Length < HeaderSize)
             {
                 packet = default;
@@ -70,7 +78,8 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
-            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
+            var header = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(datagram); // version, flag, challenge, sequence
+            if ((ushort)(header >> 48) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
@@ -82,52 +91,48 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
 
-            var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
+            var challenge = (ushort)(header >> 32);
             if (challenge == global::VcspGen.VcspChallenge.FirstContact)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
 
-            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
-
-            var body = datagram.Slice(HeaderSize);
-
             // Sender: 1-byte length, then 1 to 32 bytes
-            var offset = 0;
-            if (body.Length - offset < 1)
+            if (datagram.Length < HeaderSize + 1)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            int senderLength = body[offset++];
+            int senderLength = datagram[HeaderSize];
+            var offset = HeaderSize + 1;
             if (senderLength < 1 || senderLength > 32)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
 
-            if (body.Length - offset < senderLength)
+            if (datagram.Length - offset < senderLength)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var senderValue = body.Slice(offset, senderLength);
+            var senderValue = datagram.Slice(offset, senderLength);
             offset += senderLength;
 
             // Data: the rest of the datagram
-            var dataValue = body.Slice(offset);
+            var dataValue = datagram.Slice(offset);
             if (dataValue.Length < 1)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
 
-            packet = default;
+            // Every instance field is a wire field, so each is assigned and nothing needs clearing first.
             packet.Challenge = challenge;
-            packet.Sequence = sequence;
+            packet.Sequence = (uint)header;
             packet.FragmentOffset = datagram[8];
             packet.Sender = senderValue;
             packet.Data = dataValue;
@@ -166,27 +171,23 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
 
-            if (destination.Length < size)
+            if (destination.Length < size || destination.Length < MinDatagramSize)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;
             }
 
-            destination[0] = global::VcspGen.VcspWire.Version;
-            destination[1] = Flag;
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(2), Challenge);
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(4), Sequence);
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, ((ulong)((global::VcspGen.VcspWire.Version << 8) | Flag) << 48) | ((ulong)Challenge << 32) | Sequence);
             destination[8] = FragmentOffset;
             destination[9] = (byte)(size - HeaderSize);
-            var offset = HeaderSize;
 
             // Sender: 1-byte length, then 1 to 32 bytes
-            destination[offset++] = (byte)Sender.Length;
+            destination[HeaderSize] = (byte)Sender.Length;
+            var offset = HeaderSize + 1;
             Sender.CopyTo(destination.Slice(offset));
             offset += Sender.Length;
 
             // Data: the rest of the datagram
             Data.CopyTo(destination.Slice(offset));
-            offset += Data.Length;
 
             bytesWritten = size;
             return global::VcspGen.VcspEncodeStatus.Ok;

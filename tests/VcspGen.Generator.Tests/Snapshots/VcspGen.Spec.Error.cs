@@ -50,10 +50,18 @@ namespace VcspGen.Spec
         /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
         /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Error packet)
+        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Error packet) => TryDecodeInline(datagram, out packet);
+
+        /// <summary><see cref="TryDecode"/>'s body, inlined where this assembly's dispatch table calls it.</summary>
+        /// <param name="datagram">The whole datagram, header included.</param>
+        /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
+        /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static global::VcspGen.VcspDecodeStatus TryDecodeInline(global::System.ReadOnlySpan<byte> datagram, out Error packet)
         {
-            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
-            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            // After the length checks the header's bytes are known to be there. Version and flag are compared as one
+            // 16-bit value, and the slow path says which was wrong.
             if (datagram.Length < HeaderSize)
             {
                 packet = default;
@@ -66,7 +74,8 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
-            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
+            var header = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(datagram); // version, flag, challenge, sequence
+            if ((ushort)(header >> 48) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
@@ -84,25 +93,21 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.BadFragmentOffset;
             }
 
-            var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
+            var challenge = (ushort)(header >> 32);
             if (global::VcspGen.VcspChallenge.IsReserved(challenge))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
 
-            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
-
-            var body = datagram.Slice(HeaderSize);
-
             // Code: 1-byte enum, big-endian
-            if (body.Length < 5)
+            if (datagram.Length < HeaderSize + 5)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var codeValue = (global::VcspGen.Spec.ErrorCode)body[0];
+            var codeValue = (global::VcspGen.Spec.ErrorCode)datagram[HeaderSize];
             if (!IsDefined(codeValue))
             {
                 packet = default;
@@ -110,14 +115,14 @@ namespace VcspGen.Spec
             }
 
             // Expected: 4-byte integer, big-endian
-            var expectedValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.Slice(1));
+            var expectedValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(HeaderSize + 1, 4));
 
             // Text: the rest of the datagram
-            var textValue = body.Slice(5);
+            var textValue = datagram.Slice(HeaderSize + 5);
 
-            packet = default;
+            // Every instance field is a wire field, so each is assigned and nothing needs clearing first.
             packet.Challenge = challenge;
-            packet.Sequence = sequence;
+            packet.Sequence = (uint)header;
             packet.Code = codeValue;
             packet.Expected = expectedValue;
             packet.Text = textValue;
@@ -151,30 +156,23 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
 
-            if (destination.Length < size)
+            if (destination.Length < size || destination.Length < MinDatagramSize)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;
             }
 
-            destination[0] = global::VcspGen.VcspWire.Version;
-            destination[1] = Flag;
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(2), Challenge);
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(4), Sequence);
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, ((ulong)((global::VcspGen.VcspWire.Version << 8) | Flag) << 48) | ((ulong)Challenge << 32) | Sequence);
             destination[8] = 0;
             destination[9] = (byte)(size - HeaderSize);
-            var offset = HeaderSize;
 
             // Code: 1-byte enum, big-endian
-            destination[offset] = (byte)Code;
-            offset += 1;
+            destination[HeaderSize] = (byte)Code;
 
             // Expected: 4-byte integer, big-endian
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(offset), Expected);
-            offset += 4;
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(HeaderSize + 1, 4), Expected);
 
             // Text: the rest of the datagram
-            Text.CopyTo(destination.Slice(offset));
-            offset += Text.Length;
+            Text.CopyTo(destination.Slice(HeaderSize + 5));
 
             bytesWritten = size;
             return global::VcspGen.VcspEncodeStatus.Ok;

@@ -50,10 +50,18 @@ namespace VcspGen.Spec
         /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
         /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out JoinRequest packet)
+        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out JoinRequest packet) => TryDecodeInline(datagram, out packet);
+
+        /// <summary><see cref="TryDecode"/>'s body, inlined where this assembly's dispatch table calls it.</summary>
+        /// <param name="datagram">The whole datagram, header included.</param>
+        /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
+        /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static global::VcspGen.VcspDecodeStatus TryDecodeInline(global::System.ReadOnlySpan<byte> datagram, out JoinRequest packet)
         {
-            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
-            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            // After the length checks the header's bytes are known to be there. Version and flag are compared as one
+            // 16-bit value, and the slow path says which was wrong.
             if (datagram.Length < HeaderSize)
             {
                 packet = default;
@@ -66,7 +74,8 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
-            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
+            var header = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(datagram); // version, flag, challenge, sequence
+            if ((ushort)(header >> 48) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
@@ -84,56 +93,52 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.BadFragmentOffset;
             }
 
-            var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
+            var challenge = (ushort)(header >> 32);
             if (challenge != global::VcspGen.VcspChallenge.FirstContact)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
 
-            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
-
-            var body = datagram.Slice(HeaderSize);
-
             // Server: address, 8 (IPv4) or 20 (IPv6) bytes
-            var serverStatus = global::VcspGen.VcspAddress.TryRead(body.Slice(0), out var serverValue, out var serverSize);
+            var serverStatus = global::VcspGen.VcspAddress.TryRead(datagram.Slice(HeaderSize), out var serverValue, out var serverSize);
             if (serverStatus != global::VcspGen.VcspDecodeStatus.Ok)
             {
                 packet = default;
                 return serverStatus;
             }
 
-            var offset = 0 + serverSize;
+            var offset = HeaderSize + serverSize;
 
             // Name: 1-byte length, then 1 to 32 bytes
-            if (body.Length - offset < 1)
+            if (datagram.Length - offset < 1)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            int nameLength = body[offset++];
+            int nameLength = datagram[offset++];
             if (nameLength < 1 || nameLength > 32)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
 
-            if (body.Length - offset < nameLength)
+            if (datagram.Length - offset < nameLength)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var nameValue = body.Slice(offset, nameLength);
+            var nameValue = datagram.Slice(offset, nameLength);
             offset += nameLength;
 
             // Padding: the rest of the datagram
-            var paddingValue = body.Slice(offset);
+            var paddingValue = datagram.Slice(offset);
 
-            packet = default;
+            // Every instance field is a wire field, so each is assigned and nothing needs clearing first.
             packet.Challenge = challenge;
-            packet.Sequence = sequence;
+            packet.Sequence = (uint)header;
             packet.Server = serverValue;
             packet.Name = nameValue;
             packet.Padding = paddingValue;
@@ -172,22 +177,18 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
 
-            if (destination.Length < size)
+            if (destination.Length < size || destination.Length < MinDatagramSize)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;
             }
 
-            destination[0] = global::VcspGen.VcspWire.Version;
-            destination[1] = Flag;
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(2), Challenge);
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(4), Sequence);
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, ((ulong)((global::VcspGen.VcspWire.Version << 8) | Flag) << 48) | ((ulong)Challenge << 32) | Sequence);
             destination[8] = 0;
             destination[9] = (byte)(size - HeaderSize);
-            var offset = HeaderSize;
 
             // Server: address, 8 (IPv4) or 20 (IPv6) bytes
-            Server.TryWrite(destination.Slice(offset), out var serverSize);
-            offset += serverSize;
+            Server.TryWrite(destination.Slice(HeaderSize), out var serverSize);
+            var offset = HeaderSize + serverSize;
 
             // Name: 1-byte length, then 1 to 32 bytes
             destination[offset++] = (byte)Name.Length;
@@ -196,7 +197,6 @@ namespace VcspGen.Spec
 
             // Padding: the rest of the datagram
             Padding.CopyTo(destination.Slice(offset));
-            offset += Padding.Length;
 
             bytesWritten = size;
             return global::VcspGen.VcspEncodeStatus.Ok;

@@ -46,10 +46,18 @@ namespace VcspGen.Spec
         /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
         /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Media packet)
+        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Media packet) => TryDecodeInline(datagram, out packet);
+
+        /// <summary><see cref="TryDecode"/>'s body, inlined where this assembly's dispatch table calls it.</summary>
+        /// <param name="datagram">The whole datagram, header included.</param>
+        /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
+        /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static global::VcspGen.VcspDecodeStatus TryDecodeInline(global::System.ReadOnlySpan<byte> datagram, out Media packet)
         {
-            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
-            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            // After the length checks the header's bytes are known to be there. Version and flag are compared as one
+            // 16-bit value, and the slow path says which was wrong.
             if (datagram.Length < HeaderSize)
             {
                 packet = default;
@@ -62,7 +70,8 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
-            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
+            var header = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram); // version, flag, challenge
+            if ((ushort)(header >> 16) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
@@ -74,39 +83,37 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.BadLength;
             }
 
-            var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
+            var challenge = (ushort)header;
             if (global::VcspGen.VcspChallenge.IsReserved(challenge))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
 
-            var body = datagram.Slice(HeaderSize);
-
             // Timestamp: 4-byte integer, big-endian
-            if (body.Length < 7)
+            if (datagram.Length < HeaderSize + 7)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var timestampValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.Slice(0));
+            var timestampValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(HeaderSize, 4));
 
             // Source: 2-byte integer, big-endian
-            var sourceValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(body.Slice(4));
+            var sourceValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(HeaderSize + 4, 2));
 
             // Codec: 1-byte integer, big-endian
-            var codecValue = body[6];
+            var codecValue = datagram[HeaderSize + 6];
 
             // Data: the rest of the datagram
-            var dataValue = body.Slice(7);
+            var dataValue = datagram.Slice(HeaderSize + 7);
             if (dataValue.Length < 1)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
 
-            packet = default;
+            // Every instance field is a wire field, so each is assigned and nothing needs clearing first.
             packet.Challenge = challenge;
             packet.Timestamp = timestampValue;
             packet.Source = sourceValue;
@@ -142,32 +149,25 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspEncodeStatus.Oversize;
             }
 
-            if (destination.Length < size)
+            if (destination.Length < size || destination.Length < MinDatagramSize)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;
             }
 
-            destination[0] = global::VcspGen.VcspWire.Version;
-            destination[1] = Flag;
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(2), Challenge);
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination, ((uint)((global::VcspGen.VcspWire.Version << 8) | Flag) << 16) | Challenge);
             destination[4] = (byte)(size - HeaderSize);
-            var offset = HeaderSize;
 
             // Timestamp: 4-byte integer, big-endian
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(offset), Timestamp);
-            offset += 4;
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(HeaderSize, 4), Timestamp);
 
             // Source: 2-byte integer, big-endian
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(offset), Source);
-            offset += 2;
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(HeaderSize + 4, 2), Source);
 
             // Codec: 1-byte integer, big-endian
-            destination[offset] = Codec;
-            offset += 1;
+            destination[HeaderSize + 6] = Codec;
 
             // Data: the rest of the datagram
-            Data.CopyTo(destination.Slice(offset));
-            offset += Data.Length;
+            Data.CopyTo(destination.Slice(HeaderSize + 7));
 
             bytesWritten = size;
             return global::VcspGen.VcspEncodeStatus.Ok;

@@ -50,10 +50,18 @@ namespace VcspGen.Spec
         /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
         /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Ping packet)
+        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Ping packet) => TryDecodeInline(datagram, out packet);
+
+        /// <summary><see cref="TryDecode"/>'s body, inlined where this assembly's dispatch table calls it.</summary>
+        /// <param name="datagram">The whole datagram, header included.</param>
+        /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
+        /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static global::VcspGen.VcspDecodeStatus TryDecodeInline(global::System.ReadOnlySpan<byte> datagram, out Ping packet)
         {
-            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
-            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            // After the length checks the header's bytes are known to be there. Version and flag are compared as one
+            // 16-bit value, and the slow path says which was wrong.
             if (datagram.Length < HeaderSize)
             {
                 packet = default;
@@ -66,7 +74,8 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
-            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
+            var header = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(datagram); // version, flag, challenge, sequence
+            if ((ushort)(header >> 48) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
@@ -84,35 +93,31 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.BadFragmentOffset;
             }
 
-            var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
+            var challenge = (ushort)(header >> 32);
             if (global::VcspGen.VcspChallenge.IsReserved(challenge))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
 
-            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
-
-            var body = datagram.Slice(HeaderSize);
-
             // Timestamp: 8-byte integer, big-endian
-            if (body.Length < 8)
+            if (datagram.Length < HeaderSize + 8)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var timestampValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(body.Slice(0));
+            var timestampValue = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(datagram.Slice(HeaderSize, 8));
 
-            if (body.Length != 8)
+            if (datagram.Length != HeaderSize + 8)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
-            packet = default;
+            // Every instance field is a wire field, so each is assigned and nothing needs clearing first.
             packet.Challenge = challenge;
-            packet.Sequence = sequence;
+            packet.Sequence = (uint)header;
             packet.Timestamp = timestampValue;
             return global::VcspGen.VcspDecodeStatus.Ok;
         }
@@ -134,27 +139,17 @@ namespace VcspGen.Spec
             }
 
             var size = EncodedSize;
-            if (size > DatagramLimit)
-            {
-                return global::VcspGen.VcspEncodeStatus.Oversize;
-            }
-
             if (destination.Length < size)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;
             }
 
-            destination[0] = global::VcspGen.VcspWire.Version;
-            destination[1] = Flag;
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(2), Challenge);
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(4), Sequence);
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, ((ulong)((global::VcspGen.VcspWire.Version << 8) | Flag) << 48) | ((ulong)Challenge << 32) | Sequence);
             destination[8] = 0;
             destination[9] = (byte)(size - HeaderSize);
-            var offset = HeaderSize;
 
             // Timestamp: 8-byte integer, big-endian
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination.Slice(offset), Timestamp);
-            offset += 8;
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination.Slice(HeaderSize, 8), Timestamp);
 
             bytesWritten = size;
             return global::VcspGen.VcspEncodeStatus.Ok;

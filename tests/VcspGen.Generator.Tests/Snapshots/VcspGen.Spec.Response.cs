@@ -50,10 +50,18 @@ namespace VcspGen.Spec
         /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
         /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
-        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Response packet)
+        public static global::VcspGen.VcspDecodeStatus TryDecode(global::System.ReadOnlySpan<byte> datagram, out Response packet) => TryDecodeInline(datagram, out packet);
+
+        /// <summary><see cref="TryDecode"/>'s body, inlined where this assembly's dispatch table calls it.</summary>
+        /// <param name="datagram">The whole datagram, header included.</param>
+        /// <param name="packet">The packet, or the default value when the datagram is refused.</param>
+        /// <returns><see cref="global::VcspGen.VcspDecodeStatus.Ok"/>, or why the datagram was refused.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static global::VcspGen.VcspDecodeStatus TryDecodeInline(global::System.ReadOnlySpan<byte> datagram, out Response packet)
         {
-            // After the length checks the header's bytes are known to be there, so reading them needs no bounds
-            // checks; version and flag are compared as one 16-bit value, and the slow path says which was wrong.
+            // After the length checks the header's bytes are known to be there. Version and flag are compared as one
+            // 16-bit value, and the slow path says which was wrong.
             if (datagram.Length < HeaderSize)
             {
                 packet = default;
@@ -66,7 +74,8 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.Oversize;
             }
 
-            if (global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
+            var header = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(datagram); // version, flag, challenge, sequence
+            if ((ushort)(header >> 48) != ((global::VcspGen.VcspWire.Version << 8) | Flag))
             {
                 packet = default;
                 return datagram[0] != global::VcspGen.VcspWire.Version ? global::VcspGen.VcspDecodeStatus.BadVersion : global::VcspGen.VcspDecodeStatus.WrongFlag;
@@ -84,25 +93,21 @@ namespace VcspGen.Spec
                 return global::VcspGen.VcspDecodeStatus.BadFragmentOffset;
             }
 
-            var challenge = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(2));
+            var challenge = (ushort)(header >> 32);
             if (global::VcspGen.VcspChallenge.IsReserved(challenge))
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.ReservedChallenge;
             }
 
-            var sequence = global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(4));
-
-            var body = datagram.Slice(HeaderSize);
-
             // InReplyTo: 1-byte enum, big-endian
-            if (body.Length < 1)
+            if (datagram.Length < HeaderSize + 1)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var inReplyToValue = (global::VcspGen.Spec.ResponseTo)body[0];
+            var inReplyToValue = (global::VcspGen.Spec.ResponseTo)datagram[HeaderSize];
             if (!IsDefined(inReplyToValue))
             {
                 packet = default;
@@ -110,47 +115,47 @@ namespace VcspGen.Spec
             }
 
             // Server: address, 8 (IPv4) or 20 (IPv6) bytes
-            var serverStatus = global::VcspGen.VcspAddress.TryRead(body.Slice(1), out var serverValue, out var serverSize);
+            var serverStatus = global::VcspGen.VcspAddress.TryRead(datagram.Slice(HeaderSize + 1), out var serverValue, out var serverSize);
             if (serverStatus != global::VcspGen.VcspDecodeStatus.Ok)
             {
                 packet = default;
                 return serverStatus;
             }
 
-            var offset = 1 + serverSize;
+            var offset = HeaderSize + 1 + serverSize;
 
             // GroupName: 1-byte length, then 1 to 32 bytes
-            if (body.Length - offset < 1)
+            if (datagram.Length - offset < 1)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            int groupNameLength = body[offset++];
+            int groupNameLength = datagram[offset++];
             if (groupNameLength < 1 || groupNameLength > 32)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.FieldLength;
             }
 
-            if (body.Length - offset < groupNameLength)
+            if (datagram.Length - offset < groupNameLength)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
-            var groupNameValue = body.Slice(offset, groupNameLength);
+            var groupNameValue = datagram.Slice(offset, groupNameLength);
             offset += groupNameLength;
 
-            if (offset != body.Length)
+            if (offset != datagram.Length)
             {
                 packet = default;
                 return global::VcspGen.VcspDecodeStatus.TrailingBytes;
             }
 
-            packet = default;
+            // Every instance field is a wire field, so each is assigned and nothing needs clearing first.
             packet.Challenge = challenge;
-            packet.Sequence = sequence;
+            packet.Sequence = (uint)header;
             packet.InReplyTo = inReplyToValue;
             packet.Server = serverValue;
             packet.GroupName = groupNameValue;
@@ -189,31 +194,21 @@ namespace VcspGen.Spec
             }
 
             var size = EncodedSize;
-            if (size > DatagramLimit)
-            {
-                return global::VcspGen.VcspEncodeStatus.Oversize;
-            }
-
-            if (destination.Length < size)
+            if (destination.Length < size || destination.Length < MinDatagramSize)
             {
                 return global::VcspGen.VcspEncodeStatus.DestinationTooSmall;
             }
 
-            destination[0] = global::VcspGen.VcspWire.Version;
-            destination[1] = Flag;
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(2), Challenge);
-            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(4), Sequence);
+            global::System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, ((ulong)((global::VcspGen.VcspWire.Version << 8) | Flag) << 48) | ((ulong)Challenge << 32) | Sequence);
             destination[8] = 0;
             destination[9] = (byte)(size - HeaderSize);
-            var offset = HeaderSize;
 
             // InReplyTo: 1-byte enum, big-endian
-            destination[offset] = (byte)InReplyTo;
-            offset += 1;
+            destination[HeaderSize] = (byte)InReplyTo;
 
             // Server: address, 8 (IPv4) or 20 (IPv6) bytes
-            Server.TryWrite(destination.Slice(offset), out var serverSize);
-            offset += serverSize;
+            Server.TryWrite(destination.Slice(HeaderSize + 1), out var serverSize);
+            var offset = HeaderSize + 1 + serverSize;
 
             // GroupName: 1-byte length, then 1 to 32 bytes
             destination[offset++] = (byte)GroupName.Length;

@@ -160,7 +160,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchJoinRequestCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.JoinRequest.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.JoinRequest.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnJoinRequest(in packet);
@@ -173,7 +173,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchVoiceJoinCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.VoiceJoin.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.VoiceJoin.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnVoiceJoin(in packet);
@@ -186,7 +186,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchSilentCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Silent.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Silent.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnSilent(in packet);
@@ -199,7 +199,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchKickCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Kick.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Kick.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnKick(in packet);
@@ -212,7 +212,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchSynCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Syn.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Syn.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnSyn(in packet);
@@ -225,7 +225,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchResponseCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Response.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Response.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnResponse(in packet);
@@ -238,7 +238,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchResendRequestCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.ResendRequest.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.ResendRequest.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnResendRequest(in packet);
@@ -251,7 +251,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchAckCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Ack.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Ack.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnAck(in packet);
@@ -264,7 +264,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchMediaCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Media.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Media.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnMedia(in packet);
@@ -277,7 +277,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchMsgCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Msg.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Msg.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnMsg(in packet);
@@ -290,7 +290,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchCommandCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Command.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Command.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnCommand(in packet);
@@ -303,7 +303,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchCommandReplyCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.CommandReply.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.CommandReply.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnCommandReply(in packet);
@@ -316,7 +316,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchPingCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Ping.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Ping.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnPing(in packet);
@@ -329,7 +329,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchPongCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Pong.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Pong.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnPong(in packet);
@@ -342,7 +342,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchRejectCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Reject.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Reject.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnReject(in packet);
@@ -355,7 +355,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchCodecRejectCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.CodecReject.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.CodecReject.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnCodecReject(in packet);
@@ -368,7 +368,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchDirectMessageCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.DirectMessage.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.DirectMessage.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnDirectMessage(in packet);
@@ -381,7 +381,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchErrorCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Error.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Error.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnError(in packet);
@@ -394,7 +394,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchVoiceFinCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.VoiceFin.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.VoiceFin.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnVoiceFin(in packet);
@@ -407,7 +407,7 @@ namespace VcspGen.TestAssembly
         private static global::VcspGen.VcspDecodeStatus DispatchFinCase<THandler>(global::System.ReadOnlySpan<byte> datagram, ref THandler handler)
             where THandler : struct, IVcspPacketHandler
         {
-            var status = global::VcspGen.Spec.Fin.TryDecode(datagram, out var packet);
+            var status = global::VcspGen.Spec.Fin.TryDecodeInline(datagram, out var packet);
             if (status == global::VcspGen.VcspDecodeStatus.Ok)
             {
                 handler.OnFin(in packet);
