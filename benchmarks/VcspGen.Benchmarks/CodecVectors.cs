@@ -7,7 +7,7 @@ namespace VcspGen.Benchmarks;
 
 /// <summary>
 /// One valid datagram per packet kind (20), each built with the generated encoder from typical field values: the
-/// inputs of <see cref="KindCodec{TCase}"/>, and of HandWrittenBaselineTests in tests/VcspGen.Tests, which compiles
+/// inputs of <c>KindCodec</c>, and of HandWrittenBaselineTests in tests/VcspGen.Tests, which compiles
 /// this file too. Free of BenchmarkDotNet.
 /// </summary>
 public static class CodecVectors
