@@ -109,13 +109,36 @@ public sealed class HandWrittenBaselineTests
             Compare(kind, WithLengthByte(cut), $"cut to {length}, length byte fixed", failures);
         }
 
-        foreach (var extra in new[] { 1, 2, 5, 32, 33, 120, 240 })
+        for (var extra = 1; extra <= 240; extra++)
         {
-            foreach (var fill in new byte[] { 0x00, 0x41, 0xFF })
+            foreach (var fill in extra is 1 or 2 or 5 or 32 or 33 or 120 or 240 ? new byte[] { 0x00, 0x41, 0xFF } : [0x41])
             {
                 var longer = kind.Vector.Concat(Enumerable.Repeat(fill, extra)).ToArray();
                 Compare(kind, longer, $"{extra} bytes 0x{fill:X2} appended", failures);
                 Compare(kind, WithLengthByte(longer), $"{extra} bytes 0x{fill:X2} appended, length byte fixed", failures);
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures.Take(20)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void EveryLengthPrefixAtEveryPositionIsAcceptedOrRefusedAlike(string name)
+    {
+        // Byte p becomes a length v, and the datagram is cut or padded so that exactly v (or v + 1) bytes follow it,
+        // with the header's length byte kept right: a length-prefixed field at p is then read to its limits.
+        var kind = Find(name);
+        var failures = new List<string>();
+        for (var position = 2; position < kind.Vector.Length; position++)
+        {
+            foreach (var length in new[] { 0, 1, 2, 31, 32, 33, 34, 35 })
+            {
+                for (var after = 0; after <= 1; after++)
+                {
+                    var datagram = kind.Vector.Take(position).Append((byte)length).Concat(Enumerable.Repeat((byte)0x61, length + after)).ToArray();
+                    Compare(kind, WithLengthByte(datagram), $"byte {position} = {length}, {length + after} bytes after it", failures);
+                }
             }
         }
 
