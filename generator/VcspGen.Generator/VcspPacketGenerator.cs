@@ -11,7 +11,8 @@ namespace VcspGen.Generator;
 /// <summary>
 /// Turns every <c>[VcspPacket] partial struct</c> into an allocation-free codec and adds it to the assembly's
 /// flag-dispatch table. Pipeline: attributed struct → <see cref="PacketModel"/> (the only step that sees
-/// symbols) → text; the packet models together also give the assembly's Wireshark dissector (<see cref="DissectorModel"/>). Mistakes are reported by the analyzer, not here, so the models hold no diagnostics.
+/// symbols) → text; the packet models together also give the assembly's Wireshark dissector
+/// (<see cref="DissectorModel"/>). Mistakes are reported by the analyzer, not here, so the models hold no diagnostics.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class VcspPacketGenerator : IIncrementalGenerator

@@ -75,11 +75,13 @@ internal static class LuaDissectorEmitter
         -- Ports:   UDP ports from the preference vcsp.ports (a range, default 50429), e.g. -o "vcsp.ports:50429-50431",
         --          and a heuristic on UDP (vcsp_udp) for other ports: version 1, a known flag, at least the kind's
         --          smallest datagram, at most its layout's limit, and a payload length byte that matches.
-        -- Media:   the demo's calls negotiate RTP/AVP in SDP, and Wireshark then decodes Media as RTP because SIP/SDP set
-        --          up an RTP conversation, which UDP tries before port tables and heuristics. With tshark 4.0 add
-        --              -o sdp.establish_conversation:FALSE
-        --          and Media (and VoiceFin) on those ports decode as VCSP (port table or heuristic); SIP and SDP still
-        --          decode. (-o udp.try_heuristic_first:TRUE does not help: the conversation still comes first.)
+        -- Media:   the demo's calls negotiate RTP/AVP in SDP on the group's port, and without this script Wireshark decodes
+        --          what follows on that port (Media, VoiceFin, and the text packets too) as "RTP, Unknown RTP version 0".
+        --          Measured with tshark 4.0.17 on a capture of `vcsp demo`: with this script loaded they decode as VCSP
+        --          with no extra option, through the heuristic vcsp_udp or, for a port in vcsp.ports, the port table;
+        --          either one wins over the RTP conversation that SDP sets up. They are RTP again only when both are
+        --          off (--disable-heuristic vcsp_udp and the port not in vcsp.ports). -o sdp.establish_conversation:FALSE
+        --          is not needed (with it, and without the heuristic or the port, they are plain UDP).
         -- Filters: vcsp.version, vcsp.flag, vcsp.kind, vcsp.layout, vcsp.direction, vcsp.challenge, vcsp.sequence,
         --          vcsp.fragment_offset, vcsp.payload_length, vcsp.status ("ok" or the refusal), and
         --          vcsp.<kind>.<field> for body fields, e.g. vcsp.join_request.name. A refusal is expert info

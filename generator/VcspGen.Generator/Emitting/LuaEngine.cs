@@ -21,7 +21,7 @@ internal static class LuaEngine
             registry.proto = proto
 
             -- The flag's value strings are the first script's kinds (Wireshark copies them when the field is made);
-            -- a kind that a later script adds is named after its flag in the tree instead.
+            -- the flag of a kind that a later script adds is labelled with its name in the tree instead.
             local first_names = FLAG_NAMES
             local H = {
                 version = ProtoField.uint8("vcsp.version", "Version", base.DEC, nil, nil, "Protocol version; 1 is the only one defined"),

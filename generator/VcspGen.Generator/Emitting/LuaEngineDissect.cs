@@ -36,7 +36,7 @@ internal static class EngineDissect
                         fail("UnknownFlag", flag_item, string.format("no packet kind has flag 0x%02X", flag))
                     else
                         if first_names[flag] == nil then
-                            flag_item:append_text(" (" .. kind.name .. ")")
+                            flag_item:set_text(string.format("Flag: %s (0x%02x)", kind.name, flag))
                         end
 
                         root:add(H.kind, tvb(1, 1), kind.name):set_generated()

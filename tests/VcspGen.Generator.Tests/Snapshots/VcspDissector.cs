@@ -26,11 +26,13 @@ namespace VcspGen.TestAssembly
 -- Ports:   UDP ports from the preference vcsp.ports (a range, default 50429), e.g. -o ""vcsp.ports:50429-50431"",
 --          and a heuristic on UDP (vcsp_udp) for other ports: version 1, a known flag, at least the kind's
 --          smallest datagram, at most its layout's limit, and a payload length byte that matches.
--- Media:   the demo's calls negotiate RTP/AVP in SDP, and Wireshark then decodes Media as RTP because SIP/SDP set
---          up an RTP conversation, which UDP tries before port tables and heuristics. With tshark 4.0 add
---              -o sdp.establish_conversation:FALSE
---          and Media (and VoiceFin) on those ports decode as VCSP (port table or heuristic); SIP and SDP still
---          decode. (-o udp.try_heuristic_first:TRUE does not help: the conversation still comes first.)
+-- Media:   the demo's calls negotiate RTP/AVP in SDP on the group's port, and without this script Wireshark decodes
+--          what follows on that port (Media, VoiceFin, and the text packets too) as ""RTP, Unknown RTP version 0"".
+--          Measured with tshark 4.0.17 on a capture of `vcsp demo`: with this script loaded they decode as VCSP
+--          with no extra option, through the heuristic vcsp_udp or, for a port in vcsp.ports, the port table;
+--          either one wins over the RTP conversation that SDP sets up. They are RTP again only when both are
+--          off (--disable-heuristic vcsp_udp and the port not in vcsp.ports). -o sdp.establish_conversation:FALSE
+--          is not needed (with it, and without the heuristic or the port, they are plain UDP).
 -- Filters: vcsp.version, vcsp.flag, vcsp.kind, vcsp.layout, vcsp.direction, vcsp.challenge, vcsp.sequence,
 --          vcsp.fragment_offset, vcsp.payload_length, vcsp.status (""ok"" or the refusal), and
 --          vcsp.<kind>.<field> for body fields, e.g. vcsp.join_request.name. A refusal is expert info
@@ -68,7 +70,7 @@ if registry == nil then
     registry.proto = proto
 
     -- The flag's value strings are the first script's kinds (Wireshark copies them when the field is made);
-    -- a kind that a later script adds is named after its flag in the tree instead.
+    -- the flag of a kind that a later script adds is labelled with its name in the tree instead.
     local first_names = FLAG_NAMES
     local H = {
         version = ProtoField.uint8(""vcsp.version"", ""Version"", base.DEC, nil, nil, ""Protocol version; 1 is the only one defined""),
@@ -304,7 +306,7 @@ if registry == nil then
                 fail(""UnknownFlag"", flag_item, string.format(""no packet kind has flag 0x%02X"", flag))
             else
                 if first_names[flag] == nil then
-                    flag_item:append_text("" ("" .. kind.name .. "")"")
+                    flag_item:set_text(string.format(""Flag: %s (0x%02x)"", kind.name, flag))
                 end
 
                 root:add(H.kind, tvb(1, 1), kind.name):set_generated()
