@@ -104,7 +104,7 @@ public sealed class DissectorTests
         Assert.Contains("R.integer(list, \"vcsp.nudge.count\", \"Count\", \"How many nudges.\", 4, false, { run = 15 })", lua, StringComparison.Ordinal);
         Assert.Contains("bits = { { \"sound\", \"Sound\", 1 }, { \"shake\", \"Shake\", 2 } }", lua, StringComparison.Ordinal);
         Assert.DoesNotContain("valid = { [\"0\"]", lua, StringComparison.Ordinal); // a [Flags] enum takes any bits
-        Assert.Contains("\"vcsp.nudge.offset\", \"Offset\", \"A temperature \\\"offset\\\", in Nudge units.\", 2, true, {  })", lua, StringComparison.Ordinal);
+        Assert.Contains("\"vcsp.nudge.offset\", \"Offset\", \"A temperature \\\"offset\\\", in Nudge units.\", 2, true, {})", lua, StringComparison.Ordinal);
         Assert.Contains("min = UInt64.fromhex(\"0000000000000001\"), max = UInt64.fromhex(\"0000010000000000\")", lua, StringComparison.Ordinal);
         Assert.Contains("{ prefixed = true, text = true, min = 0, max = 16 }", lua, StringComparison.Ordinal);
     }

@@ -74,7 +74,8 @@ internal static class LuaFieldWriter
 
                 return $"R.bytes(list, {head}, {{ {string.Join(", ", options)} }})";
             default:
-                return $"R.integer(list, {head}, {WireSizes.Of(f.Integer)}, {(IsSigned(f.Integer) ? "true" : "false")}, {{ {string.Join(", ", IntegerOptions(f, run))} }})";
+                var integer = string.Join(", ", IntegerOptions(f, run));
+                return $"R.integer(list, {head}, {WireSizes.Of(f.Integer)}, {(IsSigned(f.Integer) ? "true" : "false")}, {(integer.Length == 0 ? "{}" : "{ " + integer + " }")})";
         }
     }
 

@@ -523,7 +523,7 @@ R.add(ASSEMBLY, list, {
         direction = ""either direction"", min_body = 7,
         fields = {
             R.integer(list, ""vcsp.ack.relay_next"", ""RelayNext"", ""From a member: the next relay number it expects. From the server: the group's next relay number (the next Msg datagram it will relay)."", 4, false, { run = 7 }),
-            R.integer(list, ""vcsp.ack.window"", ""Window"", ""From the server: how many Syn datagrams, from the header's Sequence on, the member may send. From a member: how many relayed datagrams past RelayNext it can hold (informative)."", 2, false, {  }),
+            R.integer(list, ""vcsp.ack.window"", ""Window"", ""From the server: how many Syn datagrams, from the header's Sequence on, the member may send. From a member: how many relayed datagrams past RelayNext it can hold (informative)."", 2, false, {}),
             R.integer(list, ""vcsp.ack.flags"", ""Flags"", ""Whether the receiver is asked to answer with an Ack."", 1, false, { names = { [0] = ""None"", [1] = ""ReplyRequested"" }, valid = { [""0""] = true, [""1""] = true } }),
         },
     },
@@ -533,8 +533,8 @@ R.add(ASSEMBLY, list, {
         direction = ""either direction"", min_body = 8,
         fields = {
             R.integer(list, ""vcsp.media.timestamp"", ""Timestamp"", ""The sender's media clock (90 kHz) when the data was captured."", 4, false, { run = 7 }),
-            R.integer(list, ""vcsp.media.source"", ""Source"", ""0 from a client; the sender's call-member id when relayed by the server."", 2, false, {  }),
-            R.integer(list, ""vcsp.media.codec"", ""Codec"", ""The codec of Data (a VcspCodec value)."", 1, false, {  }),
+            R.integer(list, ""vcsp.media.source"", ""Source"", ""0 from a client; the sender's call-member id when relayed by the server."", 2, false, {}),
+            R.integer(list, ""vcsp.media.codec"", ""Codec"", ""The codec of Data (a VcspCodec value)."", 1, false, {}),
             R.bytes(list, ""vcsp.media.data"", ""Data"", ""The media data: 1 to 228 bytes, typically one 188-byte MPEG-TS packet."", { text = false, min = 1 }),
         },
     },
@@ -615,7 +615,7 @@ R.add(ASSEMBLY, list, {
         direction = ""server to client"", min_body = 5,
         fields = {
             R.integer(list, ""vcsp.error.code"", ""Code"", ""What went wrong."", 1, false, { run = 5, names = { [1] = ""OutOfOrder"", [2] = ""MessageTooLong"", [3] = ""ReassemblyTimeout"", [4] = ""UnknownCommand"", [5] = ""NotPermitted"", [6] = ""NoSuchMember"", [7] = ""NotInCall"", [8] = ""Skipped"", [9] = ""Undelivered"", [10] = ""NotMember"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true, [""5""] = true, [""6""] = true, [""7""] = true, [""8""] = true, [""9""] = true, [""10""] = true } }),
-            R.integer(list, ""vcsp.error.expected"", ""Expected"", ""The next sequence number the server expects from this member."", 4, false, {  }),
+            R.integer(list, ""vcsp.error.expected"", ""Expected"", ""The next sequence number the server expects from this member."", 4, false, {}),
             R.bytes(list, ""vcsp.error.text"", ""Text"", ""A human-readable explanation, UTF-8; may be empty."", { text = true, min = 0 }),
         },
     },
