@@ -11,7 +11,8 @@ namespace VcspGen.Generator;
 /// <summary>
 /// Turns every <c>[VcspPacket] partial struct</c> into an allocation-free codec and adds it to the assembly's
 /// flag-dispatch table. Pipeline: attributed struct → <see cref="PacketModel"/> (the only step that sees
-/// symbols) → text. Mistakes are reported by the analyzer, not here, so the models hold no diagnostics.
+/// symbols) → text; the packet models together also give the assembly's Wireshark dissector
+/// (<see cref="DissectorModel"/>). Mistakes are reported by the analyzer, not here, so the models hold no diagnostics.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class VcspPacketGenerator : IIncrementalGenerator
@@ -54,6 +55,20 @@ public sealed class VcspPacketGenerator : IIncrementalGenerator
                 spc.AddSource(DispatchEmitter.HintName, DispatchEmitter.Emit(model));
             }
         });
+
+        var dissector = packets
+            .Collect()
+            .Combine(assemblyName)
+            .Select(static (pair, _) => DissectorModel.Create(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.Dissector);
+
+        context.RegisterSourceOutput(dissector, static (spc, model) =>
+        {
+            if (model.Kinds.Count > 0)
+            {
+                spc.AddSource(LuaDissectorEmitter.HintName, LuaDissectorEmitter.Emit(model));
+            }
+        });
     }
 }
 
@@ -63,4 +78,5 @@ internal static class TrackingNames
     public const string Packets = nameof(Packets);
     public const string AssemblyName = nameof(AssemblyName);
     public const string DispatchTable = nameof(DispatchTable);
+    public const string Dissector = nameof(Dissector);
 }

@@ -25,7 +25,7 @@ public sealed class GeneratorScalingTests
 
         Assert.Empty(diagnostics);
         Assert.Empty(output.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity >= DiagnosticSeverity.Warning));
-        Assert.Equal(kinds + 1, output.SyntaxTrees.Count() - compilation.SyntaxTrees.Length); // one per packet, plus the dispatch table
+        Assert.Equal(kinds + 2, output.SyntaxTrees.Count() - compilation.SyntaxTrees.Length); // one per packet, plus the dispatch table and the dissector
     }
 
     [Theory]
@@ -52,21 +52,23 @@ public sealed class GeneratorScalingTests
         Assert.Equal(IncrementalStepRunReason.Modified, reason);
         Assert.Equal(editedName, value.GetType().GetProperty("Name")?.GetValue(value)); // PacketModel is in the analyzer assembly too
 
-        // The source outputs: the edited packet's is Modified; the other packets' and the dispatch table's are Cached.
+        // The source outputs: the edited packet's and the dissector's (which names every field) are Modified; the
+        // other packets' and the dispatch table's are Cached.
         var outputs = after.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).ToList();
-        Assert.Equal(kinds + 1, outputs.Count);
-        Assert.Equal(1, outputs.Count(o => o.Reason == IncrementalStepRunReason.Modified));
+        Assert.Equal(kinds + 2, outputs.Count);
+        Assert.Equal(2, outputs.Count(o => o.Reason == IncrementalStepRunReason.Modified));
         Assert.Equal(kinds, outputs.Count(o => o.Reason == IncrementalStepRunReason.Cached));
+        Assert.Equal(IncrementalStepRunReason.Modified, Assert.Single(Assert.Single(after.TrackedSteps[TrackingNames.Dissector]).Outputs).Reason);
 
         // The dispatch table lists flags and names only: unchanged by a renamed field.
         Assert.All(
             after.TrackedSteps[TrackingNames.DispatchTable].SelectMany(s => s.Outputs),
             o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
 
-        // Generated text: only the edited packet's file differs.
+        // Generated text: only the edited packet's file and the dissector (its field's filter name) differ.
         var old = before.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString(), StringComparer.Ordinal);
-        Assert.Equal(kinds + 1, after.GeneratedSources.Length);
-        var differing = after.GeneratedSources.Where(s => old[s.HintName] != s.SourceText.ToString()).Select(s => s.HintName).ToList();
-        Assert.Equal([SyntheticAssembly.Namespace + "." + editedName + ".g.cs"], differing);
+        Assert.Equal(kinds + 2, after.GeneratedSources.Length);
+        var differing = after.GeneratedSources.Where(s => old[s.HintName] != s.SourceText.ToString()).Select(s => s.HintName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal([SyntheticAssembly.Namespace + "." + editedName + ".g.cs", "VcspDissector.g.cs"], differing);
     }
 }

@@ -15,7 +15,7 @@ namespace VcspGen.Generator.Tests;
 /// </summary>
 public sealed class IncrementalityTests
 {
-    private static readonly string[] TrackedSteps = [TrackingNames.Packets, TrackingNames.AssemblyName, TrackingNames.DispatchTable];
+    private static readonly string[] TrackedSteps = [TrackingNames.Packets, TrackingNames.AssemblyName, TrackingNames.DispatchTable, TrackingNames.Dissector];
 
     [Fact]
     public void AnUnrelatedEditLeavesEveryStepCachedOrUnchanged()
@@ -71,6 +71,37 @@ public sealed class IncrementalityTests
         Assert.All(
             result.TrackedSteps[TrackingNames.DispatchTable].SelectMany(s => s.Outputs),
             o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+
+        // The dissector reads every field's bounds, so it re-runs; of the source outputs only Command's codec and the
+        // dissector change, and every other packet's output and the dispatch table's stay Cached.
+        Assert.Equal(IncrementalStepRunReason.Modified, Assert.Single(Assert.Single(result.TrackedSteps[TrackingNames.Dissector]).Outputs).Reason);
+        var outputs = result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).ToList();
+        Assert.Equal(2, outputs.Count(o => o.Reason == IncrementalStepRunReason.Modified));
+        Assert.Equal(outputs.Count - 2, outputs.Count(o => o.Reason == IncrementalStepRunReason.Cached));
+    }
+
+    [Fact]
+    public void EditingAFieldsSummaryChangesThatPacketAndTheDissectorOnly()
+    {
+        var compilation = TestCompilation.Create([.. TestCompilation.SpecSources()]);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation, TestContext.Current.CancellationToken);
+
+        // The summary is the dissector's field description: Ping's model changes, its codec's text does not.
+        var commands = compilation.SyntaxTrees.Single(t => t.FilePath.EndsWith("Commands.cs", StringComparison.Ordinal));
+        var newText = commands.GetText(TestContext.Current.CancellationToken).ToString()
+            .Replace("/// <summary>The sender's clock when it sent the ping; opaque to the server.</summary>", "/// <summary>The sender's clock.</summary>", StringComparison.Ordinal);
+        Assert.Contains("The sender's clock.<", newText, StringComparison.Ordinal);
+        var edited = compilation.ReplaceSyntaxTree(commands, commands.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(newText)));
+        var result = driver.RunGenerators(edited, TestContext.Current.CancellationToken).GetRunResult().Results.Single();
+
+        var packetReasons = result.TrackedSteps[TrackingNames.Packets].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.Equal(1, packetReasons.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.All(
+            result.TrackedSteps[TrackingNames.DispatchTable].SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+        Assert.Equal(IncrementalStepRunReason.Modified, Assert.Single(Assert.Single(result.TrackedSteps[TrackingNames.Dissector]).Outputs).Reason);
+        var dissector = result.GeneratedSources.Single(s => s.HintName == "VcspDissector.g.cs").SourceText.ToString();
+        Assert.Contains("\"\"The sender's clock.\"\"", dissector, StringComparison.Ordinal);
     }
 
     [Fact]

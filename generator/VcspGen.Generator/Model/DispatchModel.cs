@@ -42,7 +42,8 @@ internal sealed record DispatchModel(string Namespace, bool IsPublic, EquatableA
             new EquatableArray<DispatchEntry>(entries.ToArray()));
     }
 
-    private static string SanitizeNamespace(string assemblyName)
+    /// <summary>The namespace of an assembly's generated tables: its name, made a valid namespace.</summary>
+    public static string SanitizeNamespace(string assemblyName)
     {
         var parts = assemblyName.Split('.')
             .Select(part => new string(part.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray()))

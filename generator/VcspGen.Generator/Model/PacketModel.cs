@@ -65,6 +65,9 @@ internal enum IntegerType
 /// <param name="MaxLength">The largest length of a byte field, or -1 when bounded only by the datagram.</param>
 /// <param name="MinValue">The smallest value of a plain integer field, or null when the type's own bound applies.</param>
 /// <param name="MaxValue">The largest value of a plain integer field, or null when the type's own bound applies.</param>
+/// <param name="Summary">The field's XML doc <c>&lt;summary&gt;</c> as plain text, or empty (for the dissector's descriptions).</param>
+/// <param name="EnumValues">An enum's members with their values (checked and [Flags] enums alike); empty for other fields.</param>
+/// <param name="IsFlags">Whether the enum is a [Flags] enum (any combination of bits is valid on the wire).</param>
 internal sealed record FieldModel(
     string Name,
     FieldKind Kind,
@@ -74,7 +77,15 @@ internal sealed record FieldModel(
     int MinLength,
     int MaxLength,
     long? MinValue = null,
-    long? MaxValue = null);
+    long? MaxValue = null,
+    string Summary = "",
+    EquatableArray<EnumMemberModel> EnumValues = default,
+    bool IsFlags = false);
+
+/// <summary>One member of an enum field's type.</summary>
+/// <param name="Name">The member's name.</param>
+/// <param name="Value">Its value (a <c>ulong</c> above <see cref="long.MaxValue"/> wraps to a negative number).</param>
+internal sealed record EnumMemberModel(string Name, long Value);
 
 /// <summary>Everything the emitter needs to write one packet's codec. Holds no symbols or syntax.</summary>
 /// <param name="Namespace">The struct's namespace, or empty for the global namespace.</param>

@@ -163,7 +163,7 @@ internal static class PacketParser
             var model = ParseField(field, options, isLast: i == wireFields.Count - 1, type.Name, fieldLocation, Report);
             if (model is not null)
             {
-                fields.Add(model);
+                fields.Add(model with { Summary = DocSummary.Of(field, cancellationToken) });
             }
         }
 
@@ -290,10 +290,12 @@ internal static class PacketParser
         if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying } enumType && ToInteger(underlying) is { } enumInteger)
         {
             var isFlags = enumType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.FlagsAttribute");
+            var constants = enumType.GetMembers().OfType<IFieldSymbol>().Where(m => m.HasConstantValue).ToList();
             var members = isFlags
                 ? default
-                : new EquatableArray<string>(enumType.GetMembers().OfType<IFieldSymbol>().Where(m => m.HasConstantValue).Select(m => m.Name).ToArray());
-            return new FieldModel(field.Name, FieldKind.Integer, enumInteger, "global::" + enumType.ToDisplayString(), members, 0, 0);
+                : new EquatableArray<string>(constants.Select(m => m.Name).ToArray());
+            var values = new EquatableArray<EnumMemberModel>(constants.Select(m => new EnumMemberModel(m.Name, ToLong(m.ConstantValue))).ToArray());
+            return new FieldModel(field.Name, FieldKind.Integer, enumInteger, "global::" + enumType.ToDisplayString(), members, 0, 0, EnumValues: values, IsFlags: isFlags);
         }
 
         if (integer is { } plain)
@@ -304,6 +306,13 @@ internal static class PacketParser
         report(DiagnosticDescriptors.UnsupportedFieldType, at, field.Name, packetName, type.ToDisplayString());
         return null;
     }
+
+    private static long ToLong(object? constant) => constant switch
+    {
+        ulong big => unchecked((long)big),
+        null => 0,
+        _ => System.Convert.ToInt64(constant, System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     private static bool IsGenerated(ISymbol symbol) =>
         symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == GeneratedCodeAttributeName);
