@@ -137,17 +137,20 @@ public sealed class DissectorTests
     public void FilterNamesAreSnakeCase(string name, string expected) =>
         Assert.Equal(expected, Emitting.LuaFieldWriter.SnakeCase(name));
 
-    /// <summary>Compiles the output and reads the constant, as a user's program would.</summary>
+    /// <summary>Compiles the output and reads the constant, as <c>vcsp dissector</c> does, and the property, as a user's program would.</summary>
     private static string Lua(Compilation output, string typeName)
     {
         using var stream = new MemoryStream();
         var emit = output.Emit(stream, cancellationToken: TestContext.Current.CancellationToken);
         Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
         var assembly = Assembly.Load(stream.ToArray());
-        var field = assembly.GetType(typeName)?.GetField("Lua", BindingFlags.Public | BindingFlags.Static);
+        var type = assembly.GetType(typeName);
+        var field = type?.GetField(Emitting.LuaDissectorEmitter.ConstantName, BindingFlags.NonPublic | BindingFlags.Static);
         Assert.NotNull(field);
-        Assert.True(field.IsLiteral, "Lua is a constant");
-        return Assert.IsType<string>(field.GetRawConstantValue());
+        Assert.True(field.IsLiteral, "the script is a constant in the metadata");
+        var script = Assert.IsType<string>(field.GetRawConstantValue());
+        Assert.Equal(script, type!.GetProperty("Lua", BindingFlags.Public | BindingFlags.Static)?.GetValue(null));
+        return script;
     }
 
     private static void Write(string name, string lua)

@@ -134,7 +134,7 @@ internal static class ConsumerApp
 
         public static class Program
         {
-            public static int Main()
+            public static int Main(string[] args)
             {
                 // The generated codec: encode, decode, compare.
                 Span<byte> buffer = stackalloc byte[Nudge.MaxDatagramSize];
@@ -184,11 +184,19 @@ internal static class ConsumerApp
                     return Fail($"fragmentation: {fragments} fragments of {chunk}");
                 }
 
+                // Given a file name: the Nudge and the Ping as text2pcap reads hex dumps, for a capture of them.
+                if (args.Length == 1)
+                {
+                    System.IO.File.WriteAllText(args[0], $"000000 {Hex(datagram)}\n000000 {Hex(pingBuffer[..pingLength])}\n");
+                }
+
                 Console.WriteLine(
                     $"VCSP consumer OK: Nudge #{handler.Sequence} count={handler.Count} note={handler.Note} dispatched={handler.Calls}; " +
                     $"Ping #{pingBack.Sequence} timestamp={pingBack.Timestamp} refused by the Nudge table ({refused}); 300 bytes in {fragments} fragments");
                 return 0;
             }
+
+            private static string Hex(ReadOnlySpan<byte> bytes) => string.Join(' ', Array.ConvertAll(bytes.ToArray(), b => b.ToString("X2")));
 
             private static int Fail(string what)
             {

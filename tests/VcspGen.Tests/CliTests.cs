@@ -140,6 +140,7 @@ public sealed class CliTests
     [InlineData("client")]
     [InlineData("demo")]
     [InlineData("decode")]
+    [InlineData("dissector")]
     public void ReadmeNamesEveryOptionTheHelpLists(string verb)
     {
         var (code, output, _) = Run(verb, "--help");

@@ -130,6 +130,7 @@ public sealed class DecodeCommandTests : IDisposable
             Assert.Equal("127.0.0.1:40000", objects[i].GetProperty("source").GetString());
             Assert.Equal("127.0.0.1:50429", objects[i].GetProperty("destination").GetString());
             Assert.Equal(datagrams[i].Length, objects[i].GetProperty("length").GetInt32());
+            Assert.Equal(i + 1, objects[i].GetProperty("frame").GetInt32()); // one datagram per frame, counted from 1 as Wireshark does
             Assert.True(objects[i].GetProperty("time").GetDateTime() > DateTime.UnixEpoch);
         }
 
@@ -161,7 +162,6 @@ public sealed class DecodeCommandTests : IDisposable
         {
             _ = tshark.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
             // tshark says "Capture started." once the capture is live ("Capturing on" comes before), and stops after -c packets.
-            // tshark says "Capturing on 'Loopback: lo'" once the capture is open, and stops by itself after -c packets.
             var said = new StringBuilder();
             var ready = System.Threading.Tasks.Task.Run(
                 () =>

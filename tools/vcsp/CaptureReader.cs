@@ -7,8 +7,8 @@ using SharpPcap.LibPcap;
 
 namespace Vcsp.Cli;
 
-/// <summary>One UDP datagram read from a capture: when, from where, to where, and its payload.</summary>
-internal readonly record struct CapturedDatagram(DateTime Time, IPEndPoint Source, IPEndPoint Destination, byte[] Payload);
+/// <summary>One UDP datagram read from a capture: its frame number (1-based, as Wireshark counts), when, from where, to where, and its payload.</summary>
+internal readonly record struct CapturedDatagram(int Frame, DateTime Time, IPEndPoint Source, IPEndPoint Destination, byte[] Payload);
 
 /// <summary>
 /// Reads the UDP datagrams of a pcap or pcapng capture through libpcap (SharpPcap's file reader) and PacketDotNet's
@@ -21,8 +21,10 @@ internal static class CaptureReader
     {
         using var device = new CaptureFileReaderDevice(path);
         device.Open();
+        var frame = 0;
         while (device.GetNextPacket(out var capture) == GetPacketStatus.PacketRead)
         {
+            frame++;
             var raw = capture.GetPacket();
             Packet packet;
             try
@@ -40,6 +42,7 @@ internal static class CaptureReader
             }
 
             yield return new CapturedDatagram(
+                frame,
                 raw.Timeval.Date,
                 new IPEndPoint(ip.SourceAddress, udp.SourcePort),
                 new IPEndPoint(ip.DestinationAddress, udp.DestinationPort),

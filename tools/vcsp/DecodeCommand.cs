@@ -25,7 +25,7 @@ internal static class DecodeCommand
             Description = "Show the UDP datagrams from or to this port, refusals too (repeatable). Without it, every UDP datagram that looks like VCSP.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line: time, source, destination, length, kind and fields, or refusal." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: frame, time, source, destination, length, kind and fields, or refusal." };
         var command = new Command("decode", "Decode the VCSP datagrams of a pcap or pcapng capture, as the demo prints them.")
         {
             file,
@@ -117,6 +117,7 @@ internal static class DecodeCommand
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
+            writer.WriteNumber("frame", datagram.Frame);
             writer.WriteString("time", datagram.Time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
             writer.WriteString("source", datagram.Source.ToString());
             writer.WriteString("destination", datagram.Destination.ToString());

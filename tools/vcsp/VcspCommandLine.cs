@@ -36,6 +36,7 @@ internal sealed class VcspCommandLine
             ServerCommand.Create(this),
             ClientArguments.Create(this),
             DecodeCommand.Create(this),
+            DissectorCommand.Create(this),
         };
         _root.HelpName = "vcsp"; // not the test host's executable name when tests run the command in their process
         foreach (var option in _root.Options.OfType<HelpOption>())

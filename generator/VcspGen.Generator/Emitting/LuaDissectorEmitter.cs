@@ -4,13 +4,16 @@ using VcspGen.Generator.Model;
 namespace VcspGen.Generator.Emitting;
 
 /// <summary>
-/// Writes <c>VcspDissector</c>: a static class whose constant <c>Lua</c> is a complete Wireshark 4.0 Lua dissector for
+/// Writes <c>VcspDissector</c>: a static class whose property <c>Lua</c> (and internal constant <c>Script</c>) is a complete Wireshark 4.0 Lua dissector for
 /// the assembly's packet kinds (the engine of <see cref="LuaEngine"/> and one table per kind from
 /// <see cref="LuaFieldWriter"/>). Text only.
 /// </summary>
 internal static class LuaDissectorEmitter
 {
     public const string HintName = "VcspDissector.g.cs";
+
+    /// <summary>The internal constant that holds the script (read from metadata by <c>vcsp dissector</c>).</summary>
+    public const string ConstantName = "Script";
 
     public static string Emit(DissectorModel model)
     {
@@ -30,7 +33,13 @@ internal static class LuaDissectorEmitter
         w.Line("/// decoders refuse (status field <c>vcsp.status</c> and expert info), and shares one <c>vcsp</c> protocol with the");
         w.Line("/// scripts of other assemblies loaded next to it.");
         w.Line("/// </summary>");
-        w.Line("public const string Lua = @\"" + Script(model).Replace("\"", "\"\"") + "\";");
+        w.Line("public static string Lua => " + ConstantName + ";");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// <see cref=\"Lua\"/> as a constant of this assembly's metadata, where <c>vcsp dissector --assembly</c> reads it");
+        w.Line("/// without loading the assembly. Internal, so the public API is one stable property, not the script's text.");
+        w.Line("/// </summary>");
+        w.Line("internal const string " + ConstantName + " = @\"" + Script(model).Replace("\"", "\"\"") + "\";");
         w.Close();
         w.Close();
         return w.ToString();

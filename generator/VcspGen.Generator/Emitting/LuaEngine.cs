@@ -136,7 +136,16 @@ internal static class LuaEngine
 
             local function add_bytes(tree, f, tvb, offset, count)
                 local range = tvb(offset, count)
-                local item = f.text and tree:add_packet_field(f.pf, range, ENC_UTF_8) or tree:add(f.pf, range)
+                local item
+                if not f.text then
+                    item = tree:add(f.pf, range)
+                elseif count > 0 and range:raw():find("\0", 1, true) then
+                    -- Wireshark warns of stray characters after a NUL in a string; the decoder takes any byte: show it as \0.
+                    item = tree:add(f.pf, range, (range:raw():gsub("\0", "\\0")))
+                else
+                    item = tree:add_packet_field(f.pf, range, ENC_UTF_8)
+                end
+
                 if count == 0 then
                     item:append_text(" (empty)")
                 end
