@@ -86,7 +86,7 @@ public sealed class DissectorTests
         Assert.Contains("R.address(list, \"vcsp.join_request.server\", \"Server\", \"The group's address and port as the client addressed it; the server checks it is its own.\")", lua, StringComparison.Ordinal);
         Assert.Contains("R.bytes(list, \"vcsp.join_request.name\", \"Name\", \"The client's display name: UTF-8, 1 to 32 bytes.\", { prefixed = true, text = true, min = 1, max = 32 })", lua, StringComparison.Ordinal);
         Assert.Contains("names = { [1] = \"VersionMismatch\", [2] = \"AddressMismatch\"", lua, StringComparison.Ordinal);
-        Assert.Contains("\"vcsp.resend_request.count\", \"Count\", \"How many consecutive sequence numbers are missing, 1 to 255.\", 1, false, { run = 1, min = 1 })", lua, StringComparison.Ordinal);
+        Assert.Contains("\"vcsp.resend_request.count\", \"Count\", \"How many consecutive sequence numbers are missing, 1 to 255.\", 1, false, { min = 1 })", lua, StringComparison.Ordinal);
 
     }
 
@@ -101,7 +101,7 @@ public sealed class DissectorTests
 
         Assert.Contains("local ASSEMBLY = \"NudgeApp\"", lua, StringComparison.Ordinal);
         Assert.Contains("flag = 0x77, name = \"Nudge\"", lua, StringComparison.Ordinal);
-        Assert.Contains("R.integer(list, \"vcsp.nudge.count\", \"Count\", \"How many nudges.\", 4, false, { run = 15 })", lua, StringComparison.Ordinal);
+        Assert.Contains("R.integer(list, \"vcsp.nudge.count\", \"Count\", \"How many nudges.\", 4, false, {})", lua, StringComparison.Ordinal);
         Assert.Contains("bits = { { \"sound\", \"Sound\", 1 }, { \"shake\", \"Shake\", 2 } }", lua, StringComparison.Ordinal);
         Assert.DoesNotContain("valid = { [\"0\"]", lua, StringComparison.Ordinal); // a [Flags] enum takes any bits
         Assert.Contains("\"vcsp.nudge.offset\", \"Offset\", \"A temperature \\\"offset\\\", in Nudge units.\", 2, true, {})", lua, StringComparison.Ordinal);

@@ -86,11 +86,7 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
         Assert.Contains("tools/net10.0/any/DotnetToolSettings.xml", entries);
         Assert.Contains("tools/net10.0/any/vcsp.dll", entries);
 
-        var toolPath = Path.Combine(feed.Root, "tool-path");
-        var install = await DotnetAsync(feed.Root, BuildTimeout, "tool", "install", "VcspGen.Tool", "--tool-path", toolPath, "--add-source", feed.Feed, "--version", feed.Version);
-        Assert.True(install.ExitCode == 0, "The tool did not install. " + install.Describe());
-        var vcsp = Path.Combine(toolPath, "vcsp");
-        Assert.True(File.Exists(vcsp), $"No command {vcsp}. " + install.Describe());
+        var vcsp = await InstallToolAsync("tool-path");
 
         var version = await DotnetCli.RunProgramAsync(vcsp, feed.Root, ConsumerEnvironment(), RunTimeout, TestContext.Current.CancellationToken, "--version");
         Assert.True(version.ExitCode == 0 && version.Output.TrimStart().StartsWith(feed.Version, StringComparison.Ordinal), "vcsp --version. " + version.Describe());
@@ -194,6 +190,59 @@ public sealed class ConsumerWorkflowTests(PackedFeed feed) : IClassFixture<Packe
 
         var run = await RunConsumerAsync(folder);
         Assert.True(run.ExitCode == 0 && run.Output.Split('\n').Any(l => l.StartsWith(printed, StringComparison.Ordinal)), $"The samples of {readme} did not print '{printed}'. " + run.Describe());
+    }
+
+    [Fact]
+    public async Task TheToolsDissectorWithTheConsumersAssemblyDecodesTheConsumersOwnPacketInTshark()
+    {
+        var folder = Path.Combine(feed.Root, "consumer-dissector");
+        ConsumerApp.Write(folder, feed.Feed, feed.Version);
+        var build = await BuildConsumerAsync(folder);
+        Assert.True(build.ExitCode == 0, "The consumer did not build. " + build.Describe());
+
+        // The consumer writes its Nudge (flag 0x77, its own kind) and a Ping as hex; text2pcap makes them UDP to 50429.
+        var hex = Path.Combine(folder, "datagrams.txt");
+        var run = await DotnetAsync(folder, RunTimeout, Path.Combine(folder, "bin", "Debug", "net10.0", ConsumerApp.AssemblyName + ".dll"), hex);
+        Assert.True(run.ExitCode == 0 && File.Exists(hex), "The consumer failed. " + run.Describe());
+        var capture = Path.Combine(folder, "nudge.pcapng");
+        var pcap = await DotnetCli.RunProgramAsync("text2pcap", folder, null, RunTimeout, TestContext.Current.CancellationToken, "-q", "-F", "pcapng", "-4", "127.0.0.1,127.0.0.1", "-u", "40000,50429", hex, capture);
+        Assert.True(pcap.ExitCode == 0, "text2pcap. " + pcap.Describe());
+
+        // The installed tool writes VCSP's script and the consumer's, read from the consumer's assembly.
+        var vcsp = await InstallToolAsync("tool-path-dissector");
+        var script = Path.Combine(folder, "vcsp.lua");
+        var assembly = Path.Combine(folder, "bin", "Debug", "net10.0", ConsumerApp.AssemblyName + ".dll");
+        var written = await DotnetCli.RunProgramAsync(vcsp, folder, ConsumerEnvironment(), RunTimeout, TestContext.Current.CancellationToken, "dissector", "--assembly", assembly, "--output", script);
+        Assert.True(written.ExitCode == 0 && File.Exists(script), "vcsp dissector --assembly. " + written.Describe());
+
+        var tshark = await DotnetCli.RunProgramAsync(
+            "tshark", folder, null, RunTimeout, TestContext.Current.CancellationToken,
+            "-r", capture, "-X", "lua_script:" + script, "-T", "fields", "-E", "separator=|",
+            "-e", "vcsp.kind", "-e", "vcsp.status", "-e", "vcsp.sequence", "-e", "vcsp.nudge.count", "-e", "vcsp.nudge.note", "-e", "vcsp.ping.timestamp", "-e", "_ws.expert.message");
+        Assert.True(tshark.ExitCode == 0, "tshark. " + tshark.Describe());
+        Assert.Equal(["Nudge|ok|42|3|poke||", "Ping|ok|7|||99|"], Rows(tshark));
+
+        // Without the consumer's assembly, the Nudge is a flag VCSP does not know.
+        var spec = Path.Combine(folder, "spec.lua");
+        written = await DotnetCli.RunProgramAsync(vcsp, folder, ConsumerEnvironment(), RunTimeout, TestContext.Current.CancellationToken, "dissector", "--output", spec);
+        Assert.True(written.ExitCode == 0, "vcsp dissector. " + written.Describe());
+        tshark = await DotnetCli.RunProgramAsync("tshark", folder, null, RunTimeout, TestContext.Current.CancellationToken, "-r", capture, "-X", "lua_script:" + spec, "-T", "fields", "-e", "vcsp.status");
+        Assert.Equal(["UnknownFlag", "ok"], Rows(tshark));
+    }
+
+    /// <summary>tshark's lines of fields (the output holds standard error too, where tshark run as root says so).</summary>
+    private static string[] Rows(DotnetResult tshark) =>
+        [.. tshark.Output.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.StartsWith("Running as user", StringComparison.Ordinal))];
+
+    /// <summary>Installs VcspGen.Tool from the packed folder into a fresh tool path under the feed's root; returns the command's path.</summary>
+    private async Task<string> InstallToolAsync(string toolFolder)
+    {
+        var toolPath = Path.Combine(feed.Root, toolFolder);
+        var install = await DotnetAsync(feed.Root, BuildTimeout, "tool", "install", "VcspGen.Tool", "--tool-path", toolPath, "--add-source", feed.Feed, "--version", feed.Version);
+        Assert.True(install.ExitCode == 0, "The tool did not install. " + install.Describe());
+        var vcsp = Path.Combine(toolPath, "vcsp");
+        Assert.True(File.Exists(vcsp), $"No command {vcsp}. " + install.Describe());
+        return vcsp;
     }
 
     /// <summary>Builds the consumer in <paramref name="folder"/> (Debug, as a user's first build).</summary>

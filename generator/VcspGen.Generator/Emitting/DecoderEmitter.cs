@@ -52,7 +52,7 @@ internal static class DecoderEmitter
                             run += WireSizes.Of(p.Fields[j].Integer);
                         }
 
-                        Refuse(w, known is { } start ? $"datagram.Length < {At(start + run)}" : $"datagram.Length - offset < {run}", Decode + ".Truncated");
+                        EmitRunCheck(w, p, i, run, known);
                     }
 
                     EmitReadInteger(w, field, At(known));
@@ -158,33 +158,64 @@ internal static class DecoderEmitter
         }
     }
 
+    /// <summary>
+    /// One length check for a run of integer fields starting at field <paramref name="first"/>. When it fails and a
+    /// field of the run before its last has a value rule, the slow path checks those values in wire order first, as
+    /// PROTOCOL.md §3 orders the checks: a refused value in the bytes that are there is InvalidValue, not Truncated.
+    /// </summary>
+    private static void EmitRunCheck(CodeWriter w, PacketModel p, int first, int run, int? known)
+    {
+        w.Open(known is { } start ? $"if (datagram.Length < {At(start + run)})" : $"if (datagram.Length - offset < {run})");
+        w.Line("packet = default;");
+        var position = 0;
+        for (var j = first; j < p.Fields.Count && p.Fields[j].Kind == FieldKind.Integer; j++)
+        {
+            var size = WireSizes.Of(p.Fields[j].Integer);
+            position += size;
+            if (position == run)
+            {
+                break; // the last field of the run is never reached when the run is short
+            }
+
+            var at = known is { } k ? At(k + position - size) : $"offset + {position - size}";
+            if (Violation(p.Fields[j], Read(p.Fields[j], at)) is { } violation)
+            {
+                var there = known is { } end ? $"datagram.Length >= {At(end + position)}" : $"datagram.Length - offset >= {position}";
+                w.Open($"if ({there} && ({violation}))");
+                w.Line($"return {Decode}.InvalidValue;");
+                w.Close();
+            }
+        }
+
+        w.Line($"return {Decode}.Truncated;");
+        w.Close();
+    }
+
     private static void EmitReadInteger(CodeWriter w, FieldModel field, string at)
     {
-        var size = WireSizes.Of(field.Integer);
+        var value = Value(field);
+        w.Line($"var {value} = {Read(field, at)};");
+        if (Violation(field, value) is { } violation)
+        {
+            Refuse(w, violation, Decode + ".InvalidValue");
+        }
+    }
+
+    /// <summary>The integer field's value at <paramref name="at"/>, cast to its enum type when it has one.</summary>
+    private static string Read(FieldModel field, string at)
+    {
         var read = field.Integer switch
         {
             IntegerType.Byte => $"datagram[{at}]",
             IntegerType.SByte => $"(sbyte)datagram[{at}]",
-            _ => $"{Binary}.Read{field.Integer}BigEndian(datagram.Slice({at}, {size}))",
+            _ => $"{Binary}.Read{field.Integer}BigEndian(datagram.Slice({at}, {WireSizes.Of(field.Integer)}))",
         };
-        var value = Value(field);
-        if (field.EnumType is null)
-        {
-            w.Line($"var {value} = {read};");
-            if (ValueViolation(field, value) is { } violation)
-            {
-                Refuse(w, violation, Decode + ".InvalidValue");
-            }
-        }
-        else
-        {
-            w.Line($"var {value} = ({field.EnumType}){read};");
-            if (IsCheckedEnum(field))
-            {
-                Refuse(w, $"!IsDefined({value})", Decode + ".InvalidValue");
-            }
-        }
+        return field.EnumType is null ? read : $"({field.EnumType}){read}";
     }
+
+    /// <summary>The condition under which the field's value <paramref name="value"/> is InvalidValue, or null when every value is valid.</summary>
+    private static string? Violation(FieldModel field, string value) =>
+        field.EnumType is null ? ValueViolation(field, value) : IsCheckedEnum(field) ? $"!IsDefined({value})" : null;
 
     /// <summary>Every check passed: fill the packet straight from the locals (no temporary copy).</summary>
     private static void EmitFill(CodeWriter w, PacketModel p)

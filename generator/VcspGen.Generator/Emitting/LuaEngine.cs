@@ -69,7 +69,7 @@ internal static class LuaEngine
                 local make = INTEGERS[size][signed and 2 or 1]
                 local shown = (o.names ~= nil or o.bits ~= nil) and base.HEX or base.DEC
                 local names = size < 8 and o.names or nil
-                local f = { kind = "integer", name = name, size = size, signed = signed, run = o.run, valid = o.valid, min = o.min, max = o.max, names = o.names }
+                local f = { kind = "integer", name = name, size = size, signed = signed, valid = o.valid, min = o.min, max = o.max, names = o.names }
                 f.pf = make(abbr, name, shown, names, nil, desc)
                 list[#list + 1] = f.pf
                 if o.bits ~= nil and size < 8 then
@@ -156,8 +156,10 @@ internal static class LuaEngine
             -- One body field at 'offset'. Returns the next offset, or nil after a refusal (the decoder stops there).
             local function dissect_field(f, tvb, tree, offset, length, fail)
                 if f.kind == "integer" then
-                    if f.run ~= nil and length - offset < f.run then
-                        return fail("Truncated", tree, string.format("%s needs %d bytes, %d left", f.name, f.run, length - offset))
+                    -- Field by field, in wire order (the generated decoder checks a run of integers with one length
+                    -- check, and when it fails, the values that are there in this order).
+                    if length - offset < f.size then
+                        return fail("Truncated", tree, string.format("%s needs %d bytes, %d left", f.name, f.size, length - offset))
                     end
 
                     local range = tvb(offset, f.size)

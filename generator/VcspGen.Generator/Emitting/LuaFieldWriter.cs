@@ -8,7 +8,7 @@ namespace VcspGen.Generator.Emitting;
 
 /// <summary>
 /// Writes the Lua table of one packet kind for the dissector: its header rules and, per body field, the descriptor
-/// the engine walks (the same field kinds, sizes, bounds and integer runs as <see cref="DecoderEmitter"/> reads).
+/// the engine walks (the same field kinds, sizes and bounds as <see cref="DecoderEmitter"/> reads).
 /// </summary>
 internal static class LuaFieldWriter
 {
@@ -28,8 +28,7 @@ internal static class LuaFieldWriter
             lua.Append("        fields = {\n");
             for (var i = 0; i < p.Fields.Count; i++)
             {
-                var run = i == 0 || p.Fields[i - 1].Kind != FieldKind.Integer ? IntegerRun(p, i) : 0;
-                lua.Append("            ").Append(FieldCall(p.Fields[i], "vcsp." + key + "." + SnakeCase(p.Fields[i].Name), run)).Append(",\n");
+                lua.Append("            ").Append(FieldCall(p.Fields[i], "vcsp." + key + "." + SnakeCase(p.Fields[i].Name))).Append(",\n");
             }
 
             lua.Append("        },\n");
@@ -38,19 +37,7 @@ internal static class LuaFieldWriter
         lua.Append("    },\n");
     }
 
-    /// <summary>The bytes of the run of integer fields that starts at <paramref name="start"/>: the decoder checks them as one.</summary>
-    private static int IntegerRun(PacketModel p, int start)
-    {
-        var run = 0;
-        for (var j = start; j < p.Fields.Count && p.Fields[j].Kind == FieldKind.Integer; j++)
-        {
-            run += WireSizes.Of(p.Fields[j].Integer);
-        }
-
-        return run;
-    }
-
-    private static string FieldCall(FieldModel f, string abbr, int run)
+    private static string FieldCall(FieldModel f, string abbr)
     {
         var head = $"{Str(abbr)}, {Str(f.Name)}, {Str(f.Summary)}";
         switch (f.Kind)
@@ -74,18 +61,13 @@ internal static class LuaFieldWriter
 
                 return $"R.bytes(list, {head}, {{ {string.Join(", ", options)} }})";
             default:
-                var integer = string.Join(", ", IntegerOptions(f, run));
+                var integer = string.Join(", ", IntegerOptions(f));
                 return $"R.integer(list, {head}, {WireSizes.Of(f.Integer)}, {(IsSigned(f.Integer) ? "true" : "false")}, {(integer.Length == 0 ? "{}" : "{ " + integer + " }")})";
         }
     }
 
-    private static IEnumerable<string> IntegerOptions(FieldModel f, int run)
+    private static IEnumerable<string> IntegerOptions(FieldModel f)
     {
-        if (run > 0)
-        {
-            yield return "run = " + Num(run);
-        }
-
         var size = WireSizes.Of(f.Integer);
         if (f.EnumValues.Count > 0)
         {

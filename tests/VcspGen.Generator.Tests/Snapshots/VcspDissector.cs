@@ -124,7 +124,7 @@ if registry == nil then
         local make = INTEGERS[size][signed and 2 or 1]
         local shown = (o.names ~= nil or o.bits ~= nil) and base.HEX or base.DEC
         local names = size < 8 and o.names or nil
-        local f = { kind = ""integer"", name = name, size = size, signed = signed, run = o.run, valid = o.valid, min = o.min, max = o.max, names = o.names }
+        local f = { kind = ""integer"", name = name, size = size, signed = signed, valid = o.valid, min = o.min, max = o.max, names = o.names }
         f.pf = make(abbr, name, shown, names, nil, desc)
         list[#list + 1] = f.pf
         if o.bits ~= nil and size < 8 then
@@ -211,8 +211,10 @@ if registry == nil then
     -- One body field at 'offset'. Returns the next offset, or nil after a refusal (the decoder stops there).
     local function dissect_field(f, tvb, tree, offset, length, fail)
         if f.kind == ""integer"" then
-            if f.run ~= nil and length - offset < f.run then
-                return fail(""Truncated"", tree, string.format(""%s needs %d bytes, %d left"", f.name, f.run, length - offset))
+            -- Field by field, in wire order (the generated decoder checks a run of integers with one length
+            -- check, and when it fails, the values that are there in this order).
+            if length - offset < f.size then
+                return fail(""Truncated"", tree, string.format(""%s needs %d bytes, %d left"", f.name, f.size, length - offset))
             end
 
             local range = tvb(offset, f.size)
@@ -484,7 +486,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = false,
         direction = ""client to server"", min_body = 4,
         fields = {
-            R.integer(list, ""vcsp.voice_join.sip_port"", ""SipPort"", ""The UDP or TCP port of the client's SIP endpoint."", 2, false, { run = 3 }),
+            R.integer(list, ""vcsp.voice_join.sip_port"", ""SipPort"", ""The UDP or TCP port of the client's SIP endpoint."", 2, false, {}),
             R.integer(list, ""vcsp.voice_join.sip_transport"", ""SipTransport"", ""The transport the client's SIP endpoint listens on."", 1, false, { names = { [0] = ""Udp"", [1] = ""Tcp"" }, valid = { [""0""] = true, [""1""] = true } }),
             R.bytes(list, ""vcsp.voice_join.codecs"", ""Codecs"", ""The client's codecs, one byte each (VcspCodec values): 1 to 32."", { text = false, min = 1, max = 32 }),
         },
@@ -519,7 +521,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = false,
         direction = ""server to client"", min_body = 11,
         fields = {
-            R.integer(list, ""vcsp.response.in_reply_to"", ""InReplyTo"", ""Which request this answers."", 1, false, { run = 1, names = { [31] = ""JoinRequest"", [255] = ""Fin"" }, valid = { [""31""] = true, [""255""] = true } }),
+            R.integer(list, ""vcsp.response.in_reply_to"", ""InReplyTo"", ""Which request this answers."", 1, false, { names = { [31] = ""JoinRequest"", [255] = ""Fin"" }, valid = { [""31""] = true, [""255""] = true } }),
             R.address(list, ""vcsp.response.server"", ""Server"", ""The group's own address and port.""),
             R.bytes(list, ""vcsp.response.group_name"", ""GroupName"", ""The group's name: UTF-8, 1 to 32 bytes."", { prefixed = true, text = true, min = 1, max = 32 }),
         },
@@ -529,7 +531,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = false,
         direction = ""either direction"", min_body = 1,
         fields = {
-            R.integer(list, ""vcsp.resend_request.count"", ""Count"", ""How many consecutive sequence numbers are missing, 1 to 255."", 1, false, { run = 1, min = 1 }),
+            R.integer(list, ""vcsp.resend_request.count"", ""Count"", ""How many consecutive sequence numbers are missing, 1 to 255."", 1, false, { min = 1 }),
         },
     },
     {
@@ -537,7 +539,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = false,
         direction = ""either direction"", min_body = 7,
         fields = {
-            R.integer(list, ""vcsp.ack.relay_next"", ""RelayNext"", ""From a member: the next relay number it expects. From the server: the group's next relay number (the next Msg datagram it will relay)."", 4, false, { run = 7 }),
+            R.integer(list, ""vcsp.ack.relay_next"", ""RelayNext"", ""From a member: the next relay number it expects. From the server: the group's next relay number (the next Msg datagram it will relay)."", 4, false, {}),
             R.integer(list, ""vcsp.ack.window"", ""Window"", ""From the server: how many Syn datagrams, from the header's Sequence on, the member may send. From a member: how many relayed datagrams past RelayNext it can hold (informative)."", 2, false, {}),
             R.integer(list, ""vcsp.ack.flags"", ""Flags"", ""Whether the receiver is asked to answer with an Ack."", 1, false, { names = { [0] = ""None"", [1] = ""ReplyRequested"" }, valid = { [""0""] = true, [""1""] = true } }),
         },
@@ -547,7 +549,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = false,
         direction = ""either direction"", min_body = 8,
         fields = {
-            R.integer(list, ""vcsp.media.timestamp"", ""Timestamp"", ""The sender's media clock (90 kHz) when the data was captured."", 4, false, { run = 7 }),
+            R.integer(list, ""vcsp.media.timestamp"", ""Timestamp"", ""The sender's media clock (90 kHz) when the data was captured."", 4, false, {}),
             R.integer(list, ""vcsp.media.source"", ""Source"", ""0 from a client; the sender's call-member id when relayed by the server."", 2, false, {}),
             R.integer(list, ""vcsp.media.codec"", ""Codec"", ""The codec of Data (a VcspCodec value)."", 1, false, {}),
             R.bytes(list, ""vcsp.media.data"", ""Data"", ""The media data: 1 to 228 bytes, typically one 188-byte MPEG-TS packet."", { text = false, min = 1 }),
@@ -567,7 +569,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = false,
         direction = ""client to server"", min_body = 1,
         fields = {
-            R.integer(list, ""vcsp.command.code"", ""Code"", ""Which command."", 1, false, { run = 1, names = { [1] = ""List"", [2] = ""Info"", [3] = ""Kick"", [4] = ""Whois"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true } }),
+            R.integer(list, ""vcsp.command.code"", ""Code"", ""Which command."", 1, false, { names = { [1] = ""List"", [2] = ""Info"", [3] = ""Kick"", [4] = ""Whois"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true } }),
             R.bytes(list, ""vcsp.command.argument"", ""Argument"", ""The argument (a member's name for KICK and WHOIS), UTF-8, at most 32 bytes; empty for LIST and INFO."", { text = true, min = 0, max = 32 }),
         },
     },
@@ -576,7 +578,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = true,
         direction = ""server to client"", min_body = 2,
         fields = {
-            R.integer(list, ""vcsp.command_reply.code"", ""Code"", ""The command answered."", 1, false, { run = 2, names = { [1] = ""List"", [2] = ""Info"", [3] = ""Kick"", [4] = ""Whois"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true } }),
+            R.integer(list, ""vcsp.command_reply.code"", ""Code"", ""The command answered."", 1, false, { names = { [1] = ""List"", [2] = ""Info"", [3] = ""Kick"", [4] = ""Whois"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true } }),
             R.integer(list, ""vcsp.command_reply.status"", ""Status"", ""Whether it succeeded."", 1, false, { names = { [0] = ""Ok"", [1] = ""NotPermitted"", [2] = ""NoSuchMember"", [3] = ""BadArgument"" }, valid = { [""0""] = true, [""1""] = true, [""2""] = true, [""3""] = true } }),
             R.bytes(list, ""vcsp.command_reply.data"", ""Data"", ""The result (or this fragment of it) as UTF-8 text lines; may be empty."", { text = true, min = 0 }),
         },
@@ -586,7 +588,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = false,
         direction = ""client to server"", min_body = 8,
         fields = {
-            R.integer(list, ""vcsp.ping.timestamp"", ""Timestamp"", ""The sender's clock when it sent the ping; opaque to the server."", 8, false, { run = 8 }),
+            R.integer(list, ""vcsp.ping.timestamp"", ""Timestamp"", ""The sender's clock when it sent the ping; opaque to the server."", 8, false, {}),
         },
     },
     {
@@ -594,7 +596,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = false,
         direction = ""server to client"", min_body = 8,
         fields = {
-            R.integer(list, ""vcsp.pong.timestamp"", ""Timestamp"", ""The ping's timestamp, echoed."", 8, false, { run = 8 }),
+            R.integer(list, ""vcsp.pong.timestamp"", ""Timestamp"", ""The ping's timestamp, echoed."", 8, false, {}),
         },
     },
     {
@@ -602,7 +604,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""none"", fragmentable = false,
         direction = ""server to client"", min_body = 1,
         fields = {
-            R.integer(list, ""vcsp.reject.reason"", ""Reason"", ""Why the request was refused."", 1, false, { run = 1, names = { [1] = ""VersionMismatch"", [2] = ""AddressMismatch"", [3] = ""GroupFull"", [4] = ""NameInUse"", [5] = ""BadName"", [6] = ""NotPadded"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true, [""5""] = true, [""6""] = true } }),
+            R.integer(list, ""vcsp.reject.reason"", ""Reason"", ""Why the request was refused."", 1, false, { names = { [1] = ""VersionMismatch"", [2] = ""AddressMismatch"", [3] = ""GroupFull"", [4] = ""NameInUse"", [5] = ""BadName"", [6] = ""NotPadded"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true, [""5""] = true, [""6""] = true } }),
             R.bytes(list, ""vcsp.reject.text"", ""Text"", ""A human-readable reason, UTF-8; may be empty."", { text = true, min = 0 }),
         },
     },
@@ -611,7 +613,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = false,
         direction = ""server to client"", min_body = 1,
         fields = {
-            R.integer(list, ""vcsp.codec_reject.reason"", ""Reason"", ""Why the request was refused."", 1, false, { run = 1, names = { [1] = ""NoCommonCodec"", [2] = ""CallFull"" }, valid = { [""1""] = true, [""2""] = true } }),
+            R.integer(list, ""vcsp.codec_reject.reason"", ""Reason"", ""Why the request was refused."", 1, false, { names = { [1] = ""NoCommonCodec"", [2] = ""CallFull"" }, valid = { [""1""] = true, [""2""] = true } }),
             R.bytes(list, ""vcsp.codec_reject.codecs"", ""Codecs"", ""The server's codecs, one byte each: 0 to 32."", { text = false, min = 0, max = 32 }),
         },
     },
@@ -629,7 +631,7 @@ R.add(ASSEMBLY, list, {
         challenge = ""member"", fragmentable = false,
         direction = ""server to client"", min_body = 5,
         fields = {
-            R.integer(list, ""vcsp.error.code"", ""Code"", ""What went wrong."", 1, false, { run = 5, names = { [1] = ""OutOfOrder"", [2] = ""MessageTooLong"", [3] = ""ReassemblyTimeout"", [4] = ""UnknownCommand"", [5] = ""NotPermitted"", [6] = ""NoSuchMember"", [7] = ""NotInCall"", [8] = ""Skipped"", [9] = ""Undelivered"", [10] = ""NotMember"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true, [""5""] = true, [""6""] = true, [""7""] = true, [""8""] = true, [""9""] = true, [""10""] = true } }),
+            R.integer(list, ""vcsp.error.code"", ""Code"", ""What went wrong."", 1, false, { names = { [1] = ""OutOfOrder"", [2] = ""MessageTooLong"", [3] = ""ReassemblyTimeout"", [4] = ""UnknownCommand"", [5] = ""NotPermitted"", [6] = ""NoSuchMember"", [7] = ""NotInCall"", [8] = ""Skipped"", [9] = ""Undelivered"", [10] = ""NotMember"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true, [""5""] = true, [""6""] = true, [""7""] = true, [""8""] = true, [""9""] = true, [""10""] = true } }),
             R.integer(list, ""vcsp.error.expected"", ""Expected"", ""The next sequence number the server expects from this member."", 4, false, {}),
             R.bytes(list, ""vcsp.error.text"", ""Text"", ""A human-readable explanation, UTF-8; may be empty."", { text = true, min = 0 }),
         },

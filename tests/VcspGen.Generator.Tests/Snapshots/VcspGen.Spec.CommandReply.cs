@@ -102,6 +102,11 @@ namespace VcspGen.Spec
             if (datagram.Length < HeaderSize + 2)
             {
                 packet = default;
+                if (datagram.Length >= HeaderSize + 1 && (!IsDefined((global::VcspGen.Spec.CommandCode)datagram[HeaderSize])))
+                {
+                    return global::VcspGen.VcspDecodeStatus.InvalidValue;
+                }
+
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 

@@ -104,6 +104,11 @@ namespace VcspGen.Spec
             if (datagram.Length < HeaderSize + 5)
             {
                 packet = default;
+                if (datagram.Length >= HeaderSize + 1 && (!IsDefined((global::VcspGen.Spec.ErrorCode)datagram[HeaderSize])))
+                {
+                    return global::VcspGen.VcspDecodeStatus.InvalidValue;
+                }
+
                 return global::VcspGen.VcspDecodeStatus.Truncated;
             }
 
