@@ -11,8 +11,8 @@ namespace VcspGen.Generator;
 /// <summary>
 /// Turns every <c>[VcspPacket] partial struct</c> into an allocation-free codec and adds it to the assembly's
 /// flag-dispatch table. Pipeline: attributed struct → <see cref="PacketModel"/> (the only step that sees
-/// symbols) → text; the packet models together also give the assembly's Wireshark dissector
-/// (<see cref="DissectorModel"/>). Mistakes are reported by the analyzer, not here, so the models hold no diagnostics.
+/// symbols) → text: its codec and its table of the assembly's Wireshark dissector; the dispatch table's entries give
+/// the dissector's joining part (<see cref="DissectorModel"/>). Mistakes are reported by the analyzer, not here, so the models hold no diagnostics.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class VcspPacketGenerator : IIncrementalGenerator
@@ -35,12 +35,15 @@ public sealed class VcspPacketGenerator : IIncrementalGenerator
             .Select(static (packet, _) => packet!)
             .WithTrackingName(TrackingNames.Packets);
 
-        context.RegisterSourceOutput(packets, static (spc, packet) =>
-            spc.AddSource(PacketEmitter.HintName(packet), PacketEmitter.Emit(packet)));
-
         var assemblyName = context.CompilationProvider
             .Select(static (compilation, _) => compilation.AssemblyName ?? string.Empty)
             .WithTrackingName(TrackingNames.AssemblyName);
+
+        // A packet's file: its codec, and its table of the assembly's dissector (in the dispatcher's namespace).
+        context.RegisterSourceOutput(packets.Combine(assemblyName), static (spc, pair) =>
+            spc.AddSource(
+                PacketEmitter.HintName(pair.Left),
+                PacketEmitter.Emit(pair.Left) + LuaDissectorEmitter.EmitPart(pair.Left, DispatchModel.SanitizeNamespace(pair.Right))));
 
         var table = packets
             .Collect()
@@ -56,8 +59,7 @@ public sealed class VcspPacketGenerator : IIncrementalGenerator
             }
         });
 
-        var dissector = packets
-            .Collect()
+        var dissector = table
             .Combine(assemblyName)
             .Select(static (pair, _) => DissectorModel.Create(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.Dissector);

@@ -116,7 +116,7 @@ public sealed class DissectorTests
         var compilation = TestCompilation.Create("NudgeApp").AddSyntaxTrees(CSharpSyntaxTree.ParseText(UserSource, options, "Nudge.cs", cancellationToken: TestContext.Current.CancellationToken));
         var driver = CSharpGeneratorDriver.Create([new VcspPacketGenerator().AsSourceGenerator()], parseOptions: options);
         var run = driver.RunGenerators(compilation, TestContext.Current.CancellationToken).GetRunResult().Results.Single();
-        var text = run.GeneratedSources.Single(s => s.HintName == "VcspDissector.g.cs").SourceText.ToString();
+        var text = run.GeneratedSources.Single(s => s.HintName == "NudgeApp.Nudge.g.cs").SourceText.ToString();
         Assert.Contains("\"\"vcsp.nudge.count\"\", \"\"Count\"\", \"\"How many nudges.\"\"", text, StringComparison.Ordinal);
     }
 

@@ -4,9 +4,11 @@ using VcspGen.Generator.Model;
 namespace VcspGen.Generator.Emitting;
 
 /// <summary>
-/// Writes <c>VcspDissector</c>: a static class whose property <c>Lua</c> (and internal constant <c>Script</c>) is a complete Wireshark 4.0 Lua dissector for
-/// the assembly's packet kinds (the engine of <see cref="LuaEngine"/> and one table per kind from
-/// <see cref="LuaFieldWriter"/>). Text only.
+/// Writes <c>VcspDissector</c>: a static class whose property <c>Lua</c> (and internal constant <c>Script</c>) is a
+/// complete Wireshark 4.0 Lua dissector for the assembly's packet kinds. Each packet's Lua table is a constant of its
+/// own, written into that packet's generated file (<see cref="EmitPart"/>), so an edit to one packet re-writes only
+/// that packet's file; the assembly's part (<see cref="Emit"/>) holds the engine of <see cref="LuaEngine"/> and joins
+/// the tables by name, in flag order, into one constant, and changes only when the set of kinds does. Text only.
 /// </summary>
 internal static class LuaDissectorEmitter
 {
@@ -15,6 +17,7 @@ internal static class LuaDissectorEmitter
     /// <summary>The internal constant that holds the script (read from metadata by <c>vcsp dissector</c>).</summary>
     public const string ConstantName = "Script";
 
+    /// <summary>The assembly's part: the property, the script's head (engine) and the constant that joins the kinds' tables.</summary>
     public static string Emit(DissectorModel model)
     {
         var w = new CodeWriter();
@@ -27,7 +30,7 @@ internal static class LuaDissectorEmitter
         w.Line("/// same models as their codecs: write <see cref=\"Lua\"/> to a file and load it with <c>tshark -X lua_script:FILE</c>.");
         w.Line("/// </summary>");
         w.Line(PacketEmitter.GeneratedCode);
-        w.Open($"{(model.IsPublic ? "public" : "internal")} static class VcspDissector");
+        w.Open($"{(model.IsPublic ? "public" : "internal")} static partial class VcspDissector");
         w.Line("/// <summary>");
         w.Line("/// The script. It decodes both layouts and every kind of this assembly's dispatch table, refuses what the generated");
         w.Line("/// decoders refuse (status field <c>vcsp.status</c> and expert info), and shares one <c>vcsp</c> protocol with the");
@@ -39,14 +42,55 @@ internal static class LuaDissectorEmitter
         w.Line("/// <see cref=\"Lua\"/> as a constant of this assembly's metadata, where <c>vcsp dissector --assembly</c> reads it");
         w.Line("/// without loading the assembly. Internal, so the public API is one stable property, not the script's text.");
         w.Line("/// </summary>");
-        w.Line("internal const string " + ConstantName + " = @\"" + Script(model).Replace("\"", "\"\"") + "\";");
+        w.Line($"internal const string {ConstantName} =");
+        w.Line("    Head");
+        foreach (var kind in model.Kinds)
+        {
+            w.Line("    + " + PartName(kind.TypeName));
+        }
+
+        w.Line("    + \"})\\n\";");
+        w.Line();
+        w.Line("/// <summary>The script up to the kinds' tables: the header comment, the flag names and the engine.</summary>");
+        w.Line("private const string Head = " + Verbatim(Head(model)) + ";");
         w.Close();
         w.Close();
         return w.ToString();
     }
 
-    /// <summary>The Lua text itself.</summary>
-    public static string Script(DissectorModel model)
+    /// <summary>One packet's part: its Lua table as a constant of <c>VcspDissector</c> in <paramref name="dissectorNamespace"/>.</summary>
+    public static string EmitPart(PacketModel packet, string dissectorNamespace)
+    {
+        var lua = new StringBuilder();
+        LuaFieldWriter.WriteKind(lua, packet);
+        var w = new CodeWriter();
+        w.Line();
+        w.Open("namespace " + dissectorNamespace);
+        w.Open("static partial class VcspDissector");
+        w.Line($"/// <summary>The Lua table of {packet.Name} (flag 0x{packet.Flag:X2}) in the dissector's script.</summary>");
+        w.Line(PacketEmitter.GeneratedCode);
+        w.Line($"internal const string {PartName(packet.FullyQualifiedName)} = {Verbatim(lua.ToString())};");
+        w.Close();
+        w.Close();
+        return w.ToString();
+    }
+
+    /// <summary>The constant that holds a packet's table, named after its fully qualified name (unique, unlike its flag while VCSP003 stands).</summary>
+    public static string PartName(string fullyQualifiedName)
+    {
+        var name = fullyQualifiedName.StartsWith("global::", System.StringComparison.Ordinal) ? fullyQualifiedName.Substring(8) : fullyQualifiedName;
+        var text = new StringBuilder("Kind_");
+        foreach (var c in name)
+        {
+            text.Append(char.IsLetterOrDigit(c) ? c : '_');
+        }
+
+        return text.ToString();
+    }
+
+    private static string Verbatim(string text) => "@\"" + text.Replace("\"", "\"\"") + "\"";
+
+    private static string Head(DissectorModel model)
     {
         var lua = new StringBuilder();
         lua.Append(Header(model.AssemblyName));
@@ -54,7 +98,7 @@ internal static class LuaDissectorEmitter
         lua.Append("local FLAG_NAMES = {\n");
         foreach (var kind in model.Kinds)
         {
-            lua.Append($"    [0x{kind.Flag:X2}] = {LuaFieldWriter.Str(kind.Name)},\n");
+            lua.Append($"    [0x{kind.Flag:X2}] = {LuaFieldWriter.Str(kind.ShortName)},\n");
         }
 
         lua.Append("}\n\n");
@@ -63,12 +107,6 @@ internal static class LuaDissectorEmitter
         lua.Append("local R = registry\n");
         lua.Append("local list = {}\n");
         lua.Append("R.add(ASSEMBLY, list, {\n");
-        foreach (var kind in model.Kinds)
-        {
-            LuaFieldWriter.WriteKind(lua, kind);
-        }
-
-        lua.Append("})\n");
         return lua.ToString();
     }
 

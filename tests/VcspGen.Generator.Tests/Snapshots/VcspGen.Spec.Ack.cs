@@ -189,3 +189,22 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Ack>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Ack (flag 0x3B) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Ack = @"    {
+        flag = 0x3B, name = ""Ack"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""either direction"", min_body = 7,
+        fields = {
+            R.integer(list, ""vcsp.ack.relay_next"", ""RelayNext"", ""From a member: the next relay number it expects. From the server: the group's next relay number (the next Msg datagram it will relay)."", 4, false, {}),
+            R.integer(list, ""vcsp.ack.window"", ""Window"", ""From the server: how many Syn datagrams, from the header's Sequence on, the member may send. From a member: how many relayed datagrams past RelayNext it can hold (informative)."", 2, false, {}),
+            R.integer(list, ""vcsp.ack.flags"", ""Flags"", ""Whether the receiver is asked to answer with an Ack."", 1, false, { names = { [0] = ""None"", [1] = ""ReplyRequested"" }, valid = { [""0""] = true, [""1""] = true } }),
+        },
+    },
+";
+    }
+}

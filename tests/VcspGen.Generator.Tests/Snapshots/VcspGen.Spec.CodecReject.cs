@@ -186,3 +186,21 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<CodecReject>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of CodecReject (flag 0xCA) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_CodecReject = @"    {
+        flag = 0xCA, name = ""CodecReject"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""server to client"", min_body = 1,
+        fields = {
+            R.integer(list, ""vcsp.codec_reject.reason"", ""Reason"", ""Why the request was refused."", 1, false, { names = { [1] = ""NoCommonCodec"", [2] = ""CallFull"" }, valid = { [""1""] = true, [""2""] = true } }),
+            R.bytes(list, ""vcsp.codec_reject.codecs"", ""Codecs"", ""The server's codecs, one byte each: 0 to 32."", { text = false, min = 0, max = 32 }),
+        },
+    },
+";
+    }
+}

@@ -186,3 +186,21 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Command>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Command (flag 0x4C) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Command = @"    {
+        flag = 0x4C, name = ""Command"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""client to server"", min_body = 1,
+        fields = {
+            R.integer(list, ""vcsp.command.code"", ""Code"", ""Which command."", 1, false, { names = { [1] = ""List"", [2] = ""Info"", [3] = ""Kick"", [4] = ""Whois"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true } }),
+            R.bytes(list, ""vcsp.command.argument"", ""Argument"", ""The argument (a member's name for KICK and WHOIS), UTF-8, at most 32 bytes; empty for LIST and INFO."", { text = true, min = 0, max = 32 }),
+        },
+    },
+";
+    }
+}

@@ -205,3 +205,22 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<CommandReply>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of CommandReply (flag 0x4D) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_CommandReply = @"    {
+        flag = 0x4D, name = ""CommandReply"", layout = ""text"",
+        challenge = ""member"", fragmentable = true,
+        direction = ""server to client"", min_body = 2,
+        fields = {
+            R.integer(list, ""vcsp.command_reply.code"", ""Code"", ""The command answered."", 1, false, { names = { [1] = ""List"", [2] = ""Info"", [3] = ""Kick"", [4] = ""Whois"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true } }),
+            R.integer(list, ""vcsp.command_reply.status"", ""Status"", ""Whether it succeeded."", 1, false, { names = { [0] = ""Ok"", [1] = ""NotPermitted"", [2] = ""NoSuchMember"", [3] = ""BadArgument"" }, valid = { [""0""] = true, [""1""] = true, [""2""] = true, [""3""] = true } }),
+            R.bytes(list, ""vcsp.command_reply.data"", ""Data"", ""The result (or this fragment of it) as UTF-8 text lines; may be empty."", { text = true, min = 0 }),
+        },
+    },
+";
+    }
+}

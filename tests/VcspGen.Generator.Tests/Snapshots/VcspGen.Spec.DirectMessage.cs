@@ -200,3 +200,21 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<DirectMessage>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of DirectMessage (flag 0xD3) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_DirectMessage = @"    {
+        flag = 0xD3, name = ""DirectMessage"", layout = ""text"",
+        challenge = ""none_or_member"", fragmentable = true,
+        direction = ""peer to peer"", min_body = 3,
+        fields = {
+            R.bytes(list, ""vcsp.direct_message.sender"", ""Sender"", ""The sender's name: UTF-8, 1 to 32 bytes."", { prefixed = true, text = true, min = 1, max = 32 }),
+            R.bytes(list, ""vcsp.direct_message.data"", ""Data"", ""The message text (or this fragment of it), UTF-8, at least 1 byte."", { text = true, min = 1 }),
+        },
+    },
+";
+    }
+}

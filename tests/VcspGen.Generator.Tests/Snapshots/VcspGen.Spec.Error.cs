@@ -193,3 +193,22 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Error>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Error (flag 0xE0) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Error = @"    {
+        flag = 0xE0, name = ""Error"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""server to client"", min_body = 5,
+        fields = {
+            R.integer(list, ""vcsp.error.code"", ""Code"", ""What went wrong."", 1, false, { names = { [1] = ""OutOfOrder"", [2] = ""MessageTooLong"", [3] = ""ReassemblyTimeout"", [4] = ""UnknownCommand"", [5] = ""NotPermitted"", [6] = ""NoSuchMember"", [7] = ""NotInCall"", [8] = ""Skipped"", [9] = ""Undelivered"", [10] = ""NotMember"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true, [""5""] = true, [""6""] = true, [""7""] = true, [""8""] = true, [""9""] = true, [""10""] = true } }),
+            R.integer(list, ""vcsp.error.expected"", ""Expected"", ""The next sequence number the server expects from this member."", 4, false, {}),
+            R.bytes(list, ""vcsp.error.text"", ""Text"", ""A human-readable explanation, UTF-8; may be empty."", { text = true, min = 0 }),
+        },
+    },
+";
+    }
+}

@@ -149,3 +149,18 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Fin>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Fin (flag 0xFF) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Fin = @"    {
+        flag = 0xFF, name = ""Fin"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""client to server"", min_body = 0,
+        fields = {},
+    },
+";
+    }
+}

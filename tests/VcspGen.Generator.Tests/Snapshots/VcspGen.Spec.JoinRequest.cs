@@ -209,3 +209,22 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<JoinRequest>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of JoinRequest (flag 0x1F) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_JoinRequest = @"    {
+        flag = 0x1F, name = ""JoinRequest"", layout = ""text"",
+        challenge = ""first_contact"", fragmentable = false,
+        direction = ""client to server"", min_body = 10,
+        fields = {
+            R.address(list, ""vcsp.join_request.server"", ""Server"", ""The group's address and port as the client addressed it; the server checks it is its own.""),
+            R.bytes(list, ""vcsp.join_request.name"", ""Name"", ""The client's display name: UTF-8, 1 to 32 bytes."", { prefixed = true, text = true, min = 1, max = 32 }),
+            R.bytes(list, ""vcsp.join_request.padding"", ""Padding"", ""Zero bytes that make the datagram at least PaddedSize long, so that the server's answer is never larger than the request (PROTOCOL.md §8.1, §13.3); ignored by the server."", { text = false, min = 0 }),
+        },
+    },
+";
+    }
+}

@@ -175,3 +175,21 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Kick>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Kick (flag 0x2D) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Kick = @"    {
+        flag = 0x2D, name = ""Kick"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""server to client"", min_body = 8,
+        fields = {
+            R.address(list, ""vcsp.kick.member"", ""Member"", ""The kicked member's address and port as the server sees them.""),
+            R.bytes(list, ""vcsp.kick.reason"", ""Reason"", ""Why, UTF-8; may be empty."", { text = true, min = 0 }),
+        },
+    },
+";
+    }
+}

@@ -180,3 +180,23 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Media>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Media (flag 0x3E) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Media = @"    {
+        flag = 0x3E, name = ""Media"", layout = ""media"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""either direction"", min_body = 8,
+        fields = {
+            R.integer(list, ""vcsp.media.timestamp"", ""Timestamp"", ""The sender's media clock (90 kHz) when the data was captured."", 4, false, {}),
+            R.integer(list, ""vcsp.media.source"", ""Source"", ""0 from a client; the sender's call-member id when relayed by the server."", 2, false, {}),
+            R.integer(list, ""vcsp.media.codec"", ""Codec"", ""The codec of Data (a VcspCodec value)."", 1, false, {}),
+            R.bytes(list, ""vcsp.media.data"", ""Data"", ""The media data: 1 to 228 bytes, typically one 188-byte MPEG-TS packet."", { text = false, min = 1 }),
+        },
+    },
+";
+    }
+}

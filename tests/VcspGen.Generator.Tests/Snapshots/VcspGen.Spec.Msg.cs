@@ -200,3 +200,21 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Msg>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Msg (flag 0x3F) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Msg = @"    {
+        flag = 0x3F, name = ""Msg"", layout = ""text"",
+        challenge = ""none"", fragmentable = true,
+        direction = ""server to client"", min_body = 3,
+        fields = {
+            R.bytes(list, ""vcsp.msg.sender"", ""Sender"", ""The sending member's name: UTF-8, 1 to 32 bytes."", { prefixed = true, text = true, min = 1, max = 32 }),
+            R.bytes(list, ""vcsp.msg.data"", ""Data"", ""The message text (or this fragment of it), UTF-8, at least 1 byte."", { text = true, min = 1 }),
+        },
+    },
+";
+    }
+}

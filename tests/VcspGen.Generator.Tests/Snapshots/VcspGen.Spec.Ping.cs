@@ -162,3 +162,20 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Ping>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Ping (flag 0x50) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Ping = @"    {
+        flag = 0x50, name = ""Ping"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""client to server"", min_body = 8,
+        fields = {
+            R.integer(list, ""vcsp.ping.timestamp"", ""Timestamp"", ""The sender's clock when it sent the ping; opaque to the server."", 8, false, {}),
+        },
+    },
+";
+    }
+}

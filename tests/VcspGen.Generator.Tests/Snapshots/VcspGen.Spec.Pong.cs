@@ -162,3 +162,20 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Pong>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Pong (flag 0x51) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Pong = @"    {
+        flag = 0x51, name = ""Pong"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""server to client"", min_body = 8,
+        fields = {
+            R.integer(list, ""vcsp.pong.timestamp"", ""Timestamp"", ""The ping's timestamp, echoed."", 8, false, {}),
+        },
+    },
+";
+    }
+}

@@ -181,3 +181,21 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Reject>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Reject (flag 0xC9) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Reject = @"    {
+        flag = 0xC9, name = ""Reject"", layout = ""text"",
+        challenge = ""none"", fragmentable = false,
+        direction = ""server to client"", min_body = 1,
+        fields = {
+            R.integer(list, ""vcsp.reject.reason"", ""Reason"", ""Why the request was refused."", 1, false, { names = { [1] = ""VersionMismatch"", [2] = ""AddressMismatch"", [3] = ""GroupFull"", [4] = ""NameInUse"", [5] = ""BadName"", [6] = ""NotPadded"" }, valid = { [""1""] = true, [""2""] = true, [""3""] = true, [""4""] = true, [""5""] = true, [""6""] = true } }),
+            R.bytes(list, ""vcsp.reject.text"", ""Text"", ""A human-readable reason, UTF-8; may be empty."", { text = true, min = 0 }),
+        },
+    },
+";
+    }
+}

@@ -172,3 +172,20 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<ResendRequest>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of ResendRequest (flag 0x3A) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_ResendRequest = @"    {
+        flag = 0x3A, name = ""ResendRequest"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""either direction"", min_body = 1,
+        fields = {
+            R.integer(list, ""vcsp.resend_request.count"", ""Count"", ""How many consecutive sequence numbers are missing, 1 to 255."", 1, false, { min = 1 }),
+        },
+    },
+";
+    }
+}

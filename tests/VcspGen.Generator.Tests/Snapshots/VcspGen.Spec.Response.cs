@@ -229,3 +229,22 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Response>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Response (flag 0x2F) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Response = @"    {
+        flag = 0x2F, name = ""Response"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""server to client"", min_body = 11,
+        fields = {
+            R.integer(list, ""vcsp.response.in_reply_to"", ""InReplyTo"", ""Which request this answers."", 1, false, { names = { [31] = ""JoinRequest"", [255] = ""Fin"" }, valid = { [""31""] = true, [""255""] = true } }),
+            R.address(list, ""vcsp.response.server"", ""Server"", ""The group's own address and port.""),
+            R.bytes(list, ""vcsp.response.group_name"", ""GroupName"", ""The group's name: UTF-8, 1 to 32 bytes."", { prefixed = true, text = true, min = 1, max = 32 }),
+        },
+    },
+";
+    }
+}

@@ -169,3 +169,20 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Silent>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Silent (flag 0x2A) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Silent = @"    {
+        flag = 0x2A, name = ""Silent"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""peer to peer"", min_body = 8,
+        fields = {
+            R.address(list, ""vcsp.silent.peer"", ""Peer"", ""The first DM's sender, as the receiver saw its address and port.""),
+        },
+    },
+";
+    }
+}

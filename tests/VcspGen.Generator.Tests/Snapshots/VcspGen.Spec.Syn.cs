@@ -164,3 +164,20 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<Syn>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of Syn (flag 0x2E) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_Syn = @"    {
+        flag = 0x2E, name = ""Syn"", layout = ""text"",
+        challenge = ""member"", fragmentable = true,
+        direction = ""client to server"", min_body = 1,
+        fields = {
+            R.bytes(list, ""vcsp.syn.data"", ""Data"", ""The message text (or this fragment of it), UTF-8: 1 to 118 bytes."", { text = true, min = 1 }),
+        },
+    },
+";
+    }
+}

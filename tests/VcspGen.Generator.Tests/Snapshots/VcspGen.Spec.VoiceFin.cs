@@ -137,3 +137,18 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<VoiceFin>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of VoiceFin (flag 0xEF) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_VoiceFin = @"    {
+        flag = 0xEF, name = ""VoiceFin"", layout = ""media"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""either direction"", min_body = 0,
+        fields = {},
+    },
+";
+    }
+}

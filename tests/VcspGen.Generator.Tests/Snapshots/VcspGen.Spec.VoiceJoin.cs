@@ -193,3 +193,22 @@ namespace VcspGen.Spec
         static int global::VcspGen.IVcspPacket<VoiceJoin>.MaxDatagramSize => MaxDatagramSize;
     }
 }
+namespace VcspGen.TestAssembly
+{
+    static partial class VcspDissector
+    {
+        /// <summary>The Lua table of VoiceJoin (flag 0x25) in the dissector's script.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("VcspGen.Generator", "1.0")]
+        internal const string Kind_VcspGen_Spec_VoiceJoin = @"    {
+        flag = 0x25, name = ""VoiceJoin"", layout = ""text"",
+        challenge = ""member"", fragmentable = false,
+        direction = ""client to server"", min_body = 4,
+        fields = {
+            R.integer(list, ""vcsp.voice_join.sip_port"", ""SipPort"", ""The UDP or TCP port of the client's SIP endpoint."", 2, false, {}),
+            R.integer(list, ""vcsp.voice_join.sip_transport"", ""SipTransport"", ""The transport the client's SIP endpoint listens on."", 1, false, { names = { [0] = ""Udp"", [1] = ""Tcp"" }, valid = { [""0""] = true, [""1""] = true } }),
+            R.bytes(list, ""vcsp.voice_join.codecs"", ""Codecs"", ""The client's codecs, one byte each (VcspCodec values): 1 to 32."", { text = false, min = 1, max = 32 }),
+        },
+    },
+";
+    }
+}
