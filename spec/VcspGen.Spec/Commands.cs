@@ -13,7 +13,7 @@ public ref partial struct Command
     public CommandCode Code;
 
     /// <summary>The argument (a member's name for KICK and WHOIS), UTF-8, at most 32 bytes; empty for LIST and INFO.</summary>
-    [VcspField(MaxLength = 32)]
+    [VcspField(MaxLength = 32, Text = true)]
     public ReadOnlySpan<byte> Argument;
 }
 
@@ -31,6 +31,7 @@ public ref partial struct CommandReply
     public CommandStatus Status;
 
     /// <summary>The result (or this fragment of it) as UTF-8 text lines; may be empty.</summary>
+    [VcspField(Text = true)]
     public ReadOnlySpan<byte> Data;
 }
 

@@ -10,11 +10,11 @@ namespace VcspGen.Spec;
 public ref partial struct DirectMessage
 {
     /// <summary>The sender's name: UTF-8, 1 to 32 bytes.</summary>
-    [VcspField(LengthPrefixed = true, MinLength = 1, MaxLength = 32)]
+    [VcspField(LengthPrefixed = true, MinLength = 1, MaxLength = 32, Text = true)]
     public ReadOnlySpan<byte> Sender;
 
     /// <summary>The message text (or this fragment of it), UTF-8, at least 1 byte.</summary>
-    [VcspField(MinLength = 1)]
+    [VcspField(MinLength = 1, Text = true)]
     public ReadOnlySpan<byte> Data;
 }
 

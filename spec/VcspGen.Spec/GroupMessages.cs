@@ -10,7 +10,7 @@ namespace VcspGen.Spec;
 public ref partial struct Syn
 {
     /// <summary>The message text (or this fragment of it), UTF-8: 1 to 118 bytes.</summary>
-    [VcspField(MinLength = 1)]
+    [VcspField(MinLength = 1, Text = true)]
     public ReadOnlySpan<byte> Data;
 }
 
@@ -22,11 +22,11 @@ public ref partial struct Syn
 public ref partial struct Msg
 {
     /// <summary>The sending member's name: UTF-8, 1 to 32 bytes.</summary>
-    [VcspField(LengthPrefixed = true, MinLength = 1, MaxLength = 32)]
+    [VcspField(LengthPrefixed = true, MinLength = 1, MaxLength = 32, Text = true)]
     public ReadOnlySpan<byte> Sender;
 
     /// <summary>The message text (or this fragment of it), UTF-8, at least 1 byte.</summary>
-    [VcspField(MinLength = 1)]
+    [VcspField(MinLength = 1, Text = true)]
     public ReadOnlySpan<byte> Data;
 }
 
@@ -44,6 +44,7 @@ public ref partial struct Error
     public uint Expected;
 
     /// <summary>A human-readable explanation, UTF-8; may be empty.</summary>
+    [VcspField(Text = true)]
     public ReadOnlySpan<byte> Text;
 }
 

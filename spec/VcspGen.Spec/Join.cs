@@ -13,7 +13,7 @@ public ref partial struct JoinRequest
     public VcspAddress Server;
 
     /// <summary>The client's display name: UTF-8, 1 to 32 bytes.</summary>
-    [VcspField(LengthPrefixed = true, MinLength = 1, MaxLength = 32)]
+    [VcspField(LengthPrefixed = true, MinLength = 1, MaxLength = 32, Text = true)]
     public ReadOnlySpan<byte> Name;
 
     /// <summary>
@@ -40,7 +40,7 @@ public ref partial struct Response
     public VcspAddress Server;
 
     /// <summary>The group's name: UTF-8, 1 to 32 bytes.</summary>
-    [VcspField(LengthPrefixed = true, MinLength = 1, MaxLength = 32)]
+    [VcspField(LengthPrefixed = true, MinLength = 1, MaxLength = 32, Text = true)]
     public ReadOnlySpan<byte> GroupName;
 }
 
@@ -55,6 +55,7 @@ public ref partial struct Reject
     public RejectReason Reason;
 
     /// <summary>A human-readable reason, UTF-8; may be empty.</summary>
+    [VcspField(Text = true)]
     public ReadOnlySpan<byte> Text;
 }
 
@@ -78,5 +79,6 @@ public ref partial struct Kick
     public VcspAddress Member;
 
     /// <summary>Why, UTF-8; may be empty.</summary>
+    [VcspField(Text = true)]
     public ReadOnlySpan<byte> Reason;
 }

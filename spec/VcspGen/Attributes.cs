@@ -60,6 +60,12 @@ public sealed class VcspFieldAttribute : Attribute
 
     /// <summary>The largest value an integer field may hold; defaults to the type's largest (for <c>ulong</c>, at most <see cref="long.MaxValue"/> can be named).</summary>
     public long MaxValue { get; set; } = long.MaxValue;
+
+    /// <summary>
+    /// Whether a byte-span field holds UTF-8 text. The codecs treat it as bytes either way (they do not validate
+    /// text); tools built from the spec show it as text, such as the generated Wireshark dissector.
+    /// </summary>
+    public bool Text { get; set; }
 }
 
 /// <summary>The header layouts of VCSP (spec/PROTOCOL.md §3).</summary>

@@ -123,6 +123,8 @@ public sealed class DiagnosticTests
         await SingleDiagnostic("[VcspPacket(0x42)] public partial struct Hello { [VcspField(MinValue = 5, MaxValue = 4)] public int A; }", "VCSP008", "A");
         await SingleDiagnostic("[VcspPacket(0x42)] public ref partial struct Hello { [VcspField(MinValue = 1)] public ReadOnlySpan<byte> A; }", "VCSP008", "A");
         await SingleDiagnostic("[VcspPacket(0x42)] public partial struct Hello { [VcspField(MinValue = 1)] public float A; }", "VCSP008", "A");
+        var text = await SingleDiagnostic("[VcspPacket(0x42)] public partial struct Hello { [VcspField(Text = true)] public uint A; }", "VCSP008", "A");
+        Assert.Contains("Text apply only to ReadOnlySpan<byte> fields", text.GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]

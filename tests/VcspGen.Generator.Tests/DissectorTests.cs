@@ -58,7 +58,7 @@ public sealed class DissectorTests
             public ulong Deadline;
 
             /// <summary>A short note, UTF-8, length-prefixed.</summary>
-            [VcspField(LengthPrefixed = true, MaxLength = 16)]
+            [VcspField(LengthPrefixed = true, MaxLength = 16, Text = true)]
             public ReadOnlySpan<byte> Note;
         }
         """;

@@ -58,7 +58,7 @@ public sealed class IncrementalityTests
         // Tighten Command's argument bound in Commands.cs: only the Command packet's model changes.
         var commands = compilation.SyntaxTrees.Single(t => t.FilePath.EndsWith("Commands.cs", StringComparison.Ordinal));
         var newText = commands.GetText(TestContext.Current.CancellationToken).ToString()
-            .Replace("[VcspField(MaxLength = 32)]\n    public ReadOnlySpan<byte> Argument;", "[VcspField(MaxLength = 31)]\n    public ReadOnlySpan<byte> Argument;", StringComparison.Ordinal);
+            .Replace("[VcspField(MaxLength = 32, Text = true)]\n    public ReadOnlySpan<byte> Argument;", "[VcspField(MaxLength = 31, Text = true)]\n    public ReadOnlySpan<byte> Argument;", StringComparison.Ordinal);
         Assert.Contains("MaxLength = 31", newText, StringComparison.Ordinal);
         var edited = compilation.ReplaceSyntaxTree(commands, commands.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(newText)));
         var result = driver.RunGenerators(edited, TestContext.Current.CancellationToken).GetRunResult().Results.Single();

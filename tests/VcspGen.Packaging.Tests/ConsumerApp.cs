@@ -112,7 +112,7 @@ internal static class ConsumerApp
             public uint Count;
 
             /// <summary>A short note, length-prefixed.</summary>
-            [VcspField(LengthPrefixed = true, MaxLength = 16)]
+            [VcspField(LengthPrefixed = true, MaxLength = 16, Text = true)]
             public ReadOnlySpan<byte> Note;
         }
 

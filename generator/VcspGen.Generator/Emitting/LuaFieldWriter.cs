@@ -97,8 +97,8 @@ internal static class LuaFieldWriter
         }
     }
 
-    /// <summary>A byte field shows as text when its summary says it holds UTF-8; otherwise as bytes.</summary>
-    private static bool IsText(FieldModel f) => f.Summary.IndexOf("UTF-8", System.StringComparison.OrdinalIgnoreCase) >= 0;
+    /// <summary>A byte field shows as text when it is declared <c>[VcspField(Text = true)]</c>; otherwise as bytes.</summary>
+    private static bool IsText(FieldModel f) => f.IsText;
 
     private static bool IsSigned(IntegerType type) => type is IntegerType.SByte or IntegerType.Int16 or IntegerType.Int32 or IntegerType.Int64;
 

@@ -68,6 +68,7 @@ internal enum IntegerType
 /// <param name="Summary">The field's XML doc <c>&lt;summary&gt;</c> as plain text, or empty (for the dissector's descriptions).</param>
 /// <param name="EnumValues">An enum's members with their values (checked and [Flags] enums alike); empty for other fields.</param>
 /// <param name="IsFlags">Whether the enum is a [Flags] enum (any combination of bits is valid on the wire).</param>
+/// <param name="IsText">Whether a byte field holds UTF-8 text (<c>[VcspField(Text = true)]</c>), which the dissector shows as text.</param>
 internal sealed record FieldModel(
     string Name,
     FieldKind Kind,
@@ -80,7 +81,8 @@ internal sealed record FieldModel(
     long? MaxValue = null,
     string Summary = "",
     EquatableArray<EnumMemberModel> EnumValues = default,
-    bool IsFlags = false);
+    bool IsFlags = false,
+    bool IsText = false);
 
 /// <summary>One member of an enum field's type.</summary>
 /// <param name="Name">The member's name.</param>

@@ -201,6 +201,7 @@ internal static class PacketParser
     {
         var type = field.Type;
         var lengthPrefixed = false;
+        var text = false;
         var minLength = 0;
         var maxLength = -1;
         long? minValue = null;
@@ -213,6 +214,9 @@ internal static class PacketParser
                 {
                     case "LengthPrefixed" when named.Value.Value is bool value:
                         lengthPrefixed = value;
+                        break;
+                    case "Text" when named.Value.Value is bool value:
+                        text = value;
                         break;
                     case "MinLength" when named.Value.Value is int value:
                         minLength = value;
@@ -256,15 +260,15 @@ internal static class PacketParser
                 return null;
             }
 
-            return new FieldModel(field.Name, lengthPrefixed ? FieldKind.PrefixedBytes : FieldKind.RestBytes, IntegerType.Byte, null, default, minLength, lengthPrefixed && maxLength < 0 ? 255 : maxLength);
+            return new FieldModel(field.Name, lengthPrefixed ? FieldKind.PrefixedBytes : FieldKind.RestBytes, IntegerType.Byte, null, default, minLength, lengthPrefixed && maxLength < 0 ? 255 : maxLength, IsText: text);
         }
 
         var integer = ToInteger(type);
-        if (options is not null && (integer is null || lengthPrefixed || minLength != 0 || maxLength != -1))
+        if (options is not null && (integer is null || lengthPrefixed || text || minLength != 0 || maxLength != -1))
         {
             report(DiagnosticDescriptors.InvalidFieldOptions, at, field.Name, packetName, integer is null
                 ? "[VcspField] applies only to ReadOnlySpan<byte> and integer fields"
-                : "LengthPrefixed, MinLength and MaxLength apply only to ReadOnlySpan<byte> fields; use MinValue and MaxValue");
+                : "LengthPrefixed, MinLength, MaxLength and Text apply only to ReadOnlySpan<byte> fields; use MinValue and MaxValue");
             return null;
         }
 
