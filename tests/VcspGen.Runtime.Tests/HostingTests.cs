@@ -155,6 +155,17 @@ public sealed class HostingTests
         }
     }
 
+    [Fact]
+    public async Task AClientHostDisposedTwiceDoesNothingTheSecondTime()
+    {
+        var events = new CallEventsLog();
+        var host = new VcspClientHost(new ClientHostOptions { Client = new ClientOptions { Server = VcspAddress.FromEndPoint(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9)), Name = "erin" } }, events, events);
+        var running = host.RunAsync(TestContext.Current.CancellationToken);
+        host.Dispose();
+        host.Dispose(); // a using block after an explicit Dispose, say: used to throw ObjectDisposedException
+        await running.WaitAsync(Patience, TestContext.Current.CancellationToken);
+    }
+
     private static async Task<Member> JoinAsync(List<Member> members, VcspServerHost server, HostedGroup group, string name, CancellationToken stop)
     {
         var events = new CallEventsLog();

@@ -26,6 +26,7 @@ public sealed class VcspClientHost : IDisposable
     private readonly CancellationTokenSource _running = new();
     private readonly VcspMetrics _metrics;
     private int _started;
+    private int _disposed;
 
     /// <summary>Binds the client's sockets; nothing is sent until <see cref="ChatClient.Join"/> is invoked.</summary>
     /// <param name="options">The settings.</param>
@@ -142,9 +143,14 @@ public sealed class VcspClientHost : IDisposable
         }
     }
 
-    /// <summary>Stops the client and closes its sockets.</summary>
+    /// <summary>Stops the client and closes its sockets. A second call does nothing.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _running.Cancel();
         _metrics.Remove(_host);
         _sip?.Dispose();
