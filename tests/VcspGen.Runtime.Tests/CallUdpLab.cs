@@ -67,7 +67,7 @@ internal sealed class CallUdpLab : IAsyncDisposable
     /// <param name="serverSip">The server's SIP endpoint as the member expects it (defaults to the lab server's).</param>
     /// <param name="announcedSipPort">The SIP port its VoiceJoin names, when that is another user agent's (say sipp's).</param>
     /// <param name="learnServerSip">True for a member configured with no server SIP endpoint (it learns it from the INVITE).</param>
-    public async Task<CallMember> MemberAsync(string name, IReadOnlyList<byte> codecs, SipTransport transport = SipTransport.Udp, IPEndPoint? serverSip = null, int? announcedSipPort = null, bool learnServerSip = false)
+    public async Task<CallMember> MemberAsync(string name, IReadOnlyList<byte> codecs, SipTransport transport = SipTransport.Udp, IPEndPoint? serverSip = null, int? announcedSipPort = null, bool learnServerSip = false, TimeSpan? t1 = null)
     {
         var host = Own(new UdpHost(new IPEndPoint(IPAddress.Loopback, 0)));
         var sip = Own(new SipEndpoint(new IPEndPoint(IPAddress.Loopback, 0)));
@@ -80,7 +80,7 @@ internal sealed class CallUdpLab : IAsyncDisposable
             ServerSipEndPoint = learnServerSip ? null : serverSip ?? ServerSip?.LocalEndPoint ?? new IPEndPoint(IPAddress.Loopback, 5060),
             MediaPort = host.LocalEndPoint.Port,
             Codecs = codecs,
-            Timers = new SipTimers { T1 = TimeSpan.FromMilliseconds(100) },
+            Timers = new SipTimers { T1 = t1 ?? TimeSpan.FromMilliseconds(100) },
         };
         var chat = new ChatClient(new ClientOptions { Server = ServerHost.LocalAddress, Name = name }, host, TimeProvider.System, events, events, callOptions, sip, calls);
         _runs.Add(host.RunAsync(chat, TimeProvider.System, _stop.Token));

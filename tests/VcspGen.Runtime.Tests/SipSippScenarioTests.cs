@@ -104,7 +104,9 @@ public sealed class SipSippScenarioTests
     {
         var sippPort = Programs.FreePort();
         await using var lab = new CallUdpLab([(byte)VcspCodec.Pcmu], withSip: false);
-        var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], transport, serverSip: new IPEndPoint(IPAddress.Loopback, sippPort));
+        // sipp's T1 (500 ms), not the lab's 100 ms: when sipp's ACK is lost, its BYE (retransmitted on sipp's own
+        // T1) comes before this side's Timer H (64 T1) gives up on the ACK, unless the loss takes every copy.
+        var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], transport, serverSip: new IPEndPoint(IPAddress.Loopback, sippPort), t1: TimeSpan.FromMilliseconds(500));
         member.Do(c => c.Call!.Join());
         string[] arguments = [.. Common(folder, scenario, sippPort, transport), $"127.0.0.1:{member.Sip.LocalEndPoint.Port}"];
         var (code, output) = await Programs.RunAsync("sipp", arguments, folder.Path, SippLimit);

@@ -20,6 +20,11 @@ namespace VcspGen.Tests;
 /// malformed mark, no expert info and no Lua error; on every truncation and single-byte mutation of one datagram of
 /// each kind, tshark's <c>vcsp.status</c> is the status the generated dispatch table returns.
 /// </summary>
+/// <remarks>
+/// Alone, not beside the other test classes: tshark dissecting with Lua takes a core, and the process tests
+/// (DeliveryLoadTests, ClientVerbTests) have real-time budgets.
+/// </remarks>
+[Collection(nameof(TsharkAlone))]
 public sealed class DissectorCaptureTests : IDisposable
 {
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(120);
@@ -342,3 +347,7 @@ public sealed class DissectorCaptureTests : IDisposable
 
     private static string[] Lines(string output) => output.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }
+
+/// <summary>The test collection that runs alone: tshark's work does not share the machine with the process tests.</summary>
+[CollectionDefinition(nameof(TsharkAlone), DisableParallelization = true)]
+public sealed class TsharkAlone;

@@ -155,7 +155,11 @@ internal static class ClientCommand
             }
 
             console.Print($"! media: not sending {file}: the call's codec is {CodecNames.Describe([codec])}, and --send-media streams MPEG-TS (mp2t); offer mp2t (--codecs mp2t, or /vc-init mp2t)");
-            if (!await console.WaitAsync(client, c => c.Call!.State != CallState.InCall, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
+
+            // Waits for this call to be over. The condition is checked when something changes, so a /vc-leave and a
+            // /vc-init that both ran before it was checked show only as a call under another codec or challenge.
+            var challenge = client.Invoke(c => c.Call!.CallChallenge);
+            if (!await console.WaitAsync(client, c => c.Call!.State != CallState.InCall || c.Call.Codec != codec || c.Call.CallChallenge != challenge, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false))
             {
                 return;
             }
