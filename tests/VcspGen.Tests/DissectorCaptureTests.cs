@@ -59,6 +59,7 @@ public sealed class DissectorCaptureTests : IDisposable
         Assert.True(kept.Code == 0, kept.Err);
         var frames = Pdml(demoOnly, script);
         Assert.Equal(Enumerable.Range(1, ofDemo.Count), frames.Keys.Order());
+        var fragments = new HashSet<int>();
         for (var i = 0; i < ofDemo.Count; i++)
         {
             var datagram = ofDemo[i];
@@ -74,7 +75,17 @@ public sealed class DissectorCaptureTests : IDisposable
             {
                 AssertSame(frame, kind, field, where);
             }
+
+            // A fragmentable kind's offset is named as PROTOCOL.md §3 names it.
+            if (kind is "Syn" or "Msg" or "DirectMessage" or "CommandReply")
+            {
+                var at = int.Parse(Show(frame["vcsp.fragment_offset"]), CultureInfo.InvariantCulture);
+                fragments.Add(at);
+                Assert.EndsWith(at == 0 ? "(whole message)" : at == 255 ? "(final fragment)" : $"(fragment {at})", frame["vcsp.fragment_offset"].Attribute("showname")!.Value, StringComparison.Ordinal);
+            }
         }
+
+        Assert.Superset(new HashSet<int> { 0, 1, 255 }, fragments); // the demo's fragmented message is in the capture
 
         // The demo's tour: joins, group text (fragmented too), commands, a DM with its Silent handshake, a ping, a call
         // with media, and a leave; media included, though SDP announced the call as RTP/AVP.

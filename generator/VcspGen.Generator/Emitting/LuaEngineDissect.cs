@@ -58,6 +58,11 @@ internal static class EngineDissect
                             if kind.layout == "text" then
                                 root:add(H.sequence, tvb(4, 4))
                                 fragment_item = root:add(H.fragment_offset, tvb(8, 1))
+                                if kind.fragmentable then
+                                    -- PROTOCOL.md's meaning of the offset: 0 a whole message, 255 its last fragment.
+                                    local at = tvb(8, 1):uint()
+                                    fragment_item:append_text(at == 0 and " (whole message)" or at == 255 and " (final fragment)" or string.format(" (fragment %d)", at))
+                                end
                             end
 
                             local length_item = root:add(H.payload_length, tvb(header - 1, 1))
