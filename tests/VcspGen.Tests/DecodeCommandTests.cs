@@ -151,39 +151,9 @@ public sealed class DecodeCommandTests : IDisposable
         var port = ((System.Net.IPEndPoint)receiver.Client.LocalEndPoint!).Port;
         var datagrams = Datagrams();
         var file = Path.Combine(_dir, "loopback.pcapng");
-        var start = new ProcessStartInfo("tshark") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-i", "lo", "-f", $"udp dst port {port}", "-c", datagrams.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", file })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var tshark = Process.Start(start)!;
+        using var tshark = await LoopbackCapture.StartAsync($"udp dst port {port}", file, "-c", datagrams.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         try
         {
-            _ = tshark.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            // tshark says "Capture started." once the capture is live ("Capturing on" comes before), and stops after -c packets.
-            var said = new StringBuilder();
-            var ready = System.Threading.Tasks.Task.Run(
-                () =>
-                {
-                    while (tshark.StandardError.ReadLine() is { } line)
-                    {
-                        lock (said)
-                        {
-                            said.AppendLine(line);
-                        }
-
-                        if (line.Contains("Capture started", StringComparison.Ordinal))
-                        {
-                            return true;
-                        }
-                    }
-
-                    return false;
-                },
-                TestContext.Current.CancellationToken);
-            Assert.True(await ready.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), $"tshark did not start capturing: {said}");
-            _ = tshark.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
             foreach (var datagram in datagrams)
             {
                 sender.Send(datagram, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));

@@ -257,38 +257,9 @@ public sealed class DissectorCaptureTests : IDisposable
     /// <summary>Runs <paramref name="work"/> while tshark captures UDP on loopback into <paramref name="file"/>.</summary>
     private static async Task<(int Code, string Out, string Err)> CaptureAsync(string file, Func<(int Code, string Out, string Err)> work)
     {
-        var start = new ProcessStartInfo("tshark") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-i", "lo", "-f", "udp", "-a", "duration:120", "-w", file })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var tshark = Process.Start(start)!;
+        using var tshark = await LoopbackCapture.StartAsync("udp", file, "-a", "duration:120");
         try
         {
-            _ = tshark.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            var said = new StringBuilder();
-            var ready = Task.Run(
-                () =>
-                {
-                    while (tshark.StandardError.ReadLine() is { } line)
-                    {
-                        lock (said)
-                        {
-                            said.AppendLine(line);
-                        }
-
-                        if (line.Contains("Capture started", StringComparison.Ordinal))
-                        {
-                            return true;
-                        }
-                    }
-
-                    return false;
-                },
-                TestContext.Current.CancellationToken);
-            Assert.True(await ready.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), $"tshark did not start capturing: {said}");
-            _ = tshark.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
             var result = work();
             await Task.Delay(500, TestContext.Current.CancellationToken); // the last datagrams reach the capture
             using (var interrupt = Process.Start("kill", ["-INT", tshark.Id.ToString(CultureInfo.InvariantCulture)]))
