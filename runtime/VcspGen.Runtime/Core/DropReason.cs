@@ -35,4 +35,10 @@ public enum DropReason
 
     /// <summary>A join request over its source's or the group's answer rate (PROTOCOL.md §13.2, §13.3): dropped unanswered.</summary>
     RateLimited,
+
+    /// <summary>
+    /// A message or member of another node not taken in (PROTOCOL.md §14.5): beyond the bound of what the group keeps for
+    /// other nodes, or the group is shutting down.
+    /// </summary>
+    ClusterRefused,
 }

@@ -46,6 +46,10 @@ public sealed class VcspMetrics : IDisposable
         CallsEnded = Meter.CreateCounter<long>("vcsp.server.calls.ended", "{call}", "Calls ended: a group's last call member left.");
         MediaRelayed = Meter.CreateCounter<long>("vcsp.server.media.relayed", "{datagram}", "Media datagrams relayed (one per receiver).");
         SipRefused = Meter.CreateCounter<long>("vcsp.server.sip.refused", "{message}", "SIP messages a group refused (malformed, unmatched, from the wrong peer).");
+        ClusterMessagesOut = Meter.CreateCounter<long>("vcsp.cluster.messages.sent", "{message}", "Group messages a node carried to the other nodes.");
+        ClusterMessagesIn = Meter.CreateCounter<long>("vcsp.cluster.messages.received", "{message}", "Group messages of other nodes a node relayed to its members.");
+        ClusterUndelivered = Meter.CreateCounter<long>("vcsp.cluster.messages.undelivered", "{message}", "Group messages the other nodes did not get (each reported to its sender).");
+        ClusterLag = Meter.CreateHistogram<double>("vcsp.cluster.lag", "ms", "From a node publishing a batch of messages to another node taking them in.");
 
         Meter.CreateObservableGauge("vcsp.server.members", () => ReadGroups(static g => g.MemberCount), "{member}", "Members of a group.");
         Meter.CreateObservableGauge("vcsp.server.reassemblies.pending", () => ReadGroups(static g => g.PendingReassemblies), "{message}", "Fragmented messages a group is reassembling.");
@@ -68,6 +72,14 @@ public sealed class VcspMetrics : IDisposable
     public Meter Meter { get; }
 
     internal Counter<long> DatagramsIn { get; }
+
+    internal Counter<long> ClusterMessagesOut { get; }
+
+    internal Counter<long> ClusterMessagesIn { get; }
+
+    internal Counter<long> ClusterUndelivered { get; }
+
+    internal Histogram<double> ClusterLag { get; }
 
     internal Counter<long> DatagramsOut { get; }
 

@@ -17,12 +17,17 @@ internal static class VcspServerFactory
     /// <param name="options">The options.</param>
     /// <param name="loggers">Where the host logs.</param>
     /// <param name="metrics">Where it measures.</param>
+    /// <param name="cluster">The cluster registered in the container (<c>AddVcspNatsCluster</c>), or null.</param>
     /// <returns>The host.</returns>
     /// <exception cref="OptionsValidationException">The options are invalid.</exception>
     /// <exception cref="VcspBindException">A port cannot be bound.</exception>
-    public static VcspServerHost Create(VcspServerOptions options, ILoggerFactory loggers, VcspMetrics metrics)
+    public static VcspServerHost Create(VcspServerOptions options, ILoggerFactory loggers, VcspMetrics metrics, VcspCluster? cluster = null)
     {
         var errors = Validate(options, out var bind);
+        if (options.Cluster is not null && cluster is null)
+        {
+            errors.Add($"Cluster: '{options.Cluster}' needs a cluster transport: reference the VcspGen.Runtime.Nats package and call services.AddVcspNatsCluster()");
+        }
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(Options.DefaultName, typeof(VcspServerOptions), errors);
@@ -34,7 +39,7 @@ internal static class VcspServerFactory
         IReadOnlyCollection<IPAddress> hostAddresses = wildcard
             ? [.. NetworkInterface.GetAllNetworkInterfaces().SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)]
             : [];
-        var host = new VcspServerHost(bind, options.SipPort, loggers, options.EventLoops, metrics);
+        var host = new VcspServerHost(bind, options.SipPort, loggers, options.EventLoops, metrics, options.Cluster is null ? null : cluster);
         try
         {
             for (var i = 0; i < groups.Count; i++)
@@ -77,6 +82,15 @@ internal static class VcspServerFactory
         if (options.SipPort is < 0 or > 65535)
         {
             errors.Add($"SipPort: {options.SipPort} is not a port (0 to 65535)");
+        }
+
+        if (options.Cluster is not null && !VcspCluster.IsValidNodeName(options.Node))
+        {
+            errors.Add($"Node: '{options.Node}' is not a node name (1 to 32 of A-Z, a-z, 0-9, '-' and '_'), and a cluster needs one");
+        }
+        else if (options.Cluster is null && options.Node is not null)
+        {
+            errors.Add("Node: a node name is given but no Cluster");
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -34,6 +34,7 @@ public sealed partial class VcspServerHost : IDisposable
     private readonly Task _sipRunning = Task.CompletedTask;
     private readonly VcspMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly VcspCluster? _cluster;
     private int _disposed;
 
     /// <summary>Creates the host; it binds its SIP endpoint now, and each group's port in <c>AddGroup</c>.</summary>
@@ -42,10 +43,15 @@ public sealed partial class VcspServerHost : IDisposable
     /// <param name="loggers">Where the groups, sockets and SIP endpoint log, or null for nowhere.</param>
     /// <param name="eventLoops">How many event loop threads serve the groups; 0 for one per core.</param>
     /// <param name="metrics">The instruments the groups record on and whose gauges read them; null for <see cref="VcspMetrics.Default"/>.</param>
+    /// <param name="cluster">
+    /// The cluster every group joins as a node (PROTOCOL.md §14), or null for groups of this host alone. Start it
+    /// (<see cref="VcspCluster.StartAsync"/>) once the groups are added; the host does not own it.
+    /// </param>
     /// <exception cref="VcspBindException">The SIP port cannot be bound (the message says which).</exception>
-    public VcspServerHost(IPAddress bind, int? sipPort = 5060, ILoggerFactory? loggers = null, int eventLoops = 0, VcspMetrics? metrics = null)
+    public VcspServerHost(IPAddress bind, int? sipPort = 5060, ILoggerFactory? loggers = null, int eventLoops = 0, VcspMetrics? metrics = null, VcspCluster? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(bind);
+        _cluster = cluster;
         _bind = bind;
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _metrics = metrics ?? VcspMetrics.Default;
@@ -77,6 +83,9 @@ public sealed partial class VcspServerHost : IDisposable
             _sipRunning = _sip.RunAsync(_router.Route, _running.Token);
         }
     }
+
+    /// <summary>The cluster the groups are nodes of, or null.</summary>
+    public VcspCluster? Cluster => _cluster;
 
     /// <summary>The SIP endpoint shared by every group's call, or null when the host has none.</summary>
     public IPEndPoint? SipEndPoint => _sip?.LocalEndPoint;
@@ -146,7 +155,10 @@ public sealed partial class VcspServerHost : IDisposable
 
                 // The sink is made before the group so the group can be given it; it learns the group once made.
                 var sink = new LateSink();
-                var server = new GroupServer(groupOptions, host, TimeProvider.System, _loggers.CreateLogger<GroupServer>(), _sip is null ? null : sink, _metrics);
+                var clustered = _cluster is null ? null : new ClusterGroupPort(groupOptions.Name, host);
+                var link = clustered is null ? null : _cluster!.Attach(clustered, groupOptions);
+                var server = new GroupServer(groupOptions, host, TimeProvider.System, _loggers.CreateLogger<GroupServer>(), _sip is null ? null : sink, _metrics, link);
+                clustered?.Server = server;
                 var loop = LeastLoaded();
                 var group = new HostedGroup(groupOptions.Name, host, server, host.RunAsync(server, TimeProvider.System, loop, _running.Token));
                 sink.Target = _sip is null ? null : _router.SinkFor(group, _sip);

@@ -26,6 +26,16 @@ public sealed class VcspServerOptions
     /// <summary>How long the BYEs sent at shutdown are given to be answered before the sockets close. Default 300 ms.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>
+    /// The cluster the groups join as a node (PROTOCOL.md §14), as a URL: <c>nats://HOST:PORT</c> for a NATS server with
+    /// JetStream (register the VcspGen.Runtime.Nats package's <c>AddVcspNatsCluster</c>); null (the default) for groups of
+    /// this server alone.
+    /// </summary>
+    public string? Cluster { get; set; }
+
+    /// <summary>This server's name in the cluster, unique among its nodes (<see cref="VcspCluster.IsValidNodeName"/>); required with <see cref="Cluster"/>.</summary>
+    public string? Node { get; set; }
+
     /// <summary>The groups, each on a UDP port of its own; none configured means one group, <c>lobby</c> on 50429.</summary>
     public List<VcspGroupSettings> Groups { get; } = [];
 }

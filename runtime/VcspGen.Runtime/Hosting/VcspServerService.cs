@@ -17,10 +17,15 @@ internal sealed class VcspServerService(VcspServerHost host, IOptions<VcspServer
     private readonly CancellationTokenSource _stop = new();
     private Task _running = Task.CompletedTask;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // A node reaches its cluster before it counts as started: an unreachable cluster fails the start (VcspClusterException).
+        if (host.Cluster is { } cluster)
+        {
+            await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         _running = host.RunAsync(_stop.Token, options.Value.ShutdownGrace);
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

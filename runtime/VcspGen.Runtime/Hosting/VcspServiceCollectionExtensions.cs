@@ -38,7 +38,8 @@ public static class VcspServiceCollectionExtensions
         services.TryAddSingleton(static provider => VcspServerFactory.Create(
             provider.GetRequiredService<IOptions<VcspServerOptions>>().Value,
             provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
-            provider.GetRequiredService<VcspMetrics>()));
+            provider.GetRequiredService<VcspMetrics>(),
+            provider.GetService<VcspCluster>()));
         services.AddHostedService<VcspServerService>();
         return services;
     }

@@ -26,6 +26,8 @@ internal sealed class Admission
     private readonly RelayLog _log;
     private readonly JoinLimiter _limiter;
     private readonly GroupActivity _activity;
+    private readonly NameClaims? _claims;
+    private readonly RemoteMembers _remote;
 
     /// <summary>Creates the join checks.</summary>
     /// <param name="options">The group's settings.</param>
@@ -36,8 +38,12 @@ internal sealed class Admission
     /// <param name="groupName">The group's name in UTF-8.</param>
     /// <param name="log">The relay log: a confirmed member's stream starts at its next position.</param>
     /// <param name="activity">Where a full group is reported.</param>
-    public Admission(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, GroupDrops drops, byte[] groupName, RelayLog log, GroupActivity activity)
+    /// <param name="claims">In a cluster, the names claimed across it (a join is answered once its name is won); otherwise null.</param>
+    /// <param name="remote">The members of other nodes, whose names are in use.</param>
+    public Admission(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, GroupDrops drops, byte[] groupName, RelayLog log, GroupActivity activity, NameClaims? claims, RemoteMembers remote)
     {
+        _claims = claims;
+        _remote = remote;
         _activity = activity;
         _log = log;
         _limiter = new JoinLimiter(options.JoinRatePerSource, options.JoinRate, time);
@@ -88,6 +94,11 @@ internal sealed class Admission
                 : null;
             if (answered is not null)
             {
+                if (answered.Claiming)
+                {
+                    return; // answered once its name's claim across the cluster is decided (PROTOCOL.md §14.3)
+                }
+
                 _sender.SendResponse(answered, request.Sequence, ResponseTo.JoinRequest, _groupName); // the same size as when it was admitted
                 return;
             }
@@ -120,7 +131,7 @@ internal sealed class Admission
 
         // The owner's name is the administrator's, and only a local member may take it (PROTOCOL.md §11.3).
         var isOwnerName = _ownerName.Length > 0 && request.Name.SequenceEqual(_ownerName);
-        if ((_roster.Find(request.Name) is { } holder && holder != replacing) || (isOwnerName && !IsLocal(source)))
+        if ((_roster.Find(request.Name) is { } holder && holder != replacing) || (isOwnerName && !IsLocal(source)) || _remote.Find(request.Name) is not null)
         {
             RefuseJoin(source, request.Sequence, RejectReason.NameInUse, "name in use", size);
             return;
@@ -143,7 +154,11 @@ internal sealed class Admission
             JoinSequence = request.Sequence,
             IsAdministrator = isOwnerName,
             GroupAddress = request.Server, // the address it used: the group's own, a host address, or an advertised one
+            JoinSize = size,
         };
+
+        // In a cluster the name is claimed across the nodes first, unless this node holds it already (PROTOCOL.md §14.3).
+        joined.Claiming = _claims is not null && !_claims.IsWon(joined.Name);
         joined.Inbound.LastHeard = joined.JoinedAt;
         joined.LastHeard = joined.JoinedAt;
         if (replacing is not null)
@@ -155,7 +170,10 @@ internal sealed class Admission
             _roster.Add(joined);
         }
 
-        _sender.SendResponse(joined, request.Sequence, ResponseTo.JoinRequest, _groupName);
+        if (!joined.Claiming)
+        {
+            _sender.SendResponse(joined, request.Sequence, ResponseTo.JoinRequest, _groupName);
+        }
     }
 
     /// <summary>
@@ -166,6 +184,11 @@ internal sealed class Admission
     /// <returns>Whether it is a member now.</returns>
     public bool Confirm(Member member)
     {
+        if (member.Claiming)
+        {
+            return false; // not answered yet: nothing can confirm it
+        }
+
         if (_roster.Find(member.Name) is not null)
         {
             _roster.Remove(member);

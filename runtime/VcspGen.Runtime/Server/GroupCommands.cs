@@ -13,7 +13,9 @@ namespace VcspGen.Runtime;
 /// <param name="roster">The members.</param>
 /// <param name="sender">The group's sender.</param>
 /// <param name="server">The group, which removes a kicked member.</param>
-internal sealed class GroupCommands(GroupOptions options, Roster roster, PacketSender sender, GroupServer server)
+/// <param name="remote">The members of other nodes (PROTOCOL.md §14.3): listed after this node's own.</param>
+/// <param name="cluster">The cluster, or null.</param>
+internal sealed class GroupCommands(GroupOptions options, Roster roster, PacketSender sender, GroupServer server, RemoteMembers remote, ClusterLink? cluster)
 {
     private const int Chunk = VcspWire.TextPayloadLimit - 2;
 
@@ -48,16 +50,35 @@ internal sealed class GroupCommands(GroupOptions options, Roster roster, PacketS
                     text.Append('\n');
                 }
 
+                foreach (var member in remote.InOrder)
+                {
+                    text.Append(Encoding.UTF8.GetString(member.Name));
+                    if (requester.IsAdministrator)
+                    {
+                        text.Append('\t').Append(member.Address.ToString()).Append('\t').Append(member.Node);
+                    }
+
+                    text.Append('\n');
+                }
+
                 return (CommandStatus.Ok, Encoding.UTF8.GetBytes(text.ToString()));
             case CommandCode.Info when argument.IsEmpty:
                 text.Append("address=").Append(requester.GroupAddress.ToString()).Append('\n')
                     .Append("name=").Append(options.Name).Append('\n')
                     .Append("owner=").Append(options.Owner).Append('\n')
-                    .Append("members=").Append(roster.Count).Append('\n');
+                    .Append("members=").Append(roster.Count + remote.Count).Append('\n');
+                if (cluster is not null)
+                {
+                    text.Append("node=").Append(cluster.Node).Append('\n')
+                        .Append("nodes=").AppendJoin(',', cluster.Nodes).Append('\n');
+                }
+
                 return (CommandStatus.Ok, Encoding.UTF8.GetBytes(text.ToString()));
             case CommandCode.Whois when !argument.IsEmpty:
                 return roster.Find(argument) is { } found
                     ? (CommandStatus.Ok, Encoding.UTF8.GetBytes(found.Address.ToString()))
+                    : remote.Find(argument) is { } elsewhere
+                    ? (CommandStatus.Ok, Encoding.UTF8.GetBytes(elsewhere.Address.ToString()))
                     : (CommandStatus.NoSuchMember, []);
             case CommandCode.Kick when !argument.IsEmpty:
                 if (!requester.IsAdministrator)
@@ -67,6 +88,13 @@ internal sealed class GroupCommands(GroupOptions options, Roster roster, PacketS
 
                 if (roster.Find(argument) is not { } target)
                 {
+                    // A member of another node is kicked by its node (PROTOCOL.md §14.3).
+                    if (cluster is not null && remote.Find(argument) is { } away)
+                    {
+                        cluster.Kick(away, Encoding.UTF8.GetString(requester.Name));
+                        return (CommandStatus.Ok, []);
+                    }
+
                     return (CommandStatus.NoSuchMember, []);
                 }
 

@@ -20,7 +20,9 @@ namespace VcspGen.Runtime;
 /// <param name="sender">The group's sender.</param>
 /// <param name="log">The relay log.</param>
 /// <param name="windows">The senders' windows, offered again when the log or a queue drains.</param>
-internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, RelayLog log, WindowGrants windows)
+/// <param name="remote">The proxies of other nodes' senders, whose messages wait here like members' (PROTOCOL.md §14.2).</param>
+/// <param name="cluster">In a cluster, where each message of a member here is carried too; otherwise null.</param>
+internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, RelayLog log, WindowGrants windows, RemoteMembers remote, ClusterOut? cluster)
 {
     /// <summary>How many datagrams the tail of a member's stream is sent again at most, per Ack (PROTOCOL.md §7.6).</summary>
     private const int TailBurst = 32;
@@ -48,7 +50,22 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
     /// <param name="member">The sender.</param>
     /// <param name="sequence">The Syn's sequence number.</param>
     /// <param name="data">Its data.</param>
-    public void RelayNow(Member member, uint sequence, ReadOnlySpan<byte> data) => RelayDatagram(member, sequence, VcspWire.WholeMessage, data, time.GetTimestamp());
+    public void RelayNow(Member member, uint sequence, ReadOnlySpan<byte> data)
+    {
+        cluster?.CarryWhole(member, sequence, data);
+        RelayDatagram(member, sequence, VcspWire.WholeMessage, data, time.GetTimestamp());
+    }
+
+    /// <summary>Keeps a message of another node's member (its proxy) and relays it as far as the log has room: no quiet wait here, its node waited (the caller checked <see cref="CanAccept"/>).</summary>
+    /// <param name="proxy">The sender's proxy.</param>
+    /// <param name="message">The message, framed.</param>
+    /// <param name="firstSequence">Its first sequence number.</param>
+    /// <param name="fragments">How many fragments it has.</param>
+    public void EnqueueNow(Member proxy, ReadOnlySpan<byte> message, uint firstSequence, int fragments)
+    {
+        proxy.Pending.Enqueue(message, firstSequence, fragments, time.GetTimestamp());
+        RelayPending(proxy);
+    }
 
     /// <summary>Keeps an accepted message for relay (the caller checked <see cref="CanAccept"/>).</summary>
     /// <param name="member">The sender.</param>
@@ -91,6 +108,7 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
 
             from.Pending.TryDequeue(out var message);
             var framed = message.Buffer.AsSpan(0, message.Length);
+            cluster?.Carry(from, message.FirstSequence, message.Fragments, framed);
             for (var k = 1; k <= message.Fragments; k++)
             {
                 var data = framed.Slice(1, framed[0]);
@@ -344,6 +362,14 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
             else
             {
                 windows.Offer(member);
+            }
+        }
+
+        foreach (var proxy in remote.Proxies)
+        {
+            if (proxy.Pending.Count > 0)
+            {
+                RelayPending(proxy);
             }
         }
     }

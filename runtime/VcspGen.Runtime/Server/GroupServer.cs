@@ -44,6 +44,9 @@ public sealed partial class GroupServer : IVcspStateMachine
     private readonly WindowGrants _windows;
     private readonly VcspMetrics _metrics;
     private readonly GroupActivity _activity;
+    private readonly ClusterLink? _cluster;
+    private readonly NameClaims? _claims;
+    private readonly RemoteMembers _remote;
     private long _notMemberSecond;
     private int _notMemberCount;
 
@@ -61,6 +64,12 @@ public sealed partial class GroupServer : IVcspStateMachine
     /// <param name="metrics">The instruments the group records on and whose gauges read it; null for <see cref="VcspMetrics.Default"/>.</param>
     /// <exception cref="ArgumentException">The group name is not 1 to 32 bytes of UTF-8.</exception>
     public GroupServer(GroupOptions options, IDatagramSink sink, TimeProvider time, ILogger? logger = null, ISipSink? sip = null, VcspMetrics? metrics = null)
+        : this(options, sink, time, logger, sip, metrics, cluster: null)
+    {
+    }
+
+    /// <summary>Creates the group as a node of a cluster (PROTOCOL.md §14), or alone when <paramref name="cluster"/> is null.</summary>
+    internal GroupServer(GroupOptions options, IDatagramSink sink, TimeProvider time, ILogger? logger, ISipSink? sip, VcspMetrics? metrics, ClusterLink? cluster)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
@@ -78,14 +87,17 @@ public sealed partial class GroupServer : IVcspStateMachine
         _activity = new GroupActivity(options.Name, time, logger, _metrics, _groupTag);
         _sender = new PacketSender(sink, VcspWire.TextDatagramLimit, _metrics.DatagramsOut, _groupTag);
         _drops = new GroupDrops(logger, _metrics, _groupTag);
-        _roster = new Roster(options.MaxMembers, _drops);
+        _cluster = cluster;
+        _claims = cluster is null ? null : new NameClaims(cluster);
+        _remote = new RemoteMembers(cluster is null ? 0 : RemoteCapacity(options.MaxMembers));
+        _roster = new Roster(options.MaxMembers, _drops, _claims);
         _options = options;
         _log = new RelayLog(Math.Max(1, options.RelayLogSize));
         _windows = new WindowGrants(options, _sender, _log);
-        _admission = new Admission(options, time, _roster, _sender, _drops, _groupName, _log, _activity);
-        _relay = new GroupRelay(options, time, _roster, _sender, _log, _windows);
+        _admission = new Admission(options, time, _roster, _sender, _drops, _groupName, _log, _activity, _claims, _remote);
+        _relay = new GroupRelay(options, time, _roster, _sender, _log, _windows, _remote, cluster is null ? null : new ClusterOut(this, cluster));
         _receiver = new SynReceiver(options, time, _sender, _drops, _relay, _windows, _activity);
-        _commands = new GroupCommands(options, _roster, _sender, this);
+        _commands = new GroupCommands(options, _roster, _sender, this, _remote, cluster);
 
         // Relayed Media is not counted on DatagramsOut (it has MediaRelayed).
         var mediaSender = new PacketSender(sink, VcspWire.MediaDatagramLimit);
@@ -207,6 +219,7 @@ public sealed partial class GroupServer : IVcspStateMachine
         }
 
         _relay.PollLog(now);
+        PollProxies(now);
     }
 
     /// <summary>How long until <see cref="Poll"/> has work, or null when nothing is waiting.</summary>
@@ -247,8 +260,12 @@ public sealed partial class GroupServer : IVcspStateMachine
         _receiver.CloseReassembly(member);
         member.Inbound.Ahead.Clear();
         _roster.Remove(member);
+        _cluster?.Retract(member); // it leaves the group on every node (PROTOCOL.md §14.3)
         _relay.Release(); // it holds nothing back any more
     }
+
+    /// <summary>The most members of other nodes a node lists, and the most senders of other nodes it keeps a proxy for.</summary>
+    private static int RemoteCapacity(int maxMembers) => Math.Min(65536, 16 * maxMembers);
 
     private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null || a < b ? a : b;
 
@@ -283,6 +300,7 @@ public sealed partial class GroupServer : IVcspStateMachine
         }
 
         _activity.OnJoined(member, _roster.Count);
+        _cluster?.Announce(member);
         return true;
     }
 

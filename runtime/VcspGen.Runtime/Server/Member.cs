@@ -70,6 +70,38 @@ internal sealed class Member(VcspAddress address, ushort challenge, byte[] name,
 
     /// <summary>When it was last told NotInCall.</summary>
     public long? LastNotInCall { get; set; }
+
+    /// <summary>Who it is across a cluster (PROTOCOL.md §14): drawn at random for each join, so every node tells its joins apart.</summary>
+    public ulong Session { get; init; } = (ulong)System.Random.Shared.NextInt64();
+
+    /// <summary>The length of the JoinRequest that admitted it: a late Reject is no longer (PROTOCOL.md §13.3).</summary>
+    public int JoinSize { get; init; } = Ack.MaxDatagramSize;
+
+    /// <summary>Whether its name is being claimed across the cluster: it is answered once the claim is decided (PROTOCOL.md §14.3).</summary>
+    public bool Claiming { get; set; }
+
+    /// <summary>Whether it counts as a holder of its name in the group's <see cref="NameClaims"/>.</summary>
+    public bool HoldsClaim { get; set; }
+
+    /// <summary>For a member of another node, whose messages this node relays: its node and how far its messages came; null for a member here.</summary>
+    public RemoteSender? Remote { get; init; }
+}
+
+/// <summary>What a node keeps for a member of another node whose messages it relays (PROTOCOL.md §14.2).</summary>
+/// <param name="node">The member's node.</param>
+internal sealed class RemoteSender(string node)
+{
+    /// <summary>The member's node.</summary>
+    public string Node { get; } = node;
+
+    /// <summary>The sequence number after the last message relayed: an older message is a duplicate.</summary>
+    public uint Next { get; set; }
+
+    /// <summary>Whether a message was relayed yet (before, any sequence is new).</summary>
+    public bool Started { get; set; }
+
+    /// <summary>Whether the member left the group on its node: the proxy goes once what it has waiting is relayed.</summary>
+    public bool Left { get; set; }
 }
 
 /// <summary>A ResendRequest the server answered: when, and its range.</summary>

@@ -11,7 +11,8 @@ namespace VcspGen.Runtime;
 /// </summary>
 /// <param name="maxMembers">The most members.</param>
 /// <param name="drops">Where drops are counted.</param>
-internal sealed class Roster(int maxMembers, GroupDrops drops)
+/// <param name="claims">In a cluster, the names claimed across it: every join and member here holds its name's claim; otherwise null.</param>
+internal sealed class Roster(int maxMembers, GroupDrops drops, NameClaims? claims = null)
 {
     private readonly Dictionary<VcspAddress, Member> _members = [];
     private readonly ChallengeRegistry _challenges = new(Math.Clamp(2 * maxMembers, 1, ChallengeRegistry.Assignable));
@@ -38,9 +39,11 @@ internal sealed class Roster(int maxMembers, GroupDrops drops)
         if (Rejoins.Remove(member.Address, out var older))
         {
             _challenges.Release(older.Challenge);
+            claims?.Free(older);
         }
 
         Rejoins.Add(member.Address, member);
+        claims?.Hold(member);
     }
 
     /// <summary>Gives up a new join from a member's address.</summary>
@@ -50,6 +53,7 @@ internal sealed class Roster(int maxMembers, GroupDrops drops)
         if (Rejoins.Remove(member.Address))
         {
             _challenges.Release(member.Challenge);
+            claims?.Free(member);
         }
     }
 
@@ -108,6 +112,7 @@ internal sealed class Roster(int maxMembers, GroupDrops drops)
 
         _members.Add(member.Address, member);
         Unconfirmed.Add(member);
+        claims?.Hold(member);
     }
 
     /// <summary>Makes an unconfirmed join a member.</summary>
@@ -134,5 +139,6 @@ internal sealed class Roster(int maxMembers, GroupDrops drops)
         }
 
         _challenges.Release(member.Challenge);
+        claims?.Free(member);
     }
 }
