@@ -87,7 +87,7 @@ internal sealed class RemoteMembers(int capacity)
     /// <param name="name">Its name.</param>
     /// <param name="maxPending">How many of its messages may wait for relay here.</param>
     /// <param name="proxy">The proxy.</param>
-    /// <returns>False when there are the capacity of proxies already.</returns>
+    /// <returns>False when the proxies are at their bound already.</returns>
     public bool TryGetProxy(ulong session, string node, byte[] name, int maxPending, out Member proxy)
     {
         if (_proxies.TryGetValue(session, out proxy!))
