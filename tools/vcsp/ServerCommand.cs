@@ -46,6 +46,12 @@ internal static class ServerCommand
 
         /// <summary>The least severe log level written (console, or the journal under systemd).</summary>
         public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+        /// <summary>The cluster's NATS server (<c>nats://HOST:PORT</c>), or null for groups of this server alone.</summary>
+        public string? Cluster { get; init; }
+
+        /// <summary>This server's node name in the cluster.</summary>
+        public string? Node { get; init; }
     }
 
     public static Command Create(VcspCommandLine line)
@@ -65,9 +71,11 @@ internal static class ServerCommand
         var logLevel = new Option<string>("--log-level") { HelpName = "LEVEL", Description = "The least severe log entry written: trace, debug, information, warning, error, critical or none [default: information; joins, leaves, kicks and calls are information, dropped datagrams debug]." };
         logLevel.AcceptOnlyFromAmong("trace", "debug", "information", "warning", "error", "critical", "none");
         var prometheus = new Option<string>("--prometheus") { HelpName = "HOST:PORT", Description = "Serve the runtime's meters at http://HOST:PORT/metrics for Prometheus to scrape (OpenTelemetry's exporter), e.g. 127.0.0.1:9464 [default: off; dotnet-counters reads them without it]." };
+        var cluster = new Option<string>("--cluster") { HelpName = "nats://HOST:PORT", Description = "Make the groups nodes of a cluster on this NATS server (JetStream enabled): other servers with the same --cluster and group names host the same groups, and members on any of them chat together (README: Running a cluster) [default: off]." };
+        var node = new Option<string>("--node") { HelpName = "NAME", Description = "This server's name in the cluster, unique among its nodes: 1 to 32 of A-Z, a-z, 0-9, '-' and '_' (required with --cluster)." };
         var command = new Command("server", "Host one or more groups on UDP until Ctrl-C or SIGTERM (a systemd service too: see README).")
         {
-            config, bind, port, groups, owner, policy, sipPort, maxMembers, memberTimeout, codecs, advertise, logLevel, prometheus,
+            config, bind, port, groups, owner, policy, sipPort, maxMembers, memberTimeout, codecs, advertise, logLevel, prometheus, cluster, node,
         };
         line.SetEpilog(command, """
             Configuration: every option above is also a key of the "Server" section of --config's JSON file or of an
@@ -97,6 +105,8 @@ internal static class ServerCommand
             Put("MemberTimeout", VcspCommandLine.Given(parsed, memberTimeout));
             Put("Codecs", parsed.GetValue(codecs));
             Put("Prometheus", parsed.GetValue(prometheus));
+            Put("Cluster", parsed.GetValue(cluster));
+            Put("Node", parsed.GetValue(node));
             var (configuration, loadProblem) = Load(parsed.GetValue(config)?.FullName, given, parsed.GetValue(logLevel));
             if (configuration is null)
             {
@@ -282,7 +292,26 @@ internal static class ServerCommand
             advertised.Add((forGroup ?? onDefaultPort!, host, hostPort));
         }
 
-        return (new Options(bind, resolved, owner, policy, sipPort, codecs) { MaxMembers = maxMembers, MemberTimeout = memberTimeout, Advertise = advertised, LogLevel = logLevel, Prometheus = scrape }, null);
+        var clusterUrl = Value("Cluster");
+        var nodeName = Value("Node");
+        if (clusterUrl is not null && (!Uri.TryCreate(clusterUrl, UriKind.Absolute, out var natsUri) || natsUri.Scheme != "nats" || natsUri.Port < 1 || !clusterUrl.Contains("://", StringComparison.Ordinal)))
+        {
+            return (null, $"'{clusterUrl}' is not a cluster address: nats://HOST:PORT");
+        }
+
+        if (clusterUrl is not null && !VcspCluster.IsValidNodeName(nodeName))
+        {
+            return (null, nodeName is null
+                ? "--cluster needs --node NAME: this server's name in the cluster"
+                : $"'{nodeName}' is not a node name: 1 to 32 of A-Z, a-z, 0-9, '-' and '_'");
+        }
+
+        if (clusterUrl is null && nodeName is not null)
+        {
+            return (null, "--node names this server in a cluster: give --cluster nats://HOST:PORT too");
+        }
+
+        return (new Options(bind, resolved, owner, policy, sipPort, codecs) { MaxMembers = maxMembers, MemberTimeout = memberTimeout, Advertise = advertised, LogLevel = logLevel, Prometheus = scrape, Cluster = clusterUrl, Node = nodeName }, null);
     }
 
     private static bool TryInt(string? text, int fallback, int min, out int value, int max = 65535)

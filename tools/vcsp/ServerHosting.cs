@@ -13,6 +13,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using VcspGen;
 using VcspGen.Runtime;
+using VcspGen.Runtime.Nats;
 
 namespace Vcsp.Cli;
 
@@ -51,6 +52,7 @@ internal static class ServerHosting
         builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
         builder.Services.AddSystemd();
         builder.Services.AddVcspServer(server => Configure(server, options, advertised));
+        builder.Services.AddVcspNatsCluster();
         if (options.Prometheus is { } scrape)
         {
             builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -68,7 +70,7 @@ internal static class ServerHosting
             // The server's sockets are bound when the hosted service is made, before anything starts.
             await host.StartAsync(stop).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or OptionsValidationException)
+        catch (Exception e) when (e is SocketException or OptionsValidationException or VcspClusterException)
         {
             error.WriteLine($"vcsp server: {e.Message}");
             return 1;
@@ -84,7 +86,8 @@ internal static class ServerHosting
         {
             var advertise = advertised.TryGetValue(options.Groups[i].Name, out var list) ? list : [];
             var also = advertise.Count == 0 ? string.Empty : ", advertised as " + string.Join(", ", advertise);
-            output.WriteLine($"group {options.Groups[i].Name} on {groups[i].LocalEndPoint}{also}, SIP on {server.SipEndPoint} (UDP and TCP), codecs {CodecNames.Describe(options.Codecs ?? GroupOptions.DefaultCodecs)}");
+            var node = options.Cluster is null ? string.Empty : $", node {options.Node} of cluster {options.Cluster}";
+            output.WriteLine($"group {options.Groups[i].Name} on {groups[i].LocalEndPoint}{also}, SIP on {server.SipEndPoint} (UDP and TCP), codecs {CodecNames.Describe(options.Codecs ?? GroupOptions.DefaultCodecs)}{node}");
         }
 
         output.Flush();
@@ -97,6 +100,8 @@ internal static class ServerHosting
     private static void Configure(VcspServerOptions server, ServerCommand.Options options, Dictionary<string, List<VcspAddress>> advertised)
     {
         server.Bind = options.Bind.ToString();
+        server.Cluster = options.Cluster;
+        server.Node = options.Node;
         server.SipPort = options.SipPort;
         foreach (var (name, port) in options.Groups)
         {
