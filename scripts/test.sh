@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README's test command: installs what the tests need and the machine lacks (sipp from Debian's sip-tester, ffmpeg
-# and ffprobe, tshark, systemd-analyze, tmux, baresip, afl-fuzz from afl++), then builds and runs every test, then the
+# and ffprobe, tshark, systemd-analyze, tmux, baresip, afl-fuzz from afl++, nats-server), then builds and runs every test, then the
 # fuzzing smoke: scripts/fuzz.sh runs each fuzz target for 10 seconds (FUZZ_SMOKE_SECONDS; 0 skips it), each target a
 # check that passes when it ran inputs, saw edges, and found no crash or hang.
 # Prints "N passed, N failed" as its last line (the tests and the fuzz targets) and exits non-zero when anything fails.
@@ -23,6 +23,7 @@ command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux) # the terminal client's tests run it in a real terminal (issue 13)
 command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++) # the fuzzing smoke below (issue 14)
 ldconfig -p 2>/dev/null | grep -q libpcap.so || missing+=(libpcap0.8) # vcsp decode reads captures through it (issue 15)
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server) # the cluster tests run a real NATS server with JetStream (issue 16)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

@@ -5,7 +5,7 @@ namespace VcspGen.Runtime.Nats;
 
 /// <summary>
 /// Where a group lives in NATS (PROTOCOL.md §14.1): its name in hexadecimal (a group name is any UTF-8, a NATS name is
-/// not) names its message stream, the stream's subject, its key-value bucket and its kick subjects.
+/// not) names its message stream, the stream's subject, its key-value bucket and its kick and heartbeat subjects.
 /// </summary>
 /// <param name="group">The group's name.</param>
 internal sealed class ClusterSubjects(string group)
@@ -20,6 +20,9 @@ internal sealed class ClusterSubjects(string group)
 
     /// <summary>The key-value bucket of the group's names, members and nodes.</summary>
     public string Bucket => "vcsp_" + _hex;
+
+    /// <summary>The subject of the nodes' heartbeats (core NATS).</summary>
+    public string Beats => $"vcsp.{_hex}.beat";
 
     /// <summary>The subject a node is told to kick one of its members on.</summary>
     /// <param name="node">The node.</param>
@@ -36,8 +39,4 @@ internal sealed class ClusterSubjects(string group)
     /// <returns>The key.</returns>
     public static string MemberKey(ulong session) => "m." + session.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The key of a node's heartbeat.</summary>
-    /// <param name="node">The node.</param>
-    /// <returns>The key.</returns>
-    public static string NodeKey(string node) => "n." + node;
 }

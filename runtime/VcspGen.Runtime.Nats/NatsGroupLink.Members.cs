@@ -15,9 +15,10 @@ namespace VcspGen.Runtime.Nats;
 /// <summary>
 /// The group's names, members and nodes across the cluster (PROTOCOL.md §14.3, §14.4), in its bucket: a name's claim
 /// is a key created only if absent (two nodes racing: one wins), a member's record is put when it is confirmed and
-/// deleted when it leaves, and each node puts its heartbeat every second. A node not heard for
+/// deleted when it leaves, and each node publishes a heartbeat every second. A node not heard for
 /// <see cref="NodeTimeout"/> while this one was connected is down: its members leave the group here, and its records
-/// and claims are deleted, so its members can join another node under their names.
+/// and claims are deleted, so its members can join another node under their names. Heartbeats go over core NATS
+/// (a subscription is renewed by the client after every reconnect); the bucket's watch is renewed after a reconnect.
 /// </summary>
 internal sealed partial class NatsGroupLink
 {
@@ -38,6 +39,12 @@ internal sealed partial class NatsGroupLink
 
     /// <summary>Every claim in the bucket: the name's key, its node and revision.</summary>
     private readonly ConcurrentDictionary<string, (string Node, ulong Revision)> _claims = new(StringComparer.Ordinal);
+
+    /// <summary>The watch of the bucket now: cancelled to watch again after a reconnect.</summary>
+    private CancellationTokenSource _rewatch = new();
+
+    /// <summary>The nodes counted down (until heard again).</summary>
+    private readonly ConcurrentDictionary<string, byte> _down = new(StringComparer.Ordinal);
 
     /// <summary>The other nodes heard, and when (a Stopwatch timestamp).</summary>
     private readonly ConcurrentDictionary<string, long> _heard = new(StringComparer.Ordinal);
@@ -160,18 +167,25 @@ internal sealed partial class NatsGroupLink
         }
     }
 
-    private bool IsUp(string node) => node == Node || _heard.ContainsKey(node);
+    /// <summary>Whether a node may hold a claim: any node not counted down (one not heard yet may be starting).</summary>
+    private bool IsUp(string node) => node == Node || !_down.ContainsKey(node);
 
     private async Task WatchAsync(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
+            using var again = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            Volatile.Write(ref _rewatch, again);
             try
             {
-                await foreach (var entry in Store.WatchAsync<byte[]>(">", cancellationToken: stop).ConfigureAwait(false))
+                await foreach (var entry in Store.WatchAsync<byte[]>(">", cancellationToken: again.Token).ConfigureAwait(false))
                 {
                     OnEntry(entry);
                 }
+            }
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+            {
+                // Watched again after a reconnect (below).
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {
@@ -185,28 +199,43 @@ internal sealed partial class NatsGroupLink
         }
     }
 
+    /// <summary>
+    /// After the connection came back: the bucket is watched again from its current values (a watch may not outlive a
+    /// restart of the NATS server), and the other nodes' members whose records went meanwhile leave the group here.
+    /// </summary>
+    private async Task ResyncAsync(CancellationToken stop)
+    {
+        var before = _remote.Keys.ToList();
+        await Volatile.Read(ref _rewatch).CancelAsync().ConfigureAwait(false);
+        try
+        {
+            using var patience = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            patience.CancelAfter(TimeSpan.FromSeconds(5));
+            var keys = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
+            await foreach (var key in Store.GetKeysAsync(["m.>"], cancellationToken: patience.Token).ConfigureAwait(false))
+            {
+                keys.Add(key);
+            }
+
+            foreach (var session in before)
+            {
+                if (!keys.Contains(ClusterSubjects.MemberKey(session)) && _remote.TryRemove(session, out _))
+                {
+                    _group.OnRemoteLeft(session);
+                }
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        {
+            LogWatchFailed(_logger, _group.Name, e.Message);
+        }
+    }
+
     private void OnEntry(NatsKVEntry<byte[]> entry)
     {
         var deleted = entry.Operation is NatsKVOperation.Del or NatsKVOperation.Purge;
         var key = entry.Key;
-        if (key.StartsWith("n.", StringComparison.Ordinal))
-        {
-            var node = key[2..];
-            if (node == Node)
-            {
-                return;
-            }
-
-            if (deleted)
-            {
-                NodeDown(node, "left the cluster");
-            }
-            else if (_heard.TryAdd(node, Now) || _heard.TryUpdate(node, Now, _heard[node]))
-            {
-                SetNodes(_heard.Keys);
-            }
-        }
-        else if (key.StartsWith("m.", StringComparison.Ordinal) && ulong.TryParse(key.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var session))
+        if (key.StartsWith("m.", StringComparison.Ordinal) && ulong.TryParse(key.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var session))
         {
             OnMemberEntry(session, entry, deleted);
         }
@@ -301,6 +330,7 @@ internal sealed partial class NatsGroupLink
     private async Task HeartbeatAsync(CancellationToken stop)
     {
         long? connectedSince = null;
+        var wasDown = false;
         using var timer = new PeriodicTimer(Heartbeat);
         try
         {
@@ -309,19 +339,28 @@ internal sealed partial class NatsGroupLink
                 if (!_cluster.IsConnected)
                 {
                     connectedSince = null; // nobody is heard while this node is cut off: nobody is counted down for it
+                    wasDown = true;
                     continue;
                 }
 
-                connectedSince ??= Now;
-                try
+                if (connectedSince is null)
                 {
-                    await Store.PutAsync(ClusterSubjects.NodeKey(Node), BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), cancellationToken: stop).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogCommandFailed(_logger, _group.Name, "heartbeat", e.Message);
+                    // Whom it last heard, it hears again from now on.
+                    connectedSince = Now;
+                    foreach (var node in _heard.Keys)
+                    {
+                        _heard[node] = Now;
+                    }
                 }
 
+                if (wasDown)
+                {
+                    wasDown = false;
+                    LogReconnected(_logger, _group.Name);
+                    await ResyncAsync(stop).ConfigureAwait(false);
+                }
+
+                await BeatAsync(Node, stop).ConfigureAwait(false);
                 if (System.Diagnostics.Stopwatch.GetElapsedTime(connectedSince.Value) < NodeTimeout)
                 {
                     continue;
@@ -334,6 +373,65 @@ internal sealed partial class NatsGroupLink
                         NodeDown(node, $"not heard for {NodeTimeout.TotalSeconds} s");
                     }
                 }
+
+                // A node whose members or claims are in the bucket but that was never heard died before this one started.
+                foreach (var node in _claims.Values.Select(c => c.Node).Concat(_remote.Values.Select(r => r.Node)).Distinct(StringComparer.Ordinal).ToList())
+                {
+                    if (node != Node && !_heard.ContainsKey(node) && !_down.ContainsKey(node))
+                    {
+                        NodeDown(node, "not heard since this node started");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+    }
+
+    /// <summary>Publishes a heartbeat on core NATS (a node's name, or its name and "bye" when it leaves); a subscription outlives reconnects.</summary>
+    private async Task BeatAsync(string text, CancellationToken stop)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            timeout.CancelAfter(Heartbeat);
+            await _cluster.Connection.PublishAsync(_subjects.Beats, Encoding.UTF8.GetBytes(text), cancellationToken: timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        {
+            LogCommandFailed(_logger, _group.Name, "heartbeat", e.Message);
+        }
+    }
+
+    private async Task ReceiveBeatsAsync(CancellationToken stop)
+    {
+        try
+        {
+            await foreach (var message in _cluster.Connection.SubscribeAsync<byte[]>(_subjects.Beats, cancellationToken: stop).ConfigureAwait(false))
+            {
+                var text = Encoding.UTF8.GetString(message.Data ?? []);
+                var bye = text.EndsWith("\nbye", StringComparison.Ordinal);
+                var node = bye ? text[..^4] : text;
+                if (node == Node || !VcspCluster.IsValidNodeName(node))
+                {
+                    continue;
+                }
+
+                if (bye)
+                {
+                    NodeDown(node, "left the cluster");
+                }
+                else if (_heard.TryAdd(node, Now))
+                {
+                    _down.TryRemove(node, out _);
+                    SetNodes(_heard.Keys);
+                }
+                else
+                {
+                    _heard[node] = Now;
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -345,9 +443,10 @@ internal sealed partial class NatsGroupLink
     /// <summary>A node is down: its members leave the group here, and its records and claims are deleted from the bucket.</summary>
     private void NodeDown(string node, string why)
     {
-        if (!_heard.TryRemove(node, out _))
+        _heard.TryRemove(node, out _);
+        if (!_down.TryAdd(node, 0))
         {
-            return;
+            return; // counted down already
         }
 
         SetNodes(_heard.Keys);
@@ -399,6 +498,9 @@ internal sealed partial class NatsGroupLink
 
     [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "Group {Group}: node {Node} is down ({Why}): its {Members} member(s) leave the group")]
     private static partial void LogNodeDown(ILogger logger, string group, string node, string why, int members);
+
+    [LoggerMessage(EventId = 74, Level = LogLevel.Information, Message = "Group {Group}: connected to the cluster again; watching its bucket again")]
+    private static partial void LogReconnected(ILogger logger, string group);
 
     [LoggerMessage(EventId = 73, Level = LogLevel.Warning, Message = "Group {Group}: the record {Key} in the cluster's bucket is malformed and ignored")]
     private static partial void LogBadRecord(ILogger logger, string group, string key);

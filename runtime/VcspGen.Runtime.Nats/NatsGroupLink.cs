@@ -78,7 +78,6 @@ internal sealed partial class NatsGroupLink : ClusterLink
                 },
                 cancellationToken).ConfigureAwait(false);
             _store = await _cluster.KeyValue.CreateOrUpdateStoreAsync(new NatsKVConfig(_subjects.Bucket) { History = 1, Storage = NatsKVStorageType.File }, cancellationToken).ConfigureAwait(false);
-            await Store.PutAsync(ClusterSubjects.NodeKey(Node), BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -92,13 +91,14 @@ internal sealed partial class NatsGroupLink : ClusterLink
         _loops.Add(Task.Run(() => WatchAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => HeartbeatAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => ReceiveKicksAsync(stop), CancellationToken.None));
+        _loops.Add(Task.Run(() => ReceiveBeatsAsync(stop), CancellationToken.None));
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         patience.CancelAfter(TimeSpan.FromSeconds(10));
         await _consuming.Task.WaitAsync(patience.Token).ConfigureAwait(false);
         LogGroupStarted(_logger, _group.Name, Node, _subjects.Stream);
     }
 
-    /// <summary>No more is queued; what is queued goes out within a short while, and the heartbeat is taken back.</summary>
+    /// <summary>No more is queued; what is queued goes out within a short while, and the other nodes are told it leaves.</summary>
     public async Task StopAsync()
     {
         _outgoing.Writer.TryComplete();
@@ -110,15 +110,7 @@ internal sealed partial class NatsGroupLink : ClusterLink
 
         var drained = Task.WhenAll(_loops.Count >= 3 ? [_loops[1], _loops[2]] : _loops);
         await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await Store.DeleteAsync(ClusterSubjects.NodeKey(Node), cancellationToken: timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogStopProblem(_logger, _group.Name, e.Message); // the others see its heartbeat stop instead
-        }
+        await BeatAsync(Node + "\nbye", CancellationToken.None).ConfigureAwait(false); // the others count it down at once
     }
 
     public override void Claim(string name, long id)
@@ -183,9 +175,6 @@ internal sealed partial class NatsGroupLink : ClusterLink
 
     [LoggerMessage(EventId = 63, Level = LogLevel.Warning, Message = "Group {Group}: a {Kind} for the cluster is dropped ({Capacity} wait already)")]
     private static partial void LogCommandDropped(ILogger logger, string group, string kind, int capacity);
-
-    [LoggerMessage(EventId = 64, Level = LogLevel.Debug, Message = "Group {Group}: leaving the cluster: {Problem}")]
-    private static partial void LogStopProblem(ILogger logger, string group, string problem);
 
     private enum CommandKind
     {

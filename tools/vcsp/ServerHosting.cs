@@ -42,6 +42,7 @@ internal static class ServerHosting
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
         builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddFilter("NATS.Client", LogLevel.Warning); // the NATS client's own connection chatter; the node logs what matters
         builder.Logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;
