@@ -5,7 +5,7 @@ using System.Collections.Generic;
 namespace VcspGen.Runtime.Nats;
 
 /// <summary>
-/// One JetStream message of a node's group messages (PROTOCOL.md §14.2): a version byte, the time it was published
+/// One JetStream message of a node's group messages (PROTOCOL.md §15.2): a version byte, the time it was published
 /// (Unix milliseconds, for the lag), then each message: its sender's session, first sequence number, fragment count,
 /// name and framed fragments. Batching keeps one publish, one acknowledgement and one stream entry for many messages,
 /// and a node's messages in its order. Hand-written: it is the cluster's hot path, and four fields need no library.

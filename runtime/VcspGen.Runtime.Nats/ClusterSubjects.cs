@@ -4,7 +4,7 @@ using System.Text;
 namespace VcspGen.Runtime.Nats;
 
 /// <summary>
-/// Where a group lives in NATS (PROTOCOL.md §14.1): its name in hexadecimal (a group name is any UTF-8, a NATS name is
+/// Where a group lives in NATS (PROTOCOL.md §15.1): its name in hexadecimal (a group name is any UTF-8, a NATS name is
 /// not) names its message stream, the stream's subject, its key-value bucket and its kick and heartbeat subjects.
 /// </summary>
 /// <param name="group">The group's name.</param>

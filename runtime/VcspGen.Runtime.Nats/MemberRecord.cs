@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace VcspGen.Runtime.Nats;
 
-/// <summary>A member's record in its group's bucket (PROTOCOL.md §14.3): what the other nodes list it with.</summary>
+/// <summary>A member's record in its group's bucket (PROTOCOL.md §15.3): what the other nodes list it with.</summary>
 internal sealed class MemberRecord
 {
     /// <summary>Its name.</summary>

@@ -11,7 +11,7 @@ using NATS.Client.KeyValueStore;
 namespace VcspGen.Runtime.Nats;
 
 /// <summary>
-/// A cluster of VCSP servers on one NATS server with JetStream (PROTOCOL.md §14): this process is the node
+/// A cluster of VCSP servers on one NATS server with JetStream (PROTOCOL.md §15): this process is the node
 /// <see cref="VcspCluster.Node"/>, and each of its groups is that group's node. Per group, a JetStream stream carries
 /// the messages every node relays, and a key-value bucket holds the names claimed, the members and the nodes' heartbeats.
 /// Give it to a <see cref="VcspServerHost"/> before adding groups and start it, or register it with
@@ -55,7 +55,7 @@ public sealed partial class NatsCluster : VcspCluster
             Name = "vcsp-" + node,
             LoggerFactory = _loggers,
 
-            // Reconnect for ever: a node outlives a restart of its NATS server (PROTOCOL.md §14.5).
+            // Reconnect for ever: a node outlives a restart of its NATS server (PROTOCOL.md §15.5).
             MaxReconnectRetry = -1,
             ReconnectWaitMin = TimeSpan.FromMilliseconds(100),
             ReconnectWaitMax = TimeSpan.FromSeconds(1),

@@ -13,7 +13,7 @@ using NATS.Client.KeyValueStore;
 namespace VcspGen.Runtime.Nats;
 
 /// <summary>
-/// The group's names, members and nodes across the cluster (PROTOCOL.md §14.3, §14.4), in its bucket: a name's claim
+/// The group's names, members and nodes across the cluster (PROTOCOL.md §15.3, §15.4), in its bucket: a name's claim
 /// is a key created only if absent (two nodes racing: one wins), a member's record is put when it is confirmed and
 /// deleted when it leaves, and each node publishes a heartbeat every second. A node not heard for
 /// <see cref="NodeTimeout"/> while this one was connected is down: its members leave the group here, and its records
@@ -119,7 +119,7 @@ internal sealed partial class NatsGroupLink
         }
     }
 
-    /// <summary>The records this node announced (to put them again if another node deleted them, PROTOCOL.md §14.4).</summary>
+    /// <summary>The records this node announced (to put them again if another node deleted them, PROTOCOL.md §15.4).</summary>
     private readonly ConcurrentDictionary<ulong, MemberRecord> _records = [];
 
     /// <summary>Creates the name's key for this node; one held by this node (left over) or by a node that is down is taken over.</summary>

@@ -11,7 +11,7 @@ using NATS.Client.JetStream.Models;
 namespace VcspGen.Runtime.Nats;
 
 /// <summary>
-/// The group's messages across the nodes (PROTOCOL.md §14.2): this node's go out in batches on the group's stream,
+/// The group's messages across the nodes (PROTOCOL.md §15.2): this node's go out in batches on the group's stream,
 /// each with a message id JetStream de-duplicates a retry by; the other nodes' come in from an ordered consumer, in the
 /// stream's order, and wait (in the stream) while the group has no room for them.
 /// </summary>

@@ -15,7 +15,7 @@ using NATS.Client.KeyValueStore;
 namespace VcspGen.Runtime.Nats;
 
 /// <summary>
-/// One group's node on NATS (PROTOCOL.md §14): what the group tells the cluster goes into two bounded queues (its
+/// One group's node on NATS (PROTOCOL.md §15): what the group tells the cluster goes into two bounded queues (its
 /// messages; its claims, members and kicks), each emptied by one task in order, so the group's loop never waits on
 /// the network. Other tasks read the group's stream and bucket and tell the group (<see cref="IClusterGroup"/>).
 /// </summary>

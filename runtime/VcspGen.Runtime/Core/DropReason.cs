@@ -37,7 +37,7 @@ public enum DropReason
     RateLimited,
 
     /// <summary>
-    /// A message or member of another node not taken in (PROTOCOL.md §14.5): beyond the bound of what the group keeps for
+    /// A message or member of another node not taken in (PROTOCOL.md §15.5): beyond the bound of what the group keeps for
     /// other nodes, or the group is shutting down.
     /// </summary>
     ClusterRefused,

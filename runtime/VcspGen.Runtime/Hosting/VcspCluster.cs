@@ -5,7 +5,7 @@ using System.Threading.Tasks;
 namespace VcspGen.Runtime;
 
 /// <summary>
-/// A cluster that a server's groups join (PROTOCOL.md §14): several servers, the cluster's nodes, host the same group
+/// A cluster that a server's groups join (PROTOCOL.md §15): several servers, the cluster's nodes, host the same group
 /// name, each on its own address, and a member joins whichever node it reaches. Names are unique across the nodes,
 /// LIST, INFO and WHOIS answer for the whole group, and each node relays the other nodes' messages to its own members.
 /// The one implementation is <c>NatsCluster</c>, in the VcspGen.Runtime.Nats package; give it to a

@@ -44,7 +44,7 @@ public sealed partial class VcspServerHost : IDisposable
     /// <param name="eventLoops">How many event loop threads serve the groups; 0 for one per core.</param>
     /// <param name="metrics">The instruments the groups record on and whose gauges read them; null for <see cref="VcspMetrics.Default"/>.</param>
     /// <param name="cluster">
-    /// The cluster every group joins as a node (PROTOCOL.md §14), or null for groups of this host alone. Start it
+    /// The cluster every group joins as a node (PROTOCOL.md §15), or null for groups of this host alone. Start it
     /// (<see cref="VcspCluster.StartAsync"/>) once the groups are added; the host does not own it.
     /// </param>
     /// <exception cref="VcspBindException">The SIP port cannot be bound (the message says which).</exception>

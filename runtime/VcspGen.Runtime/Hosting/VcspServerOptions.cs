@@ -27,7 +27,7 @@ public sealed class VcspServerOptions
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromMilliseconds(300);
 
     /// <summary>
-    /// The cluster the groups join as a node (PROTOCOL.md §14), as a URL: <c>nats://HOST:PORT</c> for a NATS server with
+    /// The cluster the groups join as a node (PROTOCOL.md §15), as a URL: <c>nats://HOST:PORT</c> for a NATS server with
     /// JetStream (register the VcspGen.Runtime.Nats package's <c>AddVcspNatsCluster</c>); null (the default) for groups of
     /// this server alone.
     /// </summary>

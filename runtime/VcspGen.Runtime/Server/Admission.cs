@@ -96,7 +96,7 @@ internal sealed class Admission
             {
                 if (answered.Claiming)
                 {
-                    return; // answered once its name's claim across the cluster is decided (PROTOCOL.md §14.3)
+                    return; // answered once its name's claim across the cluster is decided (PROTOCOL.md §15.3)
                 }
 
                 _sender.SendResponse(answered, request.Sequence, ResponseTo.JoinRequest, _groupName); // the same size as when it was admitted
@@ -157,7 +157,7 @@ internal sealed class Admission
             JoinSize = size,
         };
 
-        // In a cluster the name is claimed across the nodes first, unless this node holds it already (PROTOCOL.md §14.3).
+        // In a cluster the name is claimed across the nodes first, unless this node holds it already (PROTOCOL.md §15.3).
         joined.Claiming = _claims is not null && !_claims.IsWon(joined.Name);
         joined.Inbound.LastHeard = joined.JoinedAt;
         joined.LastHeard = joined.JoinedAt;

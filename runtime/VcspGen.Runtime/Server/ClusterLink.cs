@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace VcspGen.Runtime;
 
 /// <summary>
-/// What a clustered group tells the other nodes (PROTOCOL.md §14), as <see cref="VcspCluster"/> implements it for one
+/// What a clustered group tells the other nodes (PROTOCOL.md §15), as <see cref="VcspCluster"/> implements it for one
 /// group. Called on the group's loop thread under its lock: every method returns at once, and the work (NATS
 /// requests) happens off the loop, in the order of the calls. Answers come back through <see cref="IClusterGroup"/>.
 /// </summary>

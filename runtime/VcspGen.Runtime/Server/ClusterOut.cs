@@ -3,7 +3,7 @@ using System;
 namespace VcspGen.Runtime;
 
 /// <summary>
-/// The relay's way to the other nodes (PROTOCOL.md §14.2): each message of a member here, as it is relayed here, is
+/// The relay's way to the other nodes (PROTOCOL.md §15.2): each message of a member here, as it is relayed here, is
 /// carried to the cluster too; one the cluster's queue cannot take is reported to its sender as not delivered to the
 /// other nodes. Messages of other nodes' members (their proxies) are not carried again.
 /// </summary>

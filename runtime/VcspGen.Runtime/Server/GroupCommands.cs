@@ -13,7 +13,7 @@ namespace VcspGen.Runtime;
 /// <param name="roster">The members.</param>
 /// <param name="sender">The group's sender.</param>
 /// <param name="server">The group, which removes a kicked member.</param>
-/// <param name="remote">The members of other nodes (PROTOCOL.md §14.3): listed after this node's own.</param>
+/// <param name="remote">The members of other nodes (PROTOCOL.md §15.3): listed after this node's own.</param>
 /// <param name="cluster">The cluster, or null.</param>
 internal sealed class GroupCommands(GroupOptions options, Roster roster, PacketSender sender, GroupServer server, RemoteMembers remote, ClusterLink? cluster)
 {
@@ -88,7 +88,7 @@ internal sealed class GroupCommands(GroupOptions options, Roster roster, PacketS
 
                 if (roster.Find(argument) is not { } target)
                 {
-                    // A member of another node is kicked by its node (PROTOCOL.md §14.3).
+                    // A member of another node is kicked by its node (PROTOCOL.md §15.3).
                     if (cluster is not null && remote.Find(argument) is { } away)
                     {
                         cluster.Kick(away, Encoding.UTF8.GetString(requester.Name));

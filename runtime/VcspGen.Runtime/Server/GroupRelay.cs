@@ -20,7 +20,7 @@ namespace VcspGen.Runtime;
 /// <param name="sender">The group's sender.</param>
 /// <param name="log">The relay log.</param>
 /// <param name="windows">The senders' windows, offered again when the log or a queue drains.</param>
-/// <param name="remote">The proxies of other nodes' senders, whose messages wait here like members' (PROTOCOL.md §14.2).</param>
+/// <param name="remote">The proxies of other nodes' senders, whose messages wait here like members' (PROTOCOL.md §15.2).</param>
 /// <param name="cluster">In a cluster, where each message of a member here is carried too; otherwise null.</param>
 internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, RelayLog log, WindowGrants windows, RemoteMembers remote, ClusterOut? cluster)
 {

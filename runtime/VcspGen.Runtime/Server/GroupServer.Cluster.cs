@@ -6,7 +6,7 @@ using VcspGen.Spec;
 namespace VcspGen.Runtime;
 
 /// <summary>
-/// The group's side of a cluster (PROTOCOL.md §14): the answers to its name claims, the members of other nodes it
+/// The group's side of a cluster (PROTOCOL.md §15): the answers to its name claims, the members of other nodes it
 /// lists, and their messages, which it relays to its own members through their proxies. Called under the group's lock
 /// (<see cref="ClusterGroupPort"/>).
 /// </summary>
@@ -64,7 +64,7 @@ public sealed partial class GroupServer
                 continue;
             }
 
-            // Another node's member has the name (PROTOCOL.md §14.3): refused as if it were a member here.
+            // Another node's member has the name (PROTOCOL.md §15.3): refused as if it were a member here.
             if (_roster.Rejoins.TryGetValue(join.Address, out var rejoin) && ReferenceEquals(rejoin, join))
             {
                 _roster.RemoveRejoin(join);

@@ -68,7 +68,7 @@ public sealed partial class GroupServer : IVcspStateMachine
     {
     }
 
-    /// <summary>Creates the group as a node of a cluster (PROTOCOL.md §14), or alone when <paramref name="cluster"/> is null.</summary>
+    /// <summary>Creates the group as a node of a cluster (PROTOCOL.md §15), or alone when <paramref name="cluster"/> is null.</summary>
     internal GroupServer(GroupOptions options, IDatagramSink sink, TimeProvider time, ILogger? logger, ISipSink? sip, VcspMetrics? metrics, ClusterLink? cluster)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -260,7 +260,7 @@ public sealed partial class GroupServer : IVcspStateMachine
         _receiver.CloseReassembly(member);
         member.Inbound.Ahead.Clear();
         _roster.Remove(member);
-        _cluster?.Retract(member); // it leaves the group on every node (PROTOCOL.md §14.3)
+        _cluster?.Retract(member); // it leaves the group on every node (PROTOCOL.md §15.3)
         _relay.Release(); // it holds nothing back any more
     }
 

@@ -3,7 +3,7 @@ using System;
 namespace VcspGen.Runtime;
 
 /// <summary>
-/// A clustered group as its <see cref="ClusterLink"/> reaches it from the other nodes (PROTOCOL.md §14). Each method
+/// A clustered group as its <see cref="ClusterLink"/> reaches it from the other nodes (PROTOCOL.md §15). Each method
 /// takes the group's lock, so it may be called from any thread but never from the group's own loop.
 /// </summary>
 internal interface IClusterGroup
@@ -47,7 +47,7 @@ internal interface IClusterGroup
     void OnNotCarried(ulong session, uint firstSequence, uint endSequence);
 }
 
-/// <summary>A member of another node, as the group lists it (PROTOCOL.md §14.3).</summary>
+/// <summary>A member of another node, as the group lists it (PROTOCOL.md §15.3).</summary>
 /// <param name="Session">Its session, unique in the cluster.</param>
 /// <param name="Node">Its node.</param>
 /// <param name="Name">Its name, UTF-8.</param>

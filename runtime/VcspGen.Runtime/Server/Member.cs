@@ -71,13 +71,13 @@ internal sealed class Member(VcspAddress address, ushort challenge, byte[] name,
     /// <summary>When it was last told NotInCall.</summary>
     public long? LastNotInCall { get; set; }
 
-    /// <summary>Who it is across a cluster (PROTOCOL.md §14): drawn at random for each join, so every node tells its joins apart.</summary>
+    /// <summary>Who it is across a cluster (PROTOCOL.md §15): drawn at random for each join, so every node tells its joins apart.</summary>
     public ulong Session { get; init; } = (ulong)System.Random.Shared.NextInt64();
 
     /// <summary>The length of the JoinRequest that admitted it: a late Reject is no longer (PROTOCOL.md §13.3).</summary>
     public int JoinSize { get; init; } = Ack.MaxDatagramSize;
 
-    /// <summary>Whether its name is being claimed across the cluster: it is answered once the claim is decided (PROTOCOL.md §14.3).</summary>
+    /// <summary>Whether its name is being claimed across the cluster: it is answered once the claim is decided (PROTOCOL.md §15.3).</summary>
     public bool Claiming { get; set; }
 
     /// <summary>Whether it counts as a holder of its name in the group's <see cref="NameClaims"/>.</summary>
@@ -87,7 +87,7 @@ internal sealed class Member(VcspAddress address, ushort challenge, byte[] name,
     public RemoteSender? Remote { get; init; }
 }
 
-/// <summary>What a node keeps for a member of another node whose messages it relays (PROTOCOL.md §14.2).</summary>
+/// <summary>What a node keeps for a member of another node whose messages it relays (PROTOCOL.md §15.2).</summary>
 /// <param name="node">The member's node.</param>
 internal sealed class RemoteSender(string node)
 {

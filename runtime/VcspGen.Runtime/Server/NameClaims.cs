@@ -4,7 +4,7 @@ using System.Text;
 namespace VcspGen.Runtime;
 
 /// <summary>
-/// A clustered group's names (PROTOCOL.md §14.3): a name is claimed for this node across the cluster when the first
+/// A clustered group's names (PROTOCOL.md §15.3): a name is claimed for this node across the cluster when the first
 /// join here takes it, and given up when the last join or member here that has it goes. Each join and member counts
 /// once (<see cref="Member.HoldsClaim"/>), so a rejoin that keeps its name keeps the claim.
 /// </summary>

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace VcspGen.Runtime;
 
 /// <summary>
-/// A clustered group's members on other nodes (PROTOCOL.md §14): the ones listed (LIST, INFO, WHOIS, the name checks),
+/// A clustered group's members on other nodes (PROTOCOL.md §15): the ones listed (LIST, INFO, WHOIS, the name checks),
 /// and a proxy <see cref="Member"/> per sender whose messages this node relays, which carries the sender's queue and
 /// how far its messages came, so the relay treats it like a member here that receives nothing. Both are bounded:
 /// beyond <paramref name="capacity"/> a listing or a new sender is refused (and counted by the caller).
