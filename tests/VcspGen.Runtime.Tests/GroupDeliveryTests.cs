@@ -218,6 +218,33 @@ public sealed class GroupDeliveryTests
     }
 
     [Fact]
+    public void AMemberAloneNeverFillsTheLogWithDatagramsNobodyReceived()
+    {
+        // Its datagrams go to nobody, so no acknowledgement releases them: the relay releases them itself when it needs
+        // room (a node of a cluster with one member of its own is in this state, PROTOCOL.md §15.2).
+        var server = NewServer(logSize: 8);
+        var alice = Join(server, At(40001), "alice");
+        for (var i = 0; i < 40; i++)
+        {
+            server.Receive(Encode(new Syn { Challenge = alice, Sequence = 1001 + (uint)i, Data = "x"u8 }), At(40001));
+        }
+
+        server.Receive(Encode(new Ack { Challenge = alice, Sequence = 1041, Flags = AckFlags.ReplyRequested }), At(40001));
+        var acks = _sink.Take().Where(r => r.Datagram[1] == Ack.Flag).ToList();
+        Assert.Equal(VcspDecodeStatus.Ok, Ack.TryDecode(acks[^1].Datagram, out var last));
+        Assert.Equal(1041u, last.Sequence); // all 40 accepted
+        Assert.True(last.Window > 0, "the window closed: the log filled with datagrams nobody holds");
+        Assert.True(server.RelayLogCount <= 8);
+
+        // A second member joins and hears what alice sends next.
+        var bob = Join(server, At(40002), "bob");
+        server.Receive(Encode(new Syn { Challenge = alice, Sequence = 1041, Data = "hi"u8 }), At(40001));
+        Assert.Equal(VcspDecodeStatus.Ok, Msg.TryDecode(_sink.Take().Single(r => r.Datagram[1] == Msg.Flag && r.Destination == At(40002)).Datagram, out var heard));
+        Assert.Equal("hi", Encoding.UTF8.GetString(heard.Data));
+        Assert.NotEqual(0, bob);
+    }
+
+    [Fact]
     public void AMemberThatHoldsAFullLogBackIsSkippedAndBothSidesAreTold()
     {
         var server = NewServer(logSize: 8);

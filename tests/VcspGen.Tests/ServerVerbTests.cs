@@ -42,6 +42,11 @@ public sealed class ServerVerbTests
     [InlineData("server", "--advertise", "=198.51.100.7:4000")] // an empty group name
     [InlineData("server", "--advertise", "blue=198.51.100.7:4000")] // no such group
     [InlineData("server", "--group", "red:5000", "--advertise", "198.51.100.7:4000")] // no group on --port
+    [InlineData("server", "--cluster", "nats://127.0.0.1:4222")] // no --node
+    [InlineData("server", "--node", "a")] // no --cluster
+    [InlineData("server", "--cluster", "nats://127.0.0.1:4222", "--node", "a b")]
+    [InlineData("server", "--cluster", "127.0.0.1:4222", "--node", "a")] // no scheme
+    [InlineData("server", "--cluster", "http://127.0.0.1:4222", "--node", "a")]
     public void WrongArgumentsPrintUsageAndExitWithTwo(params string[] args)
     {
         using var output = new StringWriter();
@@ -50,6 +55,20 @@ public sealed class ServerVerbTests
         Assert.Contains("Usage:\n  vcsp server [options]", error.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.StartsWith("vcsp server: ", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(string.Empty, output.ToString());
+    }
+
+    [Fact]
+    public void AClusterWhoseNatsServerCannotBeReachedFailsTheStartWithExitOneAndSaysWhere()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop(); // nothing listens there now
+        var url = "nats://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.Equal(1, Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--port", "0", "--sip-port", "0", "--cluster", url, "--node", "a"], output, error, TestContext.Current.CancellationToken));
+        Assert.Contains($"vcsp server: The cluster's NATS server {url} cannot be reached", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

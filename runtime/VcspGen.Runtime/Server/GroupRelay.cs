@@ -95,7 +95,7 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
         while (from.Pending.Count > 0)
         {
             var fragments = from.Pending.OldestFragments;
-            if (!log.HasRoom(fragments) && !(force && MakeRoom(fragments, now)))
+            if (!log.HasRoom(fragments) && !ReleaseUnheld(fragments) && !(force && MakeRoom(fragments, now)))
             {
                 if (!_blocked)
                 {
@@ -303,6 +303,7 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
         }
 
         var position = log.Add(datagram, from, sequence);
+        var sent = 0;
         foreach (var member in roster.InOrder)
         {
             if (!ReferenceEquals(member, from))
@@ -310,7 +311,14 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
                 var stream = member.Outbound;
                 Send(member, position, stream.Assign(position));
                 stream.LastSentAt = now;
+                sent++;
             }
+        }
+
+        // Nobody received it (the sender is alone here): no acknowledgement will release it, so it goes now.
+        if (sent == 0)
+        {
+            ReleaseHeld();
         }
     }
 
@@ -324,6 +332,29 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
     /// <summary>Releases every datagram no member holds back, and relays what waited for the room.</summary>
     public void Release()
     {
+        if (ReleaseHeld())
+        {
+            RelayWaiting();
+        }
+    }
+
+    /// <summary>
+    /// Releases every datagram no member holds back, without relaying what waits: the relay's check for room, so that
+    /// datagrams nobody received (a member alone, or on a node whose other members are elsewhere, PROTOCOL.md §15.2),
+    /// which no acknowledgement would ever release, never fill the log.
+    /// </summary>
+    /// <param name="datagrams">How many datagrams need room.</param>
+    /// <returns>Whether they fit now.</returns>
+    private bool ReleaseUnheld(int datagrams)
+    {
+        ReleaseHeld();
+        return log.HasRoom(datagrams);
+    }
+
+    /// <summary>Moves the log's oldest position to the oldest one a member holds back.</summary>
+    /// <returns>Whether anything was released.</returns>
+    private bool ReleaseHeld()
+    {
         var oldest = log.Next;
         foreach (var member in roster.InOrder)
         {
@@ -332,7 +363,7 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
 
         if (oldest <= log.Oldest)
         {
-            return;
+            return false;
         }
 
         log.ReleaseBefore(oldest);
@@ -341,7 +372,7 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
             member.Outbound.Trim(log.Oldest);
         }
 
-        RelayWaiting();
+        return true;
     }
 
     /// <summary>After room was made: relays every member's waiting messages, and offers windows again.</summary>
