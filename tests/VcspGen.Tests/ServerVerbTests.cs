@@ -67,7 +67,7 @@ public sealed class ServerVerbTests
         var url = "nats://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var output = new StringWriter();
         using var error = new StringWriter();
-        Assert.Equal(1, Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--port", "0", "--sip-port", "0", "--cluster", url, "--node", "a"], output, error, TestContext.Current.CancellationToken));
+        Assert.Equal(1, Vcsp.Cli.Program.Run(["server", "--bind", "127.0.0.1", "--group", "lobby:0", "--sip-port", "0", "--cluster", url, "--node", "a"], output, error, TestContext.Current.CancellationToken));
         Assert.Contains($"vcsp server: The cluster's NATS server {url} cannot be reached", error.ToString(), StringComparison.Ordinal);
     }
 
