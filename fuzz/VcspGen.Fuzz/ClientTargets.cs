@@ -41,7 +41,7 @@ internal static class TransportStreamTarget
         var server = VcspAddress.IPv4([127, 0, 0, 1], 50429);
         var session = new ClientSession(new ClientOptions { Server = server, Name = "fuzz" }, NullSink.Instance, Time, NullEvents.Instance);
         var options = new CallOptions { SipEndPoint = new IPEndPoint(IPAddress.Loopback, 5060) };
-        var call = new MemberCall(session, server, options, NullSink.Instance, NullSink.Instance, Time, NullEvents.Instance);
+        var call = new MemberCall(session, options, NullSink.Instance, NullSink.Instance, Time, NullEvents.Instance);
         return new TransportStreamSender(Host, call, Time, realTime: false);
     }
 }

@@ -115,7 +115,7 @@ public sealed class ServerSipDiscoveryTests
     [Fact]
     public void TheOriginRuleOverTcpAndFromADualModeSocket()
     {
-        var callee = new SipCallee(new NoSip(), TimeProvider.System, new SipTimers(), new IPEndPoint(IPAddress.Loopback, 7000), "alice", IPAddress.Loopback, configuredServer: null);
+        var callee = new SipCallee(new NoSip(), TimeProvider.System, new SipTimers(), new IPEndPoint(IPAddress.Loopback, 7000), "alice", () => IPAddress.Loopback, configuredServer: null);
         var member = new IPEndPoint(IPAddress.Loopback, 7000);
         var sipPort = new IPEndPoint(IPAddress.Loopback, 5070);
 

@@ -181,6 +181,33 @@ public sealed class ClusterProcessTests
     }
 
     [Fact]
+    public async Task AMemberOfANodeKilledWithSigkillRejoinsAnotherNodeByItselfAndChatsOn()
+    {
+        using var nats = await NatsServer.StartAsync();
+        using var cluster = await Cluster.StartAsync(nats, 2);
+        using var alice = VcspProcess.Start("client", "--server", cluster.Address(0), "--server", cluster.Address(1), "--name", "alice", "--keepalive", "1");
+        using var bob = VcspProcess.Start("client", "--server", cluster.Address(1), "--name", "bob");
+        await alice.WaitForAsync("joined lobby", Patience);
+        await bob.WaitForAsync("joined lobby", Patience);
+        await WaitForListAsync(bob, ["alice", "bob"], Patience);
+
+        await cluster.Node(0).SignalAsync("KILL");
+        var killed = Stopwatch.StartNew();
+        var deadline = DateTime.UtcNow + Patience;
+        while (alice.Lines.Count(l => l == "joined lobby") < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "alice did not join the other node:\n" + string.Join('\n', alice.Lines));
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        TestContext.Current.SendDiagnosticMessage($"node n0 killed: alice joined n1 by herself after {killed.Elapsed.TotalSeconds:F1} s");
+        Assert.Contains(alice.Lines, l => l.Contains("rejoining", StringComparison.Ordinal));
+        await SayAsync(alice, "on the other node");
+        await bob.WaitForAsync("<alice> on the other node", Patience);
+        await WaitForListAsync(bob, ["alice", "bob"], Patience);
+    }
+
+    [Fact]
     public async Task WhatIsSentWhileTheNatsServerIsDownArrivesOnceAfterItIsBackAndTheConversationGoesOn()
     {
         using var nats = await NatsServer.StartAsync();

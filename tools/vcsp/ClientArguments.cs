@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Net;
 using VcspGen.Runtime;
 using SipTransport = VcspGen.Spec.SipTransport;
@@ -13,7 +14,7 @@ internal static class ClientArguments
 {
     public static Command Create(VcspCommandLine line)
     {
-        var server = new Option<string>("--server") { HelpName = "HOST[:PORT]", Required = true, Description = "The group to join: an IP address or host name, and its port [default port: 50429]; IPv6 with a port is written [ADDRESS]:PORT." };
+        var server = new Option<string[]>("--server") { HelpName = "HOST[:PORT]", Required = true, Description = "The group to join: an IP address or host name, and its port [default port: 50429]; IPv6 with a port is written [ADDRESS]:PORT. Repeat it for the other nodes of a cluster (README: Running a cluster): a lost membership is joined again at the next one, and so are the other addresses of a host name." };
         var name = new Option<string>("--name") { HelpName = "NAME", Required = true, Description = "Your member name: 1 to 32 bytes of UTF-8, no spaces, control or format characters (PROTOCOL.md §4)." };
         var keepalive = new Option<double>("--keepalive") { HelpName = "SECONDS", Description = "How often to show the server this client is alive when it sends nothing else (0.1 to 3600; the server removes members silent for its member timeout, 60 s) [default: 15]." };
         var codecs = new Option<string>("--codecs") { HelpName = "LIST", Description = "Call: the codecs /vc-init offers, most preferred first: opus, pcmu, pcma, g722, h264, mp2t or their ids [default: all six]." };
@@ -53,12 +54,19 @@ internal static class ClientArguments
                 return line.Fail(command, $"member name '{memberName}' is not 1 to 32 bytes of UTF-8 without spaces, control or format characters");
             }
 
-            if (!ClientCommand.TrySplitHostPort(parsed.GetValue(server)!, out var host, out var port))
+            var servers = new System.Collections.Generic.List<(string Host, int Port)>();
+            foreach (var value in parsed.GetValue(server)!)
             {
-                return line.Fail(command, $"'{parsed.GetValue(server)}' is not HOST[:PORT] with a port from 1 to 65535");
+                if (!ClientCommand.TrySplitHostPort(value, out var oneHost, out var onePort))
+                {
+                    return line.Fail(command, $"'{value}' is not HOST[:PORT] with a port from 1 to 65535");
+                }
+
+                servers.Add((oneHost, onePort));
             }
 
-            var options = new ClientCommand.Options(host, port, memberName);
+            var (host, port) = servers[0];
+            var options = new ClientCommand.Options(host, port, memberName) { Alternates = servers.Skip(1).ToList() };
             if (VcspCommandLine.Given(parsed, keepalive) is { } seconds)
             {
                 if (seconds is < 0.1 or > 3600)

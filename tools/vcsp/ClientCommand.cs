@@ -32,6 +32,9 @@ internal static class ClientCommand
 
         public int SipPort { get; init; }
 
+        /// <summary>The other --server values: the other nodes of the group's cluster.</summary>
+        public IReadOnlyList<(string Host, int Port)> Alternates { get; init; } = [];
+
         public SipTransport SipTransport { get; init; }
 
         public string? ServerSip { get; init; }
@@ -50,17 +53,30 @@ internal static class ClientCommand
     public static async Task<int> RunAsync(Options options, Stream input, TextWriter output, TextWriter error, CancellationToken stop)
     {
         IPAddress address;
+        var alternates = new List<VcspAddress>();
+        var resolving = options.ServerHost;
         try
         {
-            address = IPAddress.TryParse(options.ServerHost, out var literal)
-                ? literal
+            var first = IPAddress.TryParse(options.ServerHost, out var literal)
+                ? [literal]
                 : (await Dns.GetHostAddressesAsync(options.ServerHost, stop).ConfigureAwait(false))
                     .OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1)
-                    .First();
+                    .ToArray();
+            address = first[0];
+
+            // The host name's other addresses, then the other --server values' (of the same family): the group's other
+            // nodes, joined in turn when the membership is lost (PROTOCOL.md §15.4).
+            alternates.AddRange(first.Skip(1).Where(a => a.AddressFamily == address.AddressFamily).Select(a => VcspAddress.FromEndPoint(new IPEndPoint(a, options.Port))));
+            foreach (var (host, port) in options.Alternates)
+            {
+                resolving = host;
+                var addresses = IPAddress.TryParse(host, out var other) ? [other] : await Dns.GetHostAddressesAsync(host, stop).ConfigureAwait(false);
+                alternates.AddRange(addresses.Where(a => a.AddressFamily == address.AddressFamily).Select(a => VcspAddress.FromEndPoint(new IPEndPoint(a, port))));
+            }
         }
-        catch (Exception e) when (e is SocketException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is SocketException or InvalidOperationException or ArgumentException or IndexOutOfRangeException)
         {
-            error.WriteLine($"vcsp client: cannot resolve '{options.ServerHost}': {e.Message}");
+            error.WriteLine($"vcsp client: cannot resolve '{resolving}': {e.Message}");
             return 1;
         }
         catch (OperationCanceledException)
@@ -94,7 +110,7 @@ internal static class ClientCommand
             client = new VcspClientHost(
                 new ClientHostOptions
                 {
-                    Client = new ClientOptions { Server = VcspAddress.FromEndPoint(server), Name = options.Name, KeepaliveInterval = options.Keepalive },
+                    Client = new ClientOptions { Server = VcspAddress.FromEndPoint(server), Alternates = [.. alternates.Distinct().Where(a => a != VcspAddress.FromEndPoint(server))], Name = options.Name, KeepaliveInterval = options.Keepalive },
                     Bind = local,
                     SipPort = options.SipPort,
                     Call = binding => new CallOptions

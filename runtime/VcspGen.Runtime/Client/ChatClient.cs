@@ -20,7 +20,8 @@ public sealed class ChatClient : IVcspStateMachine
 {
     private const int MaxKnownAddresses = 64;
 
-    private readonly VcspAddress _server;
+    private readonly VcspAddress[] _servers;
+    private int _serverIndex;
     private readonly IClientEvents _events;
     private readonly Dictionary<string, VcspAddress> _addresses = new(StringComparer.Ordinal);
     private readonly Relay _relay;
@@ -54,7 +55,7 @@ public sealed class ChatClient : IVcspStateMachine
     {
         ArgumentNullException.ThrowIfNull(options);
         _events = groupEvents ?? throw new ArgumentNullException(nameof(groupEvents));
-        _server = options.Server;
+        _servers = [options.Server, .. options.Alternates];
         _relay = new Relay(this);
         _rejoiner = new Rejoiner(time);
         Group = new ClientSession(options, sink, time, _relay);
@@ -66,7 +67,7 @@ public sealed class ChatClient : IVcspStateMachine
                 throw new ArgumentException("A client with calls needs a SIP sink and call events.", nameof(callOptions));
             }
 
-            Call = new MemberCall(Group, _server, callOptions, sink, sip, time, callEvents);
+            Call = new MemberCall(Group, callOptions, sink, sip, time, callEvents);
         }
     }
 
@@ -205,7 +206,7 @@ public sealed class ChatClient : IVcspStateMachine
     /// <inheritdoc/>
     public void Receive(ReadOnlySpan<byte> datagram, in VcspAddress source)
     {
-        if (source == _server)
+        if (source == Group.Server)
         {
             if (Call is not null && IsCallDatagram(datagram))
             {
@@ -228,6 +229,13 @@ public sealed class ChatClient : IVcspStateMachine
     {
         if (_rejoiner.TakeDue() && Group.State == ClientState.Closed)
         {
+            // With several addresses of the group (other nodes of its cluster), each try goes to the next (PROTOCOL.md §15.4).
+            if (_servers.Length > 1)
+            {
+                _serverIndex = (_serverIndex + 1) % _servers.Length;
+                Group.MoveTo(_servers[_serverIndex]);
+            }
+
             Group.Join();
         }
 
@@ -321,7 +329,10 @@ public sealed class ChatClient : IVcspStateMachine
             client._pendingMessage = null;
             var wasMember = client._member;
             client._member = false;
-            if (client.Rejoin && !client._quit && end.IsLost && (wasMember || client._rejoiner.Active))
+            // While rejoining, NameInUse may be this member's own old session still listed (its node died and is not
+            // counted down yet, PROTOCOL.md §15.4): tried again like a loss.
+            var lost = end.IsLost || (client._rejoiner.Active && end.Rejection == RejectReason.NameInUse);
+            if (client.Rejoin && !client._quit && lost && (wasMember || client._rejoiner.Active))
             {
                 // The membership was lost: join again later (PROTOCOL.md §7.7). The loss is reported once, each try always.
                 var first = !client._rejoiner.Active;

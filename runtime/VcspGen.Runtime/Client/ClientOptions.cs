@@ -8,6 +8,13 @@ public sealed class ClientOptions
     /// <summary>The group's address and port.</summary>
     public required VcspAddress Server { get; init; }
 
+    /// <summary>
+    /// Other addresses of the same group: the other nodes of its cluster, or more addresses of its server
+    /// (PROTOCOL.md §15.4). A <see cref="ChatClient"/> that lost its membership joins again at the next address in turn
+    /// (after the last, <see cref="Server"/> again). Empty (the default) for one address.
+    /// </summary>
+    public System.Collections.Generic.IReadOnlyList<VcspAddress> Alternates { get; init; } = [];
+
     /// <summary>The member name: 1 to 32 bytes of UTF-8 following <see cref="MemberNames"/>' rule (no controls, format characters or spaces).</summary>
     public required string Name { get; init; }
 

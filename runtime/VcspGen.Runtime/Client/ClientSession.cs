@@ -76,6 +76,25 @@ public sealed class ClientSession : IVcspStateMachine
     /// <summary>The challenge the server assigned (valid while <see cref="State"/> is Member or Leaving).</summary>
     public ushort Challenge => _link.Challenge;
 
+    /// <summary>The group's address this session joins: <see cref="ClientOptions.Server"/>, or the node it moved to (<see cref="MoveTo"/>).</summary>
+    public VcspAddress Server => _link.Server;
+
+    /// <summary>
+    /// Points the session at another node of the same group (PROTOCOL.md §15.4) for its next <see cref="Join"/>; only
+    /// between memberships (<see cref="ClientState.Idle"/> or <see cref="ClientState.Closed"/>).
+    /// </summary>
+    /// <param name="server">The node's group address and port.</param>
+    /// <exception cref="InvalidOperationException">The session is joining, a member or leaving.</exception>
+    public void MoveTo(VcspAddress server)
+    {
+        if (State is not (ClientState.Idle or ClientState.Closed))
+        {
+            throw new InvalidOperationException($"A session moves to another node only between memberships, not while {State}.");
+        }
+
+        _link.MoveTo(server);
+    }
+
     /// <summary>
     /// How many relayed messages were dropped incomplete: cut by datagrams that were lost (reported with
     /// <see cref="IClientEvents.OnRelayLost"/>), or whose fragments disagree (PROTOCOL.md §7.4).
@@ -123,9 +142,9 @@ public sealed class ClientSession : IVcspStateMachine
         _ping.Reset();
         State = ClientState.Joining;
         // Padded to 64 bytes, so that the server's answer is never larger than the request (PROTOCOL.md §8.1, §13.3).
-        var unpadded = VcspWire.TextHeaderSize + _options.Server.EncodedSize + 1 + _name.Length;
+        var unpadded = VcspWire.TextHeaderSize + _link.Server.EncodedSize + 1 + _name.Length;
         var padding = JoinPadding.AsSpan(0, Math.Max(0, JoinRequest.PaddedSize - unpadded));
-        _request.Start(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = s0, Server = _options.Server, Name = _name, Padding = padding });
+        _request.Start(new JoinRequest { Challenge = VcspChallenge.FirstContact, Sequence = s0, Server = _link.Server, Name = _name, Padding = padding });
     }
 
     /// <summary>
@@ -204,7 +223,7 @@ public sealed class ClientSession : IVcspStateMachine
     /// <param name="source">Its source.</param>
     public void Receive(ReadOnlySpan<byte> datagram, in VcspAddress source)
     {
-        if (source != _options.Server || datagram.Length < 2 || State is ClientState.Idle or ClientState.Closed)
+        if (source != _link.Server || datagram.Length < 2 || State is ClientState.Idle or ClientState.Closed)
         {
             return;
         }
@@ -312,7 +331,7 @@ public sealed class ClientSession : IVcspStateMachine
 
     private void OnResponse(in Response response)
     {
-        if (State == ClientState.Joining && !_acks.Confirming && response.InReplyTo == ResponseTo.JoinRequest && response.Server == _options.Server)
+        if (State == ClientState.Joining && !_acks.Confirming && response.InReplyTo == ResponseTo.JoinRequest && response.Server == _link.Server)
         {
             // Admitted, not yet a member: the confirmation (an Ack with the challenge) makes it one (PROTOCOL.md §8.1, step 6).
             _request.Stop();

@@ -21,7 +21,6 @@ public sealed class MemberCall
     private static readonly RetryPolicy RequestPolicy = RetryPolicy.Request(TimeSpan.FromMilliseconds(250), MaxTries);
 
     private readonly ClientSession _session;
-    private readonly VcspAddress _server;
     private readonly CallOptions _options;
     private readonly PacketSender _sender;
     private readonly TimeProvider _time;
@@ -41,8 +40,7 @@ public sealed class MemberCall
     /// <param name="sip">Where SIP messages go (the member's SIP endpoint).</param>
     /// <param name="time">The clock.</param>
     /// <param name="events">Where the call reports.</param>
-    /// <param name="server">The group's address.</param>
-    public MemberCall(ClientSession session, VcspAddress server, CallOptions options, IDatagramSink sink, ISipSink sip, TimeProvider time, ICallEvents events)
+    public MemberCall(ClientSession session, CallOptions options, IDatagramSink sink, ISipSink sip, TimeProvider time, ICallEvents events)
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -50,8 +48,7 @@ public sealed class MemberCall
         ArgumentNullException.ThrowIfNull(sip);
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _events = events ?? throw new ArgumentNullException(nameof(events));
-        _server = server;
-        _callee = new SipCallee(sip, time, options.Timers, options.SipEndPoint, SipHeaders.EscapeUser(session.Name), server.ToIPEndPoint().Address, options.ServerSipEndPoint);
+        _callee = new SipCallee(sip, time, options.Timers, options.SipEndPoint, SipHeaders.EscapeUser(session.Name), () => session.Server.ToIPEndPoint().Address, options.ServerSipEndPoint);
     }
 
     /// <summary>Where the call is.</summary>
@@ -148,7 +145,7 @@ public sealed class MemberCall
             data = data[..MaxMediaData];
         }
 
-        if (!_sender.Send(new Media { Challenge = challenge, Timestamp = timestamp, Source = 0, Codec = Codec, Data = data }, _server))
+        if (!_sender.Send(new Media { Challenge = challenge, Timestamp = timestamp, Source = 0, Codec = Codec, Data = data }, _session.Server))
         {
             return false;
         }
@@ -287,10 +284,10 @@ public sealed class MemberCall
             SipTransport = _options.SipTransport,
             Codecs = _codecs,
         };
-        _sender.Send(join, _server);
+        _sender.Send(join, _session.Server);
     }
 
-    private void SendVoiceFin() => _sender.Send(new VoiceFin { Challenge = CallChallenge!.Value }, _server);
+    private void SendVoiceFin() => _sender.Send(new VoiceFin { Challenge = CallChallenge!.Value }, _session.Server);
 
     private void End(CallEndReason reason)
     {

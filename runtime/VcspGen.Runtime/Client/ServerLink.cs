@@ -10,7 +10,7 @@ namespace VcspGen.Runtime;
 internal sealed class ServerLink
 {
     private readonly PacketSender _sender;
-    private readonly VcspAddress _server;
+    private VcspAddress _server;
 
     /// <summary>Creates the link.</summary>
     /// <param name="options">The session's settings (the server, the retry timeout and tries).</param>
@@ -26,6 +26,10 @@ internal sealed class ServerLink
 
     /// <summary>The group's address and port.</summary>
     public ref readonly VcspAddress Server => ref _server;
+
+    /// <summary>Points the link at another node of the group (PROTOCOL.md §15.4), between sessions.</summary>
+    /// <param name="server">Its address and port.</param>
+    public void MoveTo(in VcspAddress server) => _server = server;
 
     /// <summary>The challenge the server assigned (valid while a member or leaving).</summary>
     public ushort Challenge { get; set; }

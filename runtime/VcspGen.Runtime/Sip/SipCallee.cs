@@ -38,12 +38,12 @@ internal enum SipCalleeEvent
 /// <param name="timers">The SIP timers.</param>
 /// <param name="local">This side's SIP endpoint (its Via, Contact and SDP address).</param>
 /// <param name="user">The user part of this side's Contact (escaped).</param>
-/// <param name="serverAddress">The server's IP address (the group's, as this side reaches it): every INVITE comes from there.</param>
+/// <param name="serverAddress">The server's IP address (the group's, as this side reaches it now): every INVITE comes from there.</param>
 /// <param name="configuredServer">
 /// The only endpoint an INVITE is taken from (over TCP, the address only), when configured; when null, the endpoint is
 /// learned from each INVITE (<see cref="TryOrigin"/>).
 /// </param>
-internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers timers, IPEndPoint local, string user, IPAddress serverAddress, IPEndPoint? configuredServer)
+internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers timers, IPEndPoint local, string user, Func<IPAddress> serverAddress, IPEndPoint? configuredServer)
 {
     private readonly SipRetransmission _answering = new(sink, time);
     private readonly SipRetransmission _bye = new(sink, time);
@@ -293,7 +293,7 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
             return Same(peer.EndPoint.Address, configured.Address) && (tcp || peer.EndPoint.Port == configured.Port) ? configured : null;
         }
 
-        if (!Same(peer.EndPoint.Address, serverAddress)
+        if (!Same(peer.EndPoint.Address, serverAddress())
             || !SipHeaders.TryParseVia(invite.Get("Via"), out var viaTransport, out var via)
             || viaTransport != peer.Transport
             || !SipHeaders.TryParseUriEndPoint(SipHeaders.Uri(invite.Get("Contact")), out var contact)
@@ -302,9 +302,10 @@ internal sealed class SipCallee(ISipSink sink, TimeProvider time, SipTimers time
             return null;
         }
 
-        var sameAddress = Same(via!.Address, serverAddress) && Same(contact!.Address, serverAddress) && Same(from!.Address, serverAddress);
+        var server = serverAddress();
+        var sameAddress = Same(via!.Address, server) && Same(contact!.Address, server) && Same(from!.Address, server);
         var samePort = via.Port == contact!.Port && via.Port == from!.Port && (tcp || via.Port == peer.EndPoint.Port);
-        return sameAddress && samePort ? new IPEndPoint(serverAddress, via.Port) : null;
+        return sameAddress && samePort ? new IPEndPoint(server, via.Port) : null;
     }
 
     // One address however a dual-mode socket writes it (an IPv4 address as ::ffff:a.b.c.d).
