@@ -21,6 +21,9 @@ internal sealed class ClusterSubjects(string group)
     /// <summary>The key-value bucket of the group's names, members and nodes.</summary>
     public string Bucket => "vcsp_" + _hex;
 
+    /// <summary>The subject of the call's Media datagrams (core NATS).</summary>
+    public string Media => $"vcsp.{_hex}.media";
+
     /// <summary>The subject of the nodes' heartbeats (core NATS).</summary>
     public string Beats => $"vcsp.{_hex}.beat";
 

@@ -92,6 +92,8 @@ internal sealed partial class NatsGroupLink : ClusterLink
         _loops.Add(Task.Run(() => HeartbeatAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => ReceiveKicksAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => ReceiveBeatsAsync(stop), CancellationToken.None));
+        _loops.Add(Task.Run(() => SendMediaAsync(stop), CancellationToken.None));
+        _loops.Add(Task.Run(() => ReceiveMediaAsync(stop), CancellationToken.None));
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         patience.CancelAfter(TimeSpan.FromSeconds(10));
         await _consuming.Task.WaitAsync(patience.Token).ConfigureAwait(false);

@@ -208,6 +208,46 @@ public sealed class ClusterProcessTests
     }
 
     [Fact]
+    public async Task ACallsMediaFromAMemberOfOneNodeReachesTheCallMembersOfAnotherByteForByte()
+    {
+        var folder = System.IO.Directory.CreateTempSubdirectory("vcsp-cluster-call-").FullName;
+        try
+        {
+            var sent = System.IO.Path.Combine(folder, "sent.ts");
+            var recorded = System.IO.Path.Combine(folder, "bob.ts");
+            Assert.Equal(0, await RunAsync("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-t", "1", "-c:v", "mpeg2video", "-b:v", "200k", "-f", "mpegts", sent));
+            var bytes = await System.IO.File.ReadAllBytesAsync(sent, TestContext.Current.CancellationToken);
+
+            using var nats = await NatsServer.StartAsync();
+            using var cluster = await Cluster.StartAsync(nats, 2);
+            using var bob = VcspProcess.Start("client", "--server", cluster.Address(1), "--name", "bob", "--codecs", "mp2t", "--record-media", recorded);
+            await bob.WaitForAsync("joined lobby", Patience);
+            await SayAsync(bob, "/vc-init");
+            await bob.WaitForAsync("call: in the call, codec mp2t", Patience);
+
+            // alice is in the call of node n0; her media reaches bob, in the call of n1, through the cluster.
+            using var alice = VcspProcess.Start("client", "--server", cluster.Address(0), "--name", "alice", "--send-media", sent);
+            await alice.WaitForAsync("joined lobby", Patience);
+            await SayAsync(alice, "/vc-init mp2t");
+            await alice.WaitForAsync($"media: sent {bytes.Length / 188} packets", Patience);
+            var deadline = DateTime.UtcNow + Patience;
+            while (new System.IO.FileInfo(recorded).Length < bytes.Length)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"bob recorded {new System.IO.FileInfo(recorded).Length} of {bytes.Length} bytes");
+                await Task.Delay(20, TestContext.Current.CancellationToken);
+            }
+
+            await Task.Delay(300, TestContext.Current.CancellationToken);
+            Assert.Equal(bytes, await System.IO.File.ReadAllBytesAsync(recorded, TestContext.Current.CancellationToken));
+            Assert.Equal(0, await RunAsync("ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", recorded));
+        }
+        finally
+        {
+            System.IO.Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task WhatIsSentWhileTheNatsServerIsDownArrivesOnceAfterItIsBackAndTheConversationGoesOn()
     {
         using var nats = await NatsServer.StartAsync();
@@ -258,6 +298,22 @@ public sealed class ClusterProcessTests
 
             Assert.True(DateTime.UtcNow < deadline, $"'{command}' never answered '{text}':\n{string.Join('\n', client.Lines.TakeLast(30))}");
         }
+    }
+
+    private static async Task<int> RunAsync(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        await Task.WhenAll(output, error);
+        return process.ExitCode;
     }
 
     private static List<string> Received(VcspProcess client) => [.. client.Lines.Where(l => l.StartsWith('<'))];

@@ -50,6 +50,8 @@ public sealed class VcspMetrics : IDisposable
         ClusterMessagesIn = Meter.CreateCounter<long>("vcsp.cluster.messages.received", "{message}", "Group messages of other nodes a node relayed to its members.");
         ClusterUndelivered = Meter.CreateCounter<long>("vcsp.cluster.messages.undelivered", "{message}", "Group messages the other nodes did not get (each reported to its sender).");
         ClusterLag = Meter.CreateHistogram<double>("vcsp.cluster.lag", "ms", "From a node publishing a batch of messages to another node taking them in.");
+        ClusterMediaLag = Meter.CreateHistogram<double>("vcsp.cluster.media.lag", "ms", "From a node publishing a call's Media datagram to another node receiving it.");
+        ClusterMediaDropped = Meter.CreateCounter<long>("vcsp.cluster.media.dropped", "{datagram}", "Media datagrams a node could not send to the other nodes (queue full, or NATS away).");
 
         Meter.CreateObservableGauge("vcsp.server.members", () => ReadGroups(static g => g.MemberCount), "{member}", "Members of a group.");
         Meter.CreateObservableGauge("vcsp.server.reassemblies.pending", () => ReadGroups(static g => g.PendingReassemblies), "{message}", "Fragmented messages a group is reassembling.");
@@ -80,6 +82,10 @@ public sealed class VcspMetrics : IDisposable
     internal Counter<long> ClusterUndelivered { get; }
 
     internal Histogram<double> ClusterLag { get; }
+
+    internal Histogram<double> ClusterMediaLag { get; }
+
+    internal Counter<long> ClusterMediaDropped { get; }
 
     internal Counter<long> DatagramsOut { get; }
 

@@ -21,6 +21,9 @@ internal sealed class ClusterGroupPort(string name, UdpHost host) : IClusterGrou
     public bool OnRemoteMessage(string node, ulong session, byte[] name, uint firstSequence, int fragments, ReadOnlyMemory<byte> framed) =>
         host.Invoke(() => Server is not { } server || server.OnRemoteMessage(node, session, name, firstSequence, fragments, framed.Span));
 
+    public void OnRemoteMedia(string node, ushort memberId, byte codec, uint timestamp, ReadOnlyMemory<byte> data) =>
+        host.Invoke(() => Server?.OnRemoteMedia(node, memberId, codec, timestamp, data.Span));
+
     public void OnKick(ulong session, string by) => host.Invoke(() => Server?.OnKick(session, by));
 
     public void OnNotCarried(ulong session, uint firstSequence, uint endSequence) => host.Invoke(() => Server?.OnNotCarried(session, firstSequence, endSequence));

@@ -39,6 +39,16 @@ internal abstract class ClusterLink
     public abstract void Kick(RemoteMember member, string by);
 
     /// <summary>
+    /// Sends a Media datagram of a call member here to the other nodes at once, best effort like the relay itself
+    /// (PROTOCOL.md §15.6): copied, and dropped (counted) when the outgoing queue is full.
+    /// </summary>
+    /// <param name="memberId">The sender's call-member id here.</param>
+    /// <param name="codec">Its codec.</param>
+    /// <param name="timestamp">Its timestamp.</param>
+    /// <param name="data">Its data.</param>
+    public abstract void PublishMedia(ushort memberId, byte codec, uint timestamp, ReadOnlySpan<byte> data);
+
+    /// <summary>
     /// Carries a message accepted here to the other nodes, in this node's order. The bytes are copied. False when the
     /// outgoing queue is full (the cluster is down for longer than it can bridge): the message is then not delivered
     /// to the other nodes, and the caller reports so to its sender.

@@ -46,8 +46,10 @@ internal sealed partial class GroupCall
     /// <param name="sip">Where SIP messages go, or null for a group without a call.</param>
     /// <param name="logger">Where the call logs.</param>
     /// <param name="activity">Where call members coming and going are logged and counted.</param>
-    public GroupCall(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, PacketSender mediaSender, GroupDrops drops, ISipSink? sip, ILogger logger, GroupActivity activity)
+    /// <param name="cluster">In a cluster, where Media goes for the other nodes (PROTOCOL.md §15.6); otherwise null.</param>
+    public GroupCall(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, PacketSender mediaSender, GroupDrops drops, ISipSink? sip, ILogger logger, GroupActivity activity, ClusterLink? cluster = null)
     {
+        _cluster = cluster;
         _activity = activity;
         _options = options;
         _time = time;
@@ -211,6 +213,9 @@ internal sealed partial class GroupCall
 
         MediaRelayed += relayedTo;
         _activity.Metrics.MediaRelayed.Add(relayedTo, _activity.Tag);
+
+        // At once to the other nodes too, for their call members (PROTOCOL.md §15.6).
+        _cluster?.PublishMedia(leg.MemberId, media.Codec, media.Timestamp, media.Data);
     }
 
     /// <summary>Takes <paramref name="member"/> out of the call: a BYE when asked and the leg is active; a set-up in progress is abandoned.</summary>
@@ -335,6 +340,8 @@ internal sealed partial class GroupCall
             {
                 inUse |= leg.Owner is not null && leg.MemberId == _lastCallMemberId;
             }
+
+            inUse |= IsRemoteSource(_lastCallMemberId);
 
             if (!inUse)
             {

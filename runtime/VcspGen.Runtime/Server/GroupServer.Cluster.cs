@@ -136,6 +136,14 @@ public sealed partial class GroupServer
         return true;
     }
 
+    internal void OnRemoteMedia(string node, ushort memberId, byte codec, uint timestamp, ReadOnlySpan<byte> data)
+    {
+        if (!_closed)
+        {
+            _call.OnRemoteMedia(node, memberId, codec, timestamp, data);
+        }
+    }
+
     internal void OnKick(ulong session, string by)
     {
         foreach (var member in _roster.InOrder)

@@ -101,7 +101,7 @@ public sealed partial class GroupServer : IVcspStateMachine
 
         // Relayed Media is not counted on DatagramsOut (it has MediaRelayed).
         var mediaSender = new PacketSender(sink, VcspWire.MediaDatagramLimit);
-        _call = new GroupCall(options, time, _roster, _sender, mediaSender, _drops, sip, logger, _activity);
+        _call = new GroupCall(options, time, _roster, _sender, mediaSender, _drops, sip, logger, _activity, cluster);
         _departed = new LingerRecords(options.MaxMembers, FinLinger, time);
         _metrics.Add(this);
     }

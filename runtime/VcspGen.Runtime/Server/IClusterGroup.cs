@@ -35,6 +35,14 @@ internal interface IClusterGroup
     /// <returns>False when the group has no room for it now: the caller offers it again later, in the same order.</returns>
     bool OnRemoteMessage(string node, ulong session, byte[] name, uint firstSequence, int fragments, ReadOnlyMemory<byte> framed);
 
+    /// <summary>A Media datagram of a call member of another node, to relay at once to the call members here.</summary>
+    /// <param name="node">Its node.</param>
+    /// <param name="memberId">Its sender's call-member id there.</param>
+    /// <param name="codec">Its codec.</param>
+    /// <param name="timestamp">Its timestamp.</param>
+    /// <param name="data">Its data.</param>
+    void OnRemoteMedia(string node, ushort memberId, byte codec, uint timestamp, ReadOnlyMemory<byte> data);
+
     /// <summary>The administrator on another node kicked a member of this node.</summary>
     /// <param name="session">The member's session.</param>
     /// <param name="by">The administrator's name.</param>
