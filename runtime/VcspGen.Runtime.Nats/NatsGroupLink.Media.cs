@@ -45,7 +45,7 @@ internal sealed partial class NatsGroupLink
         {
             ArrayPool<byte>.Shared.Return(bytes);
             Interlocked.Increment(ref _mediaDropped);
-            _cluster.Metrics.ClusterMediaDropped.Add(1);
+            _cluster.Metrics.ClusterMediaDropped.Add(1, _tag);
         }
     }
 
@@ -66,7 +66,7 @@ internal sealed partial class NatsGroupLink
                     catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
                     {
                         Interlocked.Increment(ref _mediaDropped); // the NATS server is away: media is not kept for later
-                        _cluster.Metrics.ClusterMediaDropped.Add(1);
+                        _cluster.Metrics.ClusterMediaDropped.Add(1, _tag);
                         LogMediaFailed(_logger, _group.Name, e.Message);
                     }
                     finally
@@ -105,7 +105,7 @@ internal sealed partial class NatsGroupLink
                 var codec = bytes[at + 2];
                 var timestamp = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at + 3));
                 var sentAt = BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(at + 7));
-                _cluster.Metrics.ClusterMediaLag.Record(Math.Max(0, UnixMicroseconds() - sentAt) / 1000.0);
+                _cluster.Metrics.ClusterMediaLag.Record(Math.Max(0, UnixMicroseconds() - sentAt) / 1000.0, _tag);
                 _group.OnRemoteMedia(node, memberId, codec, timestamp, bytes.AsMemory(at + 15));
             }
         }

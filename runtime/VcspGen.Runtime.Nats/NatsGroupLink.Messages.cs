@@ -52,7 +52,7 @@ internal sealed partial class NatsGroupLink
 
                 if (await TryPublishBatchAsync(payload, $"{Node}.{incarnation}.{++number}", stop).ConfigureAwait(false))
                 {
-                    _cluster.Metrics.ClusterMessagesOut.Add(batch.Count);
+                    _cluster.Metrics.ClusterMessagesOut.Add(batch.Count, _tag);
                     continue;
                 }
 
@@ -148,7 +148,7 @@ internal sealed partial class NatsGroupLink
             return;
         }
 
-        _cluster.Metrics.ClusterLag.Record(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - publishedAt));
+        _cluster.Metrics.ClusterLag.Record(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - publishedAt), _tag);
         var at = ClusterBatch.HeaderSize;
         while (ClusterBatch.TryRead(batch, ref at, out var message))
         {

@@ -32,6 +32,7 @@ internal sealed partial class NatsGroupLink : ClusterLink
     private readonly ILogger _logger;
     private readonly ClusterSubjects _subjects;
     private readonly byte[] _nodeBytes;
+    private readonly KeyValuePair<string, object?> _tag;
     private readonly Channel<Outgoing> _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(OutgoingCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Channel<Command> _commands = Channel.CreateBounded<Command>(new BoundedChannelOptions(CommandCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly TaskCompletionSource _consuming = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -47,6 +48,7 @@ internal sealed partial class NatsGroupLink : ClusterLink
         _logger = logger;
         _subjects = new ClusterSubjects(group.Name);
         _nodeBytes = Encoding.UTF8.GetBytes(cluster.Node);
+        _tag = new KeyValuePair<string, object?>("group", group.Name);
         _nodes = [cluster.Node];
     }
 

@@ -25,7 +25,8 @@ public sealed class ClusterProcessTests
     public async Task EveryMemberOnEveryNodeReceivesEveryMessageOnceAndInEachSendersOrder()
     {
         using var nats = await NatsServer.StartAsync();
-        using var cluster = await Cluster.StartAsync(nats, 3);
+        var scrapePorts = new[] { Loopback.FreeTcpPort(), Loopback.FreeTcpPort(), Loopback.FreeTcpPort() };
+        using var cluster = await Cluster.StartAsync(nats, 3, i => ["--prometheus", "127.0.0.1:" + scrapePorts[i].ToString(CultureInfo.InvariantCulture)]);
         var names = new[] { "ann", "ben", "cat", "dan", "eve", "fay" };
         var clients = new List<VcspProcess>();
         try
@@ -85,6 +86,24 @@ public sealed class ClusterProcessTests
                 {
                     Assert.Single(lines, l => l == "<ann> " + fragmented);
                 }
+            }
+
+            // Each node shows its cluster traffic: every node carried its two members' messages out and relayed the
+            // other four's in, and measured the lag of what it took in.
+            using var http = new System.Net.Http.HttpClient { Timeout = Patience };
+            for (var node = 0; node < 3; node++)
+            {
+                var url = $"http://127.0.0.1:{scrapePorts[node]}/metrics";
+                var scrape = string.Empty;
+                var deadline = DateTime.UtcNow + Patience;
+                while (!(Metric(scrape, "vcsp_cluster_messages_received_total") >= (4 * Count) + (node == 0 ? 0 : 1) && Metric(scrape, "vcsp_cluster_messages_sent_total") >= (2 * Count) + (node == 0 ? 1 : 0)))
+                {
+                    Assert.True(DateTime.UtcNow < deadline, $"node n{node}'s scrape:\n{scrape}");
+                    await Task.Delay(200, TestContext.Current.CancellationToken);
+                    scrape = await http.GetStringAsync(url, TestContext.Current.CancellationToken);
+                }
+
+                Assert.True(Metric(scrape, "vcsp_cluster_lag_milliseconds_count") > 0, scrape);
             }
         }
         finally
@@ -219,7 +238,8 @@ public sealed class ClusterProcessTests
             var bytes = await System.IO.File.ReadAllBytesAsync(sent, TestContext.Current.CancellationToken);
 
             using var nats = await NatsServer.StartAsync();
-            using var cluster = await Cluster.StartAsync(nats, 2);
+            var scrapePort = Loopback.FreeTcpPort();
+            using var cluster = await Cluster.StartAsync(nats, 2, i => i == 1 ? ["--prometheus", "127.0.0.1:" + scrapePort.ToString(CultureInfo.InvariantCulture)] : []);
             using var bob = VcspProcess.Start("client", "--server", cluster.Address(1), "--name", "bob", "--codecs", "mp2t", "--record-media", recorded);
             await bob.WaitForAsync("joined lobby", Patience);
             await SayAsync(bob, "/vc-init");
@@ -240,6 +260,20 @@ public sealed class ClusterProcessTests
             await Task.Delay(300, TestContext.Current.CancellationToken);
             Assert.Equal(bytes, await System.IO.File.ReadAllBytesAsync(recorded, TestContext.Current.CancellationToken));
             Assert.Equal(0, await RunAsync("ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", recorded));
+
+            // n1 measured each datagram's hop from n0 (the added latency of a call across nodes).
+            using var http = new System.Net.Http.HttpClient { Timeout = Patience };
+            var scrape = string.Empty;
+            var deadline2 = DateTime.UtcNow + Patience;
+            while (!(Metric(scrape, "vcsp_cluster_media_lag_milliseconds_count") >= bytes.Length / 188))
+            {
+                Assert.True(DateTime.UtcNow < deadline2, "n1's scrape:\n" + scrape);
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+                scrape = await http.GetStringAsync($"http://127.0.0.1:{scrapePort}/metrics", TestContext.Current.CancellationToken);
+            }
+
+            var mean = Metric(scrape, "vcsp_cluster_media_lag_milliseconds_sum")!.Value / Metric(scrape, "vcsp_cluster_media_lag_milliseconds_count")!.Value;
+            TestContext.Current.SendDiagnosticMessage($"media across nodes: {Metric(scrape, "vcsp_cluster_media_lag_milliseconds_count")} datagrams, mean hop {mean:F3} ms");
         }
         finally
         {
@@ -316,6 +350,16 @@ public sealed class ClusterProcessTests
         return process.ExitCode;
     }
 
+    /// <summary>The sum of a metric's samples in a Prometheus scrape (every label set), or null when absent.</summary>
+    private static double? Metric(string scrape, string name)
+    {
+        var values = scrape.Split('\n')
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture))
+            .ToList();
+        return values.Count == 0 ? null : values.Sum();
+    }
+
     private static List<string> Received(VcspProcess client) => [.. client.Lines.Where(l => l.StartsWith('<'))];
 
     private static async Task SayAsync(VcspProcess client, string line)
@@ -358,7 +402,9 @@ public sealed class ClusterProcessTests
     {
         private readonly List<(VcspProcess Process, string Address)> _nodes = [];
 
-        public static async Task<Cluster> StartAsync(NatsServer nats, int count, params string[] extra)
+        public static Task<Cluster> StartAsync(NatsServer nats, int count, params string[] extra) => StartAsync(nats, count, _ => extra);
+
+        public static async Task<Cluster> StartAsync(NatsServer nats, int count, Func<int, string[]> extra)
         {
             var cluster = new Cluster();
             try
@@ -366,7 +412,7 @@ public sealed class ClusterProcessTests
                 for (var i = 0; i < count; i++)
                 {
                     var port = FreePort().ToString(CultureInfo.InvariantCulture);
-                    var node = VcspProcess.Start(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port, "--cluster", nats.Url, "--node", "n" + i.ToString(CultureInfo.InvariantCulture), .. extra]);
+                    var node = VcspProcess.Start(["server", "--bind", "127.0.0.1", "--sip-port", "0", "--port", port, "--cluster", nats.Url, "--node", "n" + i.ToString(CultureInfo.InvariantCulture), .. extra(i)]);
                     cluster._nodes.Add((node, "127.0.0.1:" + port));
                 }
 
