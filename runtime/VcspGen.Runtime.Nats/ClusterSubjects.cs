@@ -21,6 +21,11 @@ internal sealed class ClusterSubjects(string group)
     /// <summary>The key-value bucket of the group's names, members and nodes.</summary>
     public string Bucket => "vcsp_" + _hex;
 
+    /// <summary>The subject a node is told on that messages of one of its members did not reach a member elsewhere.</summary>
+    /// <param name="node">The node.</param>
+    /// <returns>The subject.</returns>
+    public string Undelivered(string node) => $"vcsp.{_hex}.undelivered.{node}";
+
     /// <summary>The subject of the call's Media datagrams (core NATS).</summary>
     public string Media => $"vcsp.{_hex}.media";
 

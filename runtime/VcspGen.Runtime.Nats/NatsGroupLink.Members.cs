@@ -91,6 +91,9 @@ internal sealed partial class NatsGroupLink
                         _records.TryRemove(command.Session, out _);
                         await DeleteAsync(ClusterSubjects.MemberKey(command.Session), revision, stop).ConfigureAwait(false);
                         break;
+                    case CommandKind.Undelivered:
+                        await _cluster.Connection.PublishAsync(_subjects.Undelivered(command.Node), command.Payload, cancellationToken: stop).ConfigureAwait(false);
+                        break;
                     case CommandKind.Kick:
                         var text = command.Session.ToString("x16", CultureInfo.InvariantCulture) + "\n" + command.Name;
                         await _cluster.Connection.PublishAsync(_subjects.Kick(command.Node), Encoding.UTF8.GetBytes(text), cancellationToken: stop).ConfigureAwait(false);
@@ -481,6 +484,29 @@ internal sealed partial class NatsGroupLink
                 if (newline > 0 && ulong.TryParse(text.AsSpan(0, newline), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var session))
                 {
                     _group.OnKick(session, text[(newline + 1)..]);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+    }
+
+    private async Task ReceiveUndeliveredAsync(CancellationToken stop)
+    {
+        try
+        {
+            await foreach (var message in _cluster.Connection.SubscribeAsync<byte[]>(_subjects.Undelivered(Node), cancellationToken: stop).ConfigureAwait(false))
+            {
+                var data = message.Data ?? [];
+                if (data.Length is > 16 and <= 16 + MemberNames.MaxBytes)
+                {
+                    _group.OnRemoteUndelivered(
+                        System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(data),
+                        System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(8)),
+                        System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(12)),
+                        data[16..]);
                 }
             }
         }

@@ -94,6 +94,7 @@ internal sealed partial class NatsGroupLink : ClusterLink
         _loops.Add(Task.Run(() => HeartbeatAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => ReceiveKicksAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => ReceiveBeatsAsync(stop), CancellationToken.None));
+        _loops.Add(Task.Run(() => ReceiveUndeliveredAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => SendMediaAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => ReceiveMediaAsync(stop), CancellationToken.None));
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -143,6 +144,16 @@ internal sealed partial class NatsGroupLink : ClusterLink
 
     public override void Retract(Member member) => Queue(new Command(CommandKind.Retract) { Session = member.Session });
 
+    public override void ReportUndelivered(string node, ulong session, uint firstSequence, uint endSequence, byte[] member)
+    {
+        var payload = new byte[8 + 4 + 4 + member.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(payload, session);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(8), firstSequence);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(12), endSequence);
+        member.CopyTo(payload, 16);
+        Queue(new Command(CommandKind.Undelivered) { Node = node, Payload = payload });
+    }
+
     public override void Kick(RemoteMember member, string by) => Queue(new Command(CommandKind.Kick) { Session = member.Session, Name = by, Node = member.Node });
 
     public override bool TryPublish(Member from, uint firstSequence, int fragments, ReadOnlySpan<byte> framed)
@@ -188,6 +199,7 @@ internal sealed partial class NatsGroupLink : ClusterLink
         Retract,
         Kick,
         Reclaim,
+        Undelivered,
     }
 
     /// <summary>One thing the group told the cluster, carried out in order.</summary>
@@ -202,5 +214,7 @@ internal sealed partial class NatsGroupLink : ClusterLink
         public string Node { get; init; } = string.Empty;
 
         public MemberRecord? Record { get; init; }
+
+        public byte[] Payload { get; init; } = [];
     }
 }

@@ -24,6 +24,9 @@ internal sealed class ClusterGroupPort(string name, UdpHost host) : IClusterGrou
     public void OnRemoteMedia(string node, ushort memberId, byte codec, uint timestamp, ReadOnlyMemory<byte> data) =>
         host.Invoke(() => Server?.OnRemoteMedia(node, memberId, codec, timestamp, data.Span));
 
+    public void OnRemoteUndelivered(ulong session, uint firstSequence, uint endSequence, byte[] member) =>
+        host.Invoke(() => Server?.OnRemoteUndelivered(session, firstSequence, endSequence, member));
+
     public void OnKick(ulong session, string by) => host.Invoke(() => Server?.OnKick(session, by));
 
     public void OnNotCarried(ulong session, uint firstSequence, uint endSequence) => host.Invoke(() => Server?.OnNotCarried(session, firstSequence, endSequence));

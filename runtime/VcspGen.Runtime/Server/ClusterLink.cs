@@ -39,6 +39,17 @@ internal abstract class ClusterLink
     public abstract void Kick(RemoteMember member, string by);
 
     /// <summary>
+    /// Tells a sender's node that messages of its member did not reach a member here (it was skipped, PROTOCOL.md §7.6):
+    /// that node sends its member Error Undelivered (<see cref="IClusterGroup.OnRemoteUndelivered"/>).
+    /// </summary>
+    /// <param name="node">The sender's node.</param>
+    /// <param name="session">The sender's session.</param>
+    /// <param name="firstSequence">The first of its sequence numbers concerned.</param>
+    /// <param name="endSequence">One past the last.</param>
+    /// <param name="member">The name of the member here that missed them.</param>
+    public abstract void ReportUndelivered(string node, ulong session, uint firstSequence, uint endSequence, byte[] member);
+
+    /// <summary>
     /// Sends a Media datagram of a call member here to the other nodes at once, best effort like the relay itself
     /// (PROTOCOL.md §15.6): copied, and dropped (counted) when the outgoing queue is full.
     /// </summary>

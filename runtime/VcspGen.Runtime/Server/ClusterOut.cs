@@ -29,6 +29,14 @@ internal sealed class ClusterOut(GroupServer server, ClusterLink link)
         }
     }
 
+    /// <summary>Tells the node of a sender of another node that some of its messages did not reach a member here.</summary>
+    /// <param name="proxy">The sender's proxy.</param>
+    /// <param name="firstSequence">The first of its sequence numbers concerned.</param>
+    /// <param name="endSequence">One past the last.</param>
+    /// <param name="member">The member's name.</param>
+    public void ReportUndelivered(Member proxy, uint firstSequence, uint endSequence, byte[] member) =>
+        link.ReportUndelivered(proxy.Remote!.Node, proxy.Session, firstSequence, endSequence, member);
+
     /// <summary>Carries a whole message (one fragment) to the other nodes.</summary>
     /// <param name="from">Its sender.</param>
     /// <param name="sequence">Its sequence number.</param>

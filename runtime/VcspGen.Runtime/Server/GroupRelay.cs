@@ -450,7 +450,11 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
             skippedAny = true;
             foreach (var (from, range) in undelivered)
             {
-                if (roster.TryGet(from.Address, out var current) && ReferenceEquals(current, from))
+                if (from.Remote is not null)
+                {
+                    cluster?.ReportUndelivered(from, range.First, range.End, member.Name); // to its node, which tells it (PROTOCOL.md §15.2)
+                }
+                else if (roster.TryGet(from.Address, out var current) && ReferenceEquals(current, from))
                 {
                     sender.SendError(from, ErrorCode.Undelivered, range.First, range.End, member.Name);
                 }

@@ -144,6 +144,18 @@ public sealed partial class GroupServer
         }
     }
 
+    internal void OnRemoteUndelivered(ulong session, uint firstSequence, uint endSequence, byte[] member)
+    {
+        foreach (var local in _roster.InOrder)
+        {
+            if (local.Session == session)
+            {
+                _sender.SendError(local, ErrorCode.Undelivered, firstSequence, endSequence, member);
+                return;
+            }
+        }
+    }
+
     internal void OnKick(ulong session, string by)
     {
         foreach (var member in _roster.InOrder)

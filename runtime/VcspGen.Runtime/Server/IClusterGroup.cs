@@ -43,6 +43,13 @@ internal interface IClusterGroup
     /// <param name="data">Its data.</param>
     void OnRemoteMedia(string node, ushort memberId, byte codec, uint timestamp, ReadOnlyMemory<byte> data);
 
+    /// <summary>Messages of a member here did not reach a member of another node (skipped there): the member is told.</summary>
+    /// <param name="session">The sender's session.</param>
+    /// <param name="firstSequence">The first of its sequence numbers concerned.</param>
+    /// <param name="endSequence">One past the last.</param>
+    /// <param name="member">The name of the member that missed them.</param>
+    void OnRemoteUndelivered(ulong session, uint firstSequence, uint endSequence, byte[] member);
+
     /// <summary>The administrator on another node kicked a member of this node.</summary>
     /// <param name="session">The member's session.</param>
     /// <param name="by">The administrator's name.</param>
