@@ -82,6 +82,59 @@ public sealed class RejoinTests
     }
 
     [Fact]
+    public void AClientWithTheGroupsOtherNodesRejoinsAtTheNextAndTakesAFewNameInUseAsItsOldSessionStillListed()
+    {
+        // PROTOCOL.md §15.4: each try goes to the next address in turn; NameInUse is a failed try, 3 times in a row.
+        var other = VcspAddress.IPv4([127, 0, 0, 1], 50432);
+        var sink = new RecordingSink();
+        var events = new RecordingEvents();
+        var client = new ChatClient(new ClientOptions { Server = Group, Alternates = [other], Name = "alice" }, sink, _time, events, new NoDirectMessages()) { Rejoin = true };
+        void Step(TimeSpan by)
+        {
+            _time.Advance(by);
+            client.Poll();
+        }
+
+        (uint Sequence, VcspAddress Named, VcspAddress To) NextJoin()
+        {
+            var sent = sink.Take().Last(r => r.Datagram[1] == JoinRequest.Flag);
+            Assert.Equal(VcspDecodeStatus.Ok, JoinRequest.TryDecode(sent.Datagram, out var join));
+            return (join.Sequence, join.Server, sent.Destination);
+        }
+
+        void Refuse(uint sequence, VcspAddress from) =>
+            client.Receive(Encode(new Reject { Challenge = VcspChallenge.None, Sequence = sequence, Reason = RejectReason.NameInUse, Text = default }), from);
+
+        client.Join();
+        var (first, _, to) = NextJoin();
+        Assert.Equal(Group, to);
+        client.Receive(Encode(new Response { Challenge = Challenge, Sequence = first, InReplyTo = ResponseTo.JoinRequest, Server = Group, GroupName = "lobby"u8 }), Group);
+        client.Receive(Encode(new Ack { Challenge = Challenge, Sequence = first + 1, RelayNext = 0, Window = 128 }), Group);
+        client.Receive(Encode(new Error { Challenge = Challenge, Sequence = first + 1, Code = ErrorCode.NotMember, Expected = 0, Text = default }), Group);
+        Assert.True(client.Rejoining);
+
+        // Tries 1, 2 and 3 go to the other node, this one, the other: each refused NameInUse, and the rejoining goes on.
+        var delays = new[] { 1, 2, 4 };
+        for (var i = 0; i < 3; i++)
+        {
+            Step(TimeSpan.FromSeconds(delays[i]));
+            var (join, named, at) = NextJoin();
+            Assert.Equal(i % 2 == 0 ? other : Group, at);
+            Assert.Equal(at, named);
+            Refuse(join, at);
+            Assert.True(client.Rejoining, $"try {i + 1}");
+        }
+
+        // The fourth NameInUse in a row is taken for what it says: the name is someone else's now.
+        Step(TimeSpan.FromSeconds(8));
+        var (fourth, _, fourthAt) = NextJoin();
+        Assert.Equal(Group, fourthAt);
+        Refuse(fourth, fourthAt);
+        Assert.False(client.Rejoining);
+        Assert.Equal("closed: rejected: NameInUse", events.Log[^1]);
+    }
+
+    [Fact]
     public void AClientThatNeverJoinedOrThatQuitDoesNotRejoin()
     {
         _client.Join();

@@ -20,8 +20,12 @@ public sealed class ChatClient : IVcspStateMachine
 {
     private const int MaxKnownAddresses = 64;
 
+    /// <summary>How many NameInUse refusals in a row a rejoin across several nodes takes as the old session still listed (PROTOCOL.md §15.4).</summary>
+    private const int MaxNameInUseTries = 3;
+
     private readonly VcspAddress[] _servers;
     private int _serverIndex;
+    private int _nameInUseTries;
     private readonly IClientEvents _events;
     private readonly Dictionary<string, VcspAddress> _addresses = new(StringComparer.Ordinal);
     private readonly Relay _relay;
@@ -305,6 +309,7 @@ public sealed class ChatClient : IVcspStateMachine
         public void OnJoined(ReadOnlySpan<byte> groupName)
         {
             client._member = true;
+            client._nameInUseTries = 0;
             client._rejoiner.Stop();
             client._events.OnJoined(groupName);
             if (client._quit)
@@ -329,9 +334,16 @@ public sealed class ChatClient : IVcspStateMachine
             client._pendingMessage = null;
             var wasMember = client._member;
             client._member = false;
-            // While rejoining, NameInUse may be this member's own old session still listed (its node died and is not
-            // counted down yet, PROTOCOL.md §15.4): tried again like a loss.
-            var lost = end.IsLost || (client._rejoiner.Active && end.Rejection == RejectReason.NameInUse);
+            // While rejoining a group of several nodes, NameInUse may be this member's own old session still listed (its
+            // node died and is not counted down yet, PROTOCOL.md §15.4): tried again like a loss, a few times in a row.
+            // With one address a Reject ends the rejoining (§7.7).
+            var stale = client._servers.Length > 1 && client._rejoiner.Active && end.Rejection == RejectReason.NameInUse && ++client._nameInUseTries <= MaxNameInUseTries;
+            if (end.IsLost)
+            {
+                client._nameInUseTries = 0;
+            }
+
+            var lost = end.IsLost || stale;
             if (client.Rejoin && !client._quit && lost && (wasMember || client._rejoiner.Active))
             {
                 // The membership was lost: join again later (PROTOCOL.md §7.7). The loss is reported once, each try always.
