@@ -86,9 +86,8 @@ public sealed class SipSippScenarioTests
     public async Task SippsUasScenarioWithTwentyPercentLossAnswersTheServersInviteAndItsBye()
     {
         using var folder = new TempFolder();
-        var sippPort = Programs.FreePort();
-        using var sipp = Programs.Start("sipp", [.. Common(folder, ["-sn", "uas", "-lost", "20"], sippPort, SipTransport.Udp)], folder.Path);
-        await UdpLab.WaitUntilAsync(() => sipp.Process.HasExited || Programs.IsBound(sippPort, System.Net.Sockets.SocketType.Dgram), "sipp to listen");
+        var (sipp, sippPort) = await ListeningSippAsync(folder, ["-sn", "uas", "-lost", "20"]);
+        using var running = sipp;
         await using var lab = new CallUdpLab([(byte)VcspCodec.Pcmu]);
         var member = await lab.MemberAsync("alice", [(byte)VcspCodec.Pcmu], announcedSipPort: sippPort);
         member.Do(c => c.Call!.Join());
@@ -98,6 +97,28 @@ public sealed class SipSippScenarioTests
         var (code, output) = await sipp.WaitAsync(SippLimit);
         Assert.True(code == 0, $"sipp exited {code}:\n{output}\n{folder.Read("errors.log")}\n{folder.Read("messages.log")}");
         Assert.Equal(0, lab.OnServer(s => s.CallMemberCount));
+    }
+
+    /// <summary>
+    /// Starts sipp as a UAS on a free UDP port and waits until it listens; a sipp that exits first (its port taken
+    /// between the check and its bind) is started again on another, at most 3 times, and its output shown if it fails.
+    /// </summary>
+    private static async Task<(Programs.Running Sipp, int Port)> ListeningSippAsync(TempFolder folder, string[] scenario)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = Programs.FreePort();
+            var sipp = Programs.Start("sipp", [.. Common(folder, scenario, port, SipTransport.Udp)], folder.Path);
+            await UdpLab.WaitUntilAsync(() => sipp.Process.HasExited || Programs.IsBound(port, System.Net.Sockets.SocketType.Dgram), "sipp to listen");
+            if (!sipp.Process.HasExited)
+            {
+                return (sipp, port);
+            }
+
+            var (code, output) = await sipp.WaitAsync(SippLimit);
+            sipp.Dispose();
+            Assert.True(attempt < 3, $"sipp exited {code} before it listened, 3 times:\n{output}\n{folder.Read("errors.log")}");
+        }
     }
 
     private static async Task<(int Code, string Output, string CallLog)> CallClientAsync(TempFolder folder, IEnumerable<string> scenario, SipTransport transport)

@@ -24,11 +24,7 @@ namespace VcspGen.Runtime;
 /// <param name="cluster">In a cluster, where each message of a member here is carried too; otherwise null.</param>
 internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster roster, PacketSender sender, RelayLog log, WindowGrants windows, RemoteMembers remote, ClusterOut? cluster)
 {
-    /// <summary>How many datagrams the tail of a member's stream is sent again at most, per Ack (PROTOCOL.md §7.6).</summary>
-    private const int TailBurst = 32;
-
-    /// <summary>How long after its newest Msg a member's Ack that lacks some shows a lost tail (PROTOCOL.md §7.6).</summary>
-    private static readonly TimeSpan TailAge = TimeSpan.FromSeconds(1);
+    private readonly RelayRecovery _recovery = new(options, time, sender, log);
 
     private bool _blocked;
     private long _blockedSince;
@@ -206,92 +202,16 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
         }
     }
 
-    /// <summary>
-    /// An Ack from <paramref name="member"/> shows that it lacks datagrams at the tail of its stream: if the newest went out
-    /// long enough ago to have arrived, they are sent again (PROTOCOL.md §7.6).
-    /// </summary>
+    /// <summary>An Ack shows that <paramref name="member"/> lacks datagrams at the tail of its stream (<see cref="RelayRecovery.OnTailCheck"/>).</summary>
     /// <param name="member">The member.</param>
     /// <param name="relayNext">Its Ack's RelayNext.</param>
     /// <param name="now">The time.</param>
-    public void OnTailCheck(Member member, uint relayNext, long now)
-    {
-        var stream = member.Outbound;
-        if (SerialNumber.IsOlder(relayNext, stream.Next) && !SerialNumber.IsOlder(relayNext, stream.Acknowledged)
-            && time.GetElapsedTime(stream.LastSentAt, now) >= TailAge)
-        {
-            Resend(member, relayNext, TailBurst);
-        }
-        else if (SerialNumber.IsOlder(relayNext, stream.Acknowledged) && SerialNumber.Distance(relayNext, stream.Acknowledged) <= (uint)log.Capacity)
-        {
-            // It was skipped past these: it hears so, and goes on from there.
-            sender.SendError(member, ErrorCode.Skipped, relayNext, stream.Acknowledged);
-        }
-    }
+    public void OnTailCheck(Member member, uint relayNext, long now) => _recovery.OnTailCheck(member, relayNext, now);
 
-    /// <summary>Answers a ResendRequest from the relay log: a range at most once per quiet period (PROTOCOL.md §7.5, §13.3).</summary>
+    /// <summary>Answers a ResendRequest from the relay log (<see cref="RelayRecovery.OnResendRequest"/>).</summary>
     /// <param name="member">The member that asked.</param>
     /// <param name="request">Its request.</param>
-    public void OnResendRequest(Member member, in ResendRequest request)
-    {
-        var now = time.GetTimestamp();
-        if (member.LastResendAnswer is { } last && time.GetElapsedTime(last.At, now) < options.RelayQuiet
-            && last.First == request.Sequence && last.Count == request.Count)
-        {
-            return;
-        }
-
-        member.LastResendAnswer = new ResendAnswer(now, request.Sequence, request.Count);
-        Resend(member, request.Sequence, request.Count);
-    }
-
-    /// <summary>Sends <paramref name="member"/> again the datagrams of its stream from <paramref name="first"/>; those no longer held are reported as skipped.</summary>
-    private void Resend(Member member, uint first, int count)
-    {
-        var stream = member.Outbound;
-        uint? skippedFrom = null;
-        for (var i = 0; i < count; i++)
-        {
-            var number = unchecked(first + (uint)i);
-            if (!SerialNumber.IsOlder(number, stream.Next))
-            {
-                break; // never sent
-            }
-
-            if (stream.TryPositionOf(number, out var position) && log.Holds(position))
-            {
-                if (skippedFrom is { } from)
-                {
-                    sender.SendError(member, ErrorCode.Skipped, from, number);
-                    skippedFrom = null;
-                }
-
-                Send(member, position, number);
-            }
-            else
-            {
-                skippedFrom ??= number;
-            }
-        }
-
-        if (skippedFrom is { } start)
-        {
-            sender.SendError(member, ErrorCode.Skipped, start, FirstHeld(stream, start));
-        }
-    }
-
-    /// <summary>The first relay number from <paramref name="number"/> on that the log still holds, or the stream's next.</summary>
-    private uint FirstHeld(OutboundStream stream, uint number)
-    {
-        for (var i = 0; i <= log.Capacity && SerialNumber.IsOlder(number, stream.Next); i++, number = unchecked(number + 1))
-        {
-            if (stream.TryPositionOf(number, out var position) && log.Holds(position))
-            {
-                return number;
-            }
-        }
-
-        return number;
-    }
+    public void OnResendRequest(Member member, in ResendRequest request) => _recovery.OnResendRequest(member, request);
 
     /// <summary>Relays one Syn datagram as one Msg to every other confirmed member, and keeps it in the log.</summary>
     private void RelayDatagram(Member from, uint sequence, byte fragmentOffset, ReadOnlySpan<byte> data, long now)
@@ -309,7 +229,7 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
             if (!ReferenceEquals(member, from))
             {
                 var stream = member.Outbound;
-                Send(member, position, stream.Assign(position));
+                log.Send(position, stream.Assign(position), sender, member.Address);
                 stream.LastSentAt = now;
                 sent++;
             }
@@ -320,13 +240,6 @@ internal sealed class GroupRelay(GroupOptions options, TimeProvider time, Roster
         {
             ReleaseHeld();
         }
-    }
-
-    private void Send(Member member, long position, uint number)
-    {
-        var datagram = log.Datagram(position);
-        BinaryPrimitives.WriteUInt32BigEndian(datagram[4..], number);
-        sender.Forward(datagram, member.Address);
     }
 
     /// <summary>Releases every datagram no member holds back, and relays what waited for the room.</summary>

@@ -82,6 +82,18 @@ internal sealed class RelayLog
         return _bytes.AsSpan(slot * VcspWire.TextDatagramLimit, _length[slot]);
     }
 
+    /// <summary>Sends the datagram at <paramref name="position"/> to one member, numbered in its relay stream.</summary>
+    /// <param name="position">A held position.</param>
+    /// <param name="relayNumber">Its relay number for that member.</param>
+    /// <param name="sender">The group's sender.</param>
+    /// <param name="to">The member's address.</param>
+    public void Send(long position, uint relayNumber, PacketSender sender, in VcspAddress to)
+    {
+        var datagram = Datagram(position);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(datagram[4..], relayNumber);
+        sender.Forward(datagram, to);
+    }
+
     /// <summary>The member whose message the datagram at <paramref name="position"/> is.</summary>
     /// <param name="position">A held position.</param>
     /// <returns>The sender (it may have left).</returns>
