@@ -26,8 +26,7 @@ public class ClusterMediaHop
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private readonly byte[] _payload = new byte[188];
-    private Process? _nats;
-    private string? _store;
+    private NatsProcess? _nats;
     private NatsCluster? _a;
     private NatsCluster? _b;
     private ClusterLink? _link;
@@ -62,46 +61,13 @@ public class ClusterMediaHop
     {
         _a?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _b?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        if (_nats is { HasExited: false })
-        {
-            _nats.Kill();
-            _nats.WaitForExit();
-        }
-
-        if (_store is not null)
-        {
-            Directory.Delete(_store, recursive: true);
-        }
+        _nats?.Dispose();
     }
 
     private async Task SetupAsync()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        _store = Path.Combine(Path.GetTempPath(), "vcsp-bench-nats-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_store);
-        var start = new ProcessStartInfo("nats-server") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-js", "-sd", _store })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var ready = new TaskCompletionSource();
-        _nats = Process.Start(start)!;
-        _nats.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("Server is ready", StringComparison.Ordinal) == true)
-            {
-                ready.TrySetResult();
-            }
-        };
-        _nats.BeginErrorReadLine();
-        _nats.BeginOutputReadLine();
-        await ready.Task.WaitAsync(Patience).ConfigureAwait(false);
-
-        var url = "nats://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
+        _nats = await NatsProcess.StartAsync(Patience).ConfigureAwait(false);
+        var url = _nats.Url;
         var options = new GroupOptions { Name = "bench", Address = VcspAddress.IPv4([127, 0, 0, 1], 1) };
         _a = new NatsCluster(url, "a");
         _b = new NatsCluster(url, "b");

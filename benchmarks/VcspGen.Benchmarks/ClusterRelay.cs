@@ -33,8 +33,7 @@ public class ClusterRelay
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private readonly CancellationTokenSource _stop = new();
-    private Process? _nats;
-    private string? _store;
+    private NatsProcess? _nats;
     private NatsCluster? _clusterA;
     private NatsCluster? _clusterB;
     private VcspServerHost? _a;
@@ -74,16 +73,7 @@ public class ClusterRelay
         _b?.Dispose();
         _clusterA?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _clusterB?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        if (_nats is { HasExited: false })
-        {
-            _nats.Kill();
-            _nats.WaitForExit();
-        }
-
-        if (_store is not null)
-        {
-            Directory.Delete(_store, recursive: true);
-        }
+        _nats?.Dispose();
     }
 
     private void SendAndWait(int count)
@@ -120,7 +110,8 @@ public class ClusterRelay
         }
         else
         {
-            var url = await StartNatsAsync().ConfigureAwait(false);
+            _nats = await NatsProcess.StartAsync(Patience).ConfigureAwait(false);
+            var url = _nats.Url;
             _clusterA = new NatsCluster(url, "a");
             _clusterB = new NatsCluster(url, "b");
             _a = new VcspServerHost(IPAddress.Loopback, sipPort: null, cluster: _clusterA);
@@ -162,35 +153,6 @@ public class ClusterRelay
         }
 
         return (host, session, events);
-    }
-
-    private async Task<string> StartNatsAsync()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        _store = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "vcsp-bench-nats-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_store);
-        var start = new ProcessStartInfo("nats-server") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-js", "-sd", _store })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var ready = new TaskCompletionSource();
-        _nats = Process.Start(start)!;
-        _nats.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("Server is ready", StringComparison.Ordinal) == true)
-            {
-                ready.TrySetResult();
-            }
-        };
-        _nats.BeginErrorReadLine();
-        _nats.BeginOutputReadLine();
-        await ready.Task.WaitAsync(Patience).ConfigureAwait(false);
-        return "nats://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>Counts what the receiver gets.</summary>
