@@ -108,7 +108,9 @@ public sealed partial class GroupServer
 
     internal bool OnRemoteMessage(string node, ulong session, byte[] name, uint firstSequence, int fragments, ReadOnlySpan<byte> framed)
     {
-        if (_closed || !_remote.TryGetProxy(session, node, name, _options.MaxPendingPerMember, out var proxy))
+        // What another node sends is checked like a datagram: a malformed message is refused and counted, never relayed.
+        if (_closed || !MemberNames.IsValid(name) || !IsFramed(framed, fragments, Fragmentation.ChunkSize(name.Length))
+            || !_remote.TryGetProxy(session, node, name, _options.MaxPendingPerMember, out var proxy))
         {
             ClusterMessagesRefused++;
             _drops.Drop(DropReason.ClusterRefused, default);
@@ -166,6 +168,27 @@ public sealed partial class GroupServer
                 return;
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="framed"/> is exactly <paramref name="fragments"/> fragments, each after its length byte, none longer than a Syn's chunk.</summary>
+    private static bool IsFramed(ReadOnlySpan<byte> framed, int fragments, int chunk)
+    {
+        if (fragments is < 1 or > 255)
+        {
+            return false;
+        }
+
+        for (var k = 0; k < fragments; k++)
+        {
+            if (framed.IsEmpty || framed[0] > chunk || framed[0] > framed.Length - 1)
+            {
+                return false;
+            }
+
+            framed = framed[(1 + framed[0])..];
+        }
+
+        return framed.IsEmpty;
     }
 
     internal void OnNotCarried(ulong session, uint firstSequence, uint endSequence)
