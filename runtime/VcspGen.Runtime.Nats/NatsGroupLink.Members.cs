@@ -209,13 +209,14 @@ internal sealed partial class NatsGroupLink
     private async Task ResyncAsync(CancellationToken stop)
     {
         var before = _remote.Keys.ToList();
+        var claimsBefore = _claims.Keys.ToList();
         await Volatile.Read(ref _rewatch).CancelAsync().ConfigureAwait(false);
         try
         {
             using var patience = CancellationTokenSource.CreateLinkedTokenSource(stop);
             patience.CancelAfter(TimeSpan.FromSeconds(5));
             var keys = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
-            await foreach (var key in Store.GetKeysAsync(["m.>"], cancellationToken: patience.Token).ConfigureAwait(false))
+            await foreach (var key in Store.GetKeysAsync(["m.>", "c.>"], cancellationToken: patience.Token).ConfigureAwait(false))
             {
                 keys.Add(key);
             }
@@ -225,6 +226,15 @@ internal sealed partial class NatsGroupLink
                 if (!keys.Contains(ClusterSubjects.MemberKey(session)) && _remote.TryRemove(session, out _))
                 {
                     _group.OnRemoteLeft(session);
+                }
+            }
+
+            // Claims deleted meanwhile are forgotten too (a node counted down by the others, say).
+            foreach (var claim in claimsBefore)
+            {
+                if (!keys.Contains(claim))
+                {
+                    _claims.TryRemove(claim, out _);
                 }
             }
         }

@@ -313,6 +313,7 @@ public sealed class ClusterProcessTests
         var during = bob.Lines.Where(l => l.StartsWith("<alice> during ", StringComparison.Ordinal)).ToList();
         Assert.Equal(Enumerable.Range(0, 5).Select(k => "<alice> during " + k.ToString(CultureInfo.InvariantCulture)), during);
         Assert.DoesNotContain(cluster.Node(0).Lines.Concat(cluster.Node(1).Lines), l => l.Contains("is down", StringComparison.Ordinal));
+        Assert.Contains(cluster.Node(1).Lines, l => l.Contains("connected to the cluster again; watching its bucket again", StringComparison.Ordinal));
         await WaitForListAsync(bob, ["alice", "bob"], Patience);
     }
 
