@@ -101,7 +101,7 @@ public class ClusterMediaHop
         {
         }
 
-        public bool OnRemoteMessage(string node, ulong session, byte[] name, uint firstSequence, int fragments, ReadOnlyMemory<byte> framed) => true;
+        public bool OnRemoteMessage(string node, ulong session, ReadOnlyMemory<byte> name, uint firstSequence, int fragments, ReadOnlyMemory<byte> framed) => true;
 
         public void OnRemoteUndelivered(ulong session, uint firstSequence, uint endSequence, byte[] member)
         {

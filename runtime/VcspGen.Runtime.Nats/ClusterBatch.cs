@@ -78,12 +78,12 @@ internal static class ClusterBatch
     /// <summary>Reads the message at <paramref name="at"/>, and moves past it.</summary>
     /// <param name="batch">The batch.</param>
     /// <param name="at">Where the message starts; after the call, where the next one does.</param>
-    /// <param name="message">The message (its name and bytes are copies).</param>
+    /// <param name="message">The message (its name and bytes are slices of <paramref name="batch"/>, not copies).</param>
     /// <returns>False at the end, or when the rest is malformed.</returns>
-    public static bool TryRead(ReadOnlySpan<byte> batch, ref int at, out Incoming message)
+    public static bool TryRead(ReadOnlyMemory<byte> batch, ref int at, out Incoming message)
     {
         message = default;
-        var span = batch[at..];
+        var span = batch.Span[at..];
         if (span.Length < 14 || span.Length < 14 + span[13] + 2)
         {
             return false;
@@ -101,8 +101,8 @@ internal static class ClusterBatch
             BinaryPrimitives.ReadUInt64BigEndian(span),
             BinaryPrimitives.ReadUInt32BigEndian(span[8..]),
             span[12],
-            span.Slice(14, nameLength).ToArray(),
-            span.Slice(16 + nameLength, length).ToArray());
+            batch.Slice(at + 14, nameLength),
+            batch.Slice(at + 16 + nameLength, length));
         at += total;
         return true;
     }
@@ -123,4 +123,4 @@ internal readonly record struct Outgoing(ulong Session, byte[] Name, uint FirstS
 /// <param name="Fragments">How many fragments it has.</param>
 /// <param name="Name">Its sender's name.</param>
 /// <param name="Framed">Its fragments, each after its length byte.</param>
-internal readonly record struct Incoming(ulong Session, uint FirstSequence, int Fragments, byte[] Name, byte[] Framed);
+internal readonly record struct Incoming(ulong Session, uint FirstSequence, int Fragments, ReadOnlyMemory<byte> Name, ReadOnlyMemory<byte> Framed);

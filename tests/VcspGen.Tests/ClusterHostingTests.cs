@@ -39,9 +39,9 @@ public sealed class ClusterHostingTests
         // A member of node a is listed on node b; when a stops gracefully, it leaves the group there too.
         var (member, _) = await Loopback.JoinAsync(serverA.Groups[0].LocalEndPoint.Port, "dana", Patience);
         using var joined = member;
-        await WaitAsync(() => serverB.Groups[0].Invoke(g => g.RemoteMemberCount) == 1, "node b lists dana");
+        await Eventually.UntilAsync(() => serverB.Groups[0].Invoke(g => g.RemoteMemberCount) == 1, "node b lists dana", Patience);
         await a.StopAsync(cancel);
-        await WaitAsync(() => serverB.Groups[0].Invoke(g => g.RemoteMemberCount) == 0, "dana left the group on node b");
+        await Eventually.UntilAsync(() => serverB.Groups[0].Invoke(g => g.RemoteMemberCount) == 0, "dana left the group on node b", Patience);
         await b.StopAsync(cancel);
     }
 
@@ -96,15 +96,5 @@ public sealed class ClusterHostingTests
         });
         builder.Services.AddVcspNatsCluster();
         return builder.Build();
-    }
-
-    private static async Task WaitAsync(Func<bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out: " + what);
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
     }
 }

@@ -179,11 +179,9 @@ public sealed class ClusterProcessTests
     {
         using var nats = await NatsServer.StartAsync();
         using var cluster = await Cluster.StartAsync(nats, 2);
-        using var alice = VcspProcess.Start("client", "--server", cluster.Address(0), "--name", "alice");
-        using var bob = VcspProcess.Start("client", "--server", cluster.Address(1), "--name", "bob");
-        await alice.WaitForAsync("joined lobby", Patience);
-        await bob.WaitForAsync("joined lobby", Patience);
-        await WaitForListAsync(bob, ["alice", "bob"], Patience);
+        var (alice, bob) = await AliceOnN0AndBobOnN1Async(cluster);
+        using var aliceRunning = alice;
+        using var bobRunning = bob;
 
         await cluster.Node(0).SignalAsync("KILL");
         var killed = Stopwatch.StartNew();
@@ -204,11 +202,9 @@ public sealed class ClusterProcessTests
     {
         using var nats = await NatsServer.StartAsync();
         using var cluster = await Cluster.StartAsync(nats, 2);
-        using var alice = VcspProcess.Start("client", "--server", cluster.Address(0), "--server", cluster.Address(1), "--name", "alice", "--keepalive", "1");
-        using var bob = VcspProcess.Start("client", "--server", cluster.Address(1), "--name", "bob");
-        await alice.WaitForAsync("joined lobby", Patience);
-        await bob.WaitForAsync("joined lobby", Patience);
-        await WaitForListAsync(bob, ["alice", "bob"], Patience);
+        var (alice, bob) = await AliceOnN0AndBobOnN1Async(cluster, "--server", cluster.Address(1), "--keepalive", "1");
+        using var aliceRunning = alice;
+        using var bobRunning = bob;
 
         await cluster.Node(0).SignalAsync("KILL");
         var killed = Stopwatch.StartNew();
@@ -286,11 +282,9 @@ public sealed class ClusterProcessTests
     {
         using var nats = await NatsServer.StartAsync();
         using var cluster = await Cluster.StartAsync(nats, 2);
-        using var alice = VcspProcess.Start("client", "--server", cluster.Address(0), "--name", "alice");
-        using var bob = VcspProcess.Start("client", "--server", cluster.Address(1), "--name", "bob");
-        await alice.WaitForAsync("joined lobby", Patience);
-        await bob.WaitForAsync("joined lobby", Patience);
-        await WaitForListAsync(bob, ["alice", "bob"], Patience);
+        var (alice, bob) = await AliceOnN0AndBobOnN1Async(cluster);
+        using var aliceRunning = alice;
+        using var bobRunning = bob;
         await SayAsync(alice, "before");
         await bob.WaitForAsync("<alice> before", Patience);
 
@@ -359,6 +353,29 @@ public sealed class ClusterProcessTests
             .Select(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture))
             .ToList();
         return values.Count == 0 ? null : values.Sum();
+    }
+
+    /// <summary>
+    /// alice joins node n0 (with <paramref name="aliceArguments"/> too) and bob node n1, and bob's node lists them both.
+    /// The caller disposes both.
+    /// </summary>
+    private static async Task<(VcspProcess Alice, VcspProcess Bob)> AliceOnN0AndBobOnN1Async(Cluster cluster, params string[] aliceArguments)
+    {
+        var alice = VcspProcess.Start(["client", "--server", cluster.Address(0), .. aliceArguments, "--name", "alice"]);
+        var bob = VcspProcess.Start("client", "--server", cluster.Address(1), "--name", "bob");
+        try
+        {
+            await alice.WaitForAsync("joined lobby", Patience);
+            await bob.WaitForAsync("joined lobby", Patience);
+            await WaitForListAsync(bob, ["alice", "bob"], Patience);
+            return (alice, bob);
+        }
+        catch
+        {
+            alice.Dispose();
+            bob.Dispose();
+            throw;
+        }
     }
 
     private static List<string> Received(VcspProcess client) => [.. client.Lines.Where(l => l.StartsWith('<'))];

@@ -47,32 +47,22 @@ public sealed class ClusterUndeliveredTests
         using var alice = new VcspClientHost(new ClientHostOptions { Client = new ClientOptions { Server = groupA.Host.LocalAddress, Name = "alice" }, Bind = IPAddress.Loopback }, events, events);
         var aliceRun = alice.RunAsync(stop.Token);
         alice.Invoke(c => c.Join());
-        await WaitAsync(() => alice.Invoke(c => c.Group.State) == ClientState.Member, "alice joined");
-        await WaitAsync(() => groupA.Invoke(g => g.RemoteMemberCount) == 1, "node a lists mallory");
+        await Eventually.UntilAsync(() => alice.Invoke(c => c.Group.State) == ClientState.Member, "alice joined", Patience);
+        await Eventually.UntilAsync(() => groupA.Invoke(g => g.RemoteMemberCount) == 1, "node a lists mallory", Patience);
 
         // alice sends 60 messages: node b relays them to mallory until its log of 16 is full, waits 300 ms, skips her.
         for (var i = 0; i < 60; i++)
         {
             var text = Encoding.UTF8.GetBytes("m" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await WaitAsync(() => alice.Invoke(c => c.Group.TrySend(text)), "alice's queue took message " + i);
+            await Eventually.UntilAsync(() => alice.Invoke(c => c.Group.TrySend(text)), "alice's queue took message " + i, Patience);
         }
 
-        await WaitAsync(() => events.Undelivered.ContainsKey("mallory"), "alice heard that mallory missed messages");
+        await Eventually.UntilAsync(() => events.Undelivered.ContainsKey("mallory"), "alice heard that mallory missed messages", Patience);
         Assert.True(groupB.Invoke(g => g.SkippedDatagrams) > 0);
         Assert.DoesNotContain("other nodes", events.Undelivered.Keys); // carried to node b: nothing failed between the nodes
         await stop.CancelAsync();
         await runs;
         await aliceRun;
-    }
-
-    private static async Task WaitAsync(Func<bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out: " + what);
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
     }
 
     /// <summary>Who missed alice's messages, as the Error Undelivered reports name them.</summary>

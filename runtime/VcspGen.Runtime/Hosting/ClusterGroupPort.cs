@@ -18,8 +18,8 @@ internal sealed class ClusterGroupPort(string name, UdpHost host) : IClusterGrou
 
     public void OnRemoteLeft(ulong session) => host.Invoke(() => Server?.OnRemoteLeft(session));
 
-    public bool OnRemoteMessage(string node, ulong session, byte[] name, uint firstSequence, int fragments, ReadOnlyMemory<byte> framed) =>
-        host.Invoke(() => Server is not { } server || server.OnRemoteMessage(node, session, name, firstSequence, fragments, framed.Span));
+    public bool OnRemoteMessage(string node, ulong session, ReadOnlyMemory<byte> name, uint firstSequence, int fragments, ReadOnlyMemory<byte> framed) =>
+        host.Invoke(() => Server is not { } server || server.OnRemoteMessage(node, session, name.Span, firstSequence, fragments, framed.Span));
 
     public void OnRemoteMedia(string node, ushort memberId, byte codec, uint timestamp, ReadOnlyMemory<byte> data) =>
         host.Invoke(() => Server?.OnRemoteMedia(node, memberId, codec, timestamp, data.Span));

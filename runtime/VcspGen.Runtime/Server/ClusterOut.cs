@@ -25,7 +25,7 @@ internal sealed class ClusterOut(GroupServer server, ClusterLink link)
 
         if (!link.TryPublish(from, firstSequence, fragments, framed))
         {
-            server.ReportNotCarried(from, firstSequence, fragments);
+            server.ReportNotCarried(from, firstSequence, unchecked(firstSequence + (uint)fragments));
         }
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 using VcspGen.Spec;
 
@@ -38,23 +39,7 @@ public sealed partial class GroupServer
         }
 
         var bytes = Encoding.UTF8.GetBytes(name);
-        List<Member> waiting = [];
-        foreach (var join in _roster.Unconfirmed)
-        {
-            if (join.Claiming && bytes.AsSpan().SequenceEqual(join.Name))
-            {
-                waiting.Add(join);
-            }
-        }
-
-        foreach (var join in _roster.Rejoins.Values)
-        {
-            if (join.Claiming && bytes.AsSpan().SequenceEqual(join.Name))
-            {
-                waiting.Add(join);
-            }
-        }
-
+        List<Member> waiting = [.. _roster.Unconfirmed.Concat(_roster.Rejoins.Values).Where(j => j.Claiming && bytes.AsSpan().SequenceEqual(j.Name))];
         foreach (var join in waiting)
         {
             join.Claiming = false;
@@ -106,7 +91,7 @@ public sealed partial class GroupServer
         }
     }
 
-    internal bool OnRemoteMessage(string node, ulong session, byte[] name, uint firstSequence, int fragments, ReadOnlySpan<byte> framed)
+    internal bool OnRemoteMessage(string node, ulong session, ReadOnlySpan<byte> name, uint firstSequence, int fragments, ReadOnlySpan<byte> framed)
     {
         // What another node sends is checked like a datagram: a malformed message is refused and counted, never relayed.
         if (_closed || !MemberNames.IsValid(name) || !IsFramed(framed, fragments, Fragmentation.ChunkSize(name.Length))
@@ -193,22 +178,23 @@ public sealed partial class GroupServer
 
     internal void OnNotCarried(ulong session, uint firstSequence, uint endSequence)
     {
-        _metrics.ClusterUndelivered.Add(1, _groupTag);
         foreach (var member in _roster.InOrder)
         {
             if (member.Session == session)
             {
-                _sender.SendError(member, ErrorCode.Undelivered, firstSequence, endSequence, OtherNodes);
+                ReportNotCarried(member, firstSequence, endSequence);
                 return;
             }
         }
+
+        _metrics.ClusterUndelivered.Add(1, _groupTag); // its sender left meanwhile: counted all the same
     }
 
-    /// <summary>A message accepted here did not fit the cluster's queue: its sender hears that the other nodes missed it.</summary>
-    internal void ReportNotCarried(Member from, uint firstSequence, int fragments)
+    /// <summary>Messages of a member here did not reach the other nodes: counted, and the member hears so.</summary>
+    internal void ReportNotCarried(Member from, uint firstSequence, uint endSequence)
     {
         _metrics.ClusterUndelivered.Add(1, _groupTag);
-        _sender.SendError(from, ErrorCode.Undelivered, firstSequence, unchecked(firstSequence + (uint)fragments), OtherNodes);
+        _sender.SendError(from, ErrorCode.Undelivered, firstSequence, endSequence, OtherNodes);
     }
 
     /// <summary>Forgets the proxies whose senders left, or are not listed and were idle, once nothing of theirs waits.</summary>

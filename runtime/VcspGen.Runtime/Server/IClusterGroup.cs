@@ -33,7 +33,7 @@ internal interface IClusterGroup
     /// <param name="fragments">How many fragments it has.</param>
     /// <param name="framed">Its fragments, each after its length byte.</param>
     /// <returns>False when the group has no room for it now: the caller offers it again later, in the same order.</returns>
-    bool OnRemoteMessage(string node, ulong session, byte[] name, uint firstSequence, int fragments, ReadOnlyMemory<byte> framed);
+    bool OnRemoteMessage(string node, ulong session, ReadOnlyMemory<byte> name, uint firstSequence, int fragments, ReadOnlyMemory<byte> framed);
 
     /// <summary>A Media datagram of a call member of another node, to relay at once to the call members here.</summary>
     /// <param name="node">Its node.</param>

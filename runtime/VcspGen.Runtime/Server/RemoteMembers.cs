@@ -84,11 +84,11 @@ internal sealed class RemoteMembers(int capacity)
     /// <summary>The proxy of a sender of another node, made on its first message.</summary>
     /// <param name="session">Its session.</param>
     /// <param name="node">Its node.</param>
-    /// <param name="name">Its name.</param>
+    /// <param name="name">Its name (copied when the proxy is made).</param>
     /// <param name="maxPending">How many of its messages may wait for relay here.</param>
     /// <param name="proxy">The proxy.</param>
     /// <returns>False when the proxies are at their bound already.</returns>
-    public bool TryGetProxy(ulong session, string node, byte[] name, int maxPending, out Member proxy)
+    public bool TryGetProxy(ulong session, string node, ReadOnlySpan<byte> name, int maxPending, out Member proxy)
     {
         if (_proxies.TryGetValue(session, out proxy!))
         {
@@ -101,7 +101,7 @@ internal sealed class RemoteMembers(int capacity)
         }
 
         var address = _bySession.TryGetValue(session, out var listed) ? listed.Address : default;
-        proxy = new Member(address, VcspGen.VcspChallenge.None, name, 0, maxPending) { Session = session, Remote = new RemoteSender(node) };
+        proxy = new Member(address, VcspGen.VcspChallenge.None, name.ToArray(), 0, maxPending) { Session = session, Remote = new RemoteSender(node) };
         _proxies.Add(session, proxy);
         Proxies.Add(proxy);
         return true;
